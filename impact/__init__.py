@@ -1,0 +1,1 @@
+"""Impact dashboard of a cité éducative: store, ingestion, indicators and charts."""

@@ -1,0 +1,79 @@
+"""Convention settings, read from a TOML file (data/convention.toml by default)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SETTINGS = ROOT / "data" / "convention.toml"
+DEFAULT_DB = ROOT / "data" / "impact.duckdb"
+UNKNOWN_BAND = "âge inconnu"
+
+
+@dataclass(frozen=True)
+class Settings:
+    name: str
+    territory: str
+    signature_date: dt.date
+    start: dt.date
+    end: dt.date
+    state_envelope_per_year: float
+    state_funder: str
+    bands: tuple[str, ...]
+    focus_band: str
+    qpv_population: int
+    share_under_25: float
+    population_16_25: int
+    population_16_25_source: str
+    hide_small_counts: bool
+    small_count_threshold: int
+
+    @property
+    def years(self) -> list[int]:
+        """Convention years (one per calendar year of the period)."""
+        return list(range(self.start.year, self.end.year + 1))
+
+    @property
+    def state_envelope_total(self) -> float:
+        return self.state_envelope_per_year * len(self.years)
+
+    @property
+    def ordered_bands(self) -> list[str]:
+        """Bands with the focus band first, then the others, then « âge inconnu »."""
+        others = [b for b in self.bands if b != self.focus_band]
+        return [self.focus_band, *others, UNKNOWN_BAND]
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Read the convention settings; `path` defaults to data/convention.toml."""
+    path = Path(path or DEFAULT_SETTINGS)
+    with open(path, "rb") as fh:
+        raw = tomllib.load(fh)
+    cite, conv, ages = raw["cite"], raw["convention"], raw["ages"]
+    pop, privacy = raw.get("population", {}), raw.get("confidentialite", {})
+    return Settings(
+        name=cite["nom"],
+        territory=cite.get("territoire", ""),
+        signature_date=cite["date_signature"],
+        start=conv["debut"],
+        end=conv["fin"],
+        state_envelope_per_year=float(conv["enveloppe_etat_annuelle"]),
+        state_funder=conv.get("financeur_etat", "État - cité éducative"),
+        bands=tuple(ages["tranches"]),
+        focus_band=ages.get("tranche_prioritaire", "16-25"),
+        qpv_population=int(pop.get("habitants_qpv", 0)),
+        share_under_25=float(pop.get("part_moins_25_ans", 0)),
+        population_16_25=int(pop.get("estimation_16_25", 0)),
+        population_16_25_source=pop.get("source_estimation_16_25", ""),
+        hide_small_counts=bool(privacy.get("masquer_petits_effectifs", True)),
+        small_count_threshold=int(privacy.get("seuil", 5)),
+    )
+
+
+def database_path(cli_value: str | None = None) -> Path:
+    """--db, then IMPACT_DB, then data/impact.duckdb."""
+    return Path(cli_value or os.environ.get("IMPACT_DB") or DEFAULT_DB)

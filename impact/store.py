@@ -1,0 +1,205 @@
+"""The DuckDB store: schema, migrations, short-lived connections and import batches.
+
+DuckDB locks a database file against every other process while a connection is open.
+The dashboard and the command line therefore never keep a connection open: each unit of
+work opens one, does its job and closes it, and a caller that finds the file locked waits
+and retries for a bounded time (`StoreBusy` when it gives up).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import duckdb
+
+from impact.queries import load_script
+
+SCHEMA_VERSION = 1
+KINDS = ("actions", "budget", "spending", "attendance")
+
+# Each migration takes a database from version i to i + 1.
+MIGRATIONS: list[str] = [
+    """
+    create table batches (
+        id integer primary key,
+        kind varchar not null,
+        file_name varchar,
+        sha256 varchar,
+        imported_by varchar,
+        imported_at timestamp not null,
+        rows_read integer not null default 0,
+        rows_stored integer not null default 0,
+        duplicates integer not null default 0,
+        replaced integer not null default 0,
+        warnings integer not null default 0,
+        rejected integer not null default 0,
+        status varchar not null default 'active',   -- active | undone
+        undone_at timestamp,
+        details json                               -- replacements and warnings, for the history
+    );
+    -- Versions of each action: the current one is the newest still brought by an active batch.
+    create table actions (
+        batch_id integer not null,
+        line integer,                -- row number in the source file, as Excel shows it
+        code varchar not null,
+        code_key varchar not null,   -- normalised code
+        intitule varchar not null,
+        intitule_key varchar not null,
+        porteur varchar,
+        axe varchar,
+        public_cible varchar,
+        annee_debut smallint,
+        annee_fin smallint
+    );
+    create table budget (
+        batch_id integer not null,
+        line integer,
+        annee smallint not null,
+        action_code varchar not null,
+        financeur varchar not null,
+        financeur_key varchar not null,
+        montant decimal(14, 2) not null,
+        previous_montant decimal(14, 2)   -- the amount this version replaced, if any
+    );
+    create table spending (
+        batch_id integer not null,
+        line integer,
+        date date not null,
+        exercice smallint not null,
+        action_code varchar not null,
+        montant decimal(14, 2) not null,  -- credit notes (avoir) are stored negative
+        financeur varchar not null,
+        financeur_key varchar not null,
+        statut varchar not null,          -- engagé | payé | avoir
+        libelle varchar,
+        fournisseur varchar,
+        piece varchar
+    );
+    create table attendance (
+        batch_id integer not null,
+        line integer,
+        date date not null,
+        action_code varchar not null,
+        person varchar,                   -- pseudonym; null on a head-count row
+        age smallint,                     -- age at the session, when known
+        tranche varchar not null,         -- age band at the session (computed at import)
+        sexe varchar not null,            -- F | M | NR
+        qpv boolean,                      -- null: non renseigné
+        nombre integer not null,
+        public varchar not null           -- jeune | parent | professionnel
+    );
+    -- Rows a batch contained that were already stored by another batch: undoing the batch
+    -- that stored them hands them over to one of these instead of deleting them.
+    create table batch_duplicates (
+        batch_id integer not null,
+        kind varchar not null,
+        line integer,
+        orig_batch_id integer not null,
+        orig_line integer
+    );
+    create table meta (key varchar primary key, value varchar);
+    """,
+]
+
+
+class StoreBusy(Exception):
+    """The database file stayed locked by another process for longer than we wait."""
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    return "lock" in str(exc).lower()
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring the schema to SCHEMA_VERSION, one migration at a time, each in a transaction."""
+    con.execute("create table if not exists schema_version (version integer not null)")
+    row = con.execute("select max(version) from schema_version").fetchall()[0][0]
+    current = row or 0
+    for version in range(current, SCHEMA_VERSION):
+        con.execute("begin transaction")
+        try:
+            con.execute(MIGRATIONS[version])
+            con.execute("insert into schema_version values ($v)", {"v": version + 1})
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+
+
+class Store:
+    """Where the database lives, and how to open it safely. Cheap to create; thread-safe."""
+
+    def __init__(self, path: str | os.PathLike, wait_seconds: float = 60.0,
+                 on_wait: Callable[[float], None] | None = None):
+        self.path = Path(path)
+        self.wait_seconds = wait_seconds
+        self.on_wait = on_wait
+        self._lock = threading.Lock()
+        self._ready = False
+
+    def _connect_once(self) -> duckdb.DuckDBPyConnection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.path))
+        if not self._ready:
+            with self._lock:
+                if not self._ready:
+                    migrate(con)
+                    self._ready = True
+        con.execute(load_script("macros"))
+        return con
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one unit of work, retried while another process holds the file."""
+        deadline = time.monotonic() + self.wait_seconds
+        delay = 0.1
+        while True:
+            try:
+                con = self._connect_once()
+                break
+            except duckdb.Error as exc:
+                if not _is_lock_error(exc):
+                    raise
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise StoreBusy(str(self.path)) from exc
+                if self.on_wait:
+                    self.on_wait(remaining)
+                time.sleep(min(delay, remaining))
+                delay = min(delay * 2, 1.0)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def data_version(self) -> tuple:
+        """A token that changes whenever the database file is written (by any process)."""
+        parts = []
+        for p in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                st = p.stat()
+                parts.append((st.st_mtime_ns, st.st_size))
+            except FileNotFoundError:
+                parts.append(None)
+        return tuple(parts)
+
+
+def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when no import has stored anything yet."""
+    return con.execute("select count(*) from batches where status = 'active'").fetchall()[0][0] == 0
+
+
+def get_meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    rows = con.execute("select value from meta where key = $k", {"k": key}).fetchall()
+    return rows[0][0] if rows else None
+
+
+def set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str | None) -> None:
+    con.execute("delete from meta where key = $k", {"k": key})
+    if value is not None:
+        con.execute("insert into meta values ($k, $v)", {"k": key, "v": value})

@@ -1,0 +1,68 @@
+-- Views and table macros created on every connection (temporary: nothing to migrate).
+-- Filters bind lists; an empty list means "no filter on this dimension".
+
+-- The current version of each action: the newest one still brought by an active batch
+-- (undoing a batch deletes its rows, so the older version comes back by itself).
+create or replace temp view actions_current as
+select * exclude (rn)
+from (
+    select *, row_number() over (partition by code_key order by batch_id desc, line desc) as rn
+    from actions
+)
+where rn = 1;
+
+-- The current programmed amount per (year, action, funder), same rule as actions.
+create or replace temp view budget_current as
+select * exclude (rn)
+from (
+    select *,
+        row_number() over (partition by annee, action_code, financeur_key order by batch_id desc, line desc) as rn
+    from budget
+)
+where rn = 1;
+
+create or replace temp macro attendance_f(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics) as table
+select
+    a.*,
+    case when a.qpv then 'oui' when not a.qpv then 'non' else 'NR' end as qpv_label,
+    ac.intitule,
+    coalesce(ac.porteur, 'Non renseigné') as porteur,
+    coalesce(ac.axe, 'Non renseignée') as axe
+from attendance as a
+join actions_current as ac on ac.code = a.action_code
+where a.date between date_from and date_to
+    and (len(actions) = 0 or list_contains(actions, a.action_code))
+    and (len(themes) = 0 or list_contains(themes, coalesce(ac.axe, 'Non renseignée')))
+    and (len(porteurs) = 0 or list_contains(porteurs, coalesce(ac.porteur, 'Non renseigné')))
+    and (len(bands) = 0 or list_contains(bands, a.tranche))
+    and (len(sexes) = 0 or list_contains(sexes, a.sexe))
+    and (len(qpvs) = 0 or list_contains(qpvs, case when a.qpv then 'oui' when not a.qpv then 'non' else 'NR' end))
+    and (len(publics) = 0 or list_contains(publics, a.public));
+
+-- Spending is filtered by its programme year (exercice) through the period's years,
+-- and by the action dimensions; people filters do not apply to money.
+create or replace temp macro spending_f(date_from, date_to, actions, themes, porteurs) as table
+select
+    s.*,
+    ac.intitule,
+    coalesce(ac.porteur, 'Non renseigné') as porteur,
+    coalesce(ac.axe, 'Non renseignée') as axe
+from spending as s
+join actions_current as ac on ac.code = s.action_code
+where s.exercice between year(date_from) and year(date_to)
+    and (len(actions) = 0 or list_contains(actions, s.action_code))
+    and (len(themes) = 0 or list_contains(themes, coalesce(ac.axe, 'Non renseignée')))
+    and (len(porteurs) = 0 or list_contains(porteurs, coalesce(ac.porteur, 'Non renseigné')));
+
+create or replace temp macro budget_f(date_from, date_to, actions, themes, porteurs) as table
+select
+    b.*,
+    ac.intitule,
+    coalesce(ac.porteur, 'Non renseigné') as porteur,
+    coalesce(ac.axe, 'Non renseignée') as axe
+from budget_current as b
+join actions_current as ac on ac.code = b.action_code
+where b.annee between year(date_from) and year(date_to)
+    and (len(actions) = 0 or list_contains(actions, b.action_code))
+    and (len(themes) = 0 or list_contains(themes, coalesce(ac.axe, 'Non renseignée')))
+    and (len(porteurs) = 0 or list_contains(porteurs, coalesce(ac.porteur, 'Non renseigné')));

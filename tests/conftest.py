@@ -1,0 +1,35 @@
+"""Shared fixtures: settings, a fresh store per test, and clean Streamlit caches."""
+
+from __future__ import annotations
+
+import pytest
+
+from impact.settings import load_settings
+from impact.store import Store
+
+
+@pytest.fixture
+def settings():
+    return load_settings()
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "test.duckdb", wait_seconds=5)
+
+
+@pytest.fixture
+def con(store):
+    with store.connect() as c:
+        yield c
+
+
+@pytest.fixture(autouse=True)
+def _clean_streamlit_caches():
+    """st.cache_* survive between AppTests in one process: never read another test's store."""
+    import streamlit as st
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
