@@ -1,0 +1,78 @@
+# Tableau de bord d'impact — cité éducative.
+#   make run    installe ce qu'il faut, charge la démonstration si la base est vide, lance l'application
+#   make test   installe aussi les outils de test et un Chromium sans affichage, puis lance les tests
+#   make bench  mesures de performance (tableaux imprimés)
+#   make clean  supprime l'environnement Python et les fichiers générés (jamais la base ni son secret)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+IMPACT_DB ?= data/impact.duckdb
+PORT ?= 8501
+CHROMIUM := /usr/bin/chromium
+BENCH_OUT := bench/output
+
+.PHONY: help run test lint bench clean venv chromium
+
+help:
+	@echo "make run    lance le tableau de bord sur http://localhost:$(PORT)"
+	@echo "make test   lance toutes les vérifications (ruff, pytest, navigateur)"
+	@echo "make bench  mesures de performance"
+	@echo "make clean  supprime .venv et les fichiers générés"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+# Reinstall only when the pinned list changes: the stamp is newer than the list otherwise.
+$(VENV)/.requirements.stamp: requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.requirements-test.stamp: requirements-test.txt requirements.txt | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-test.txt
+	touch $@
+
+venv: $(VENV)/.requirements.stamp
+
+run: $(VENV)/.requirements.stamp
+	$(PY) -m impact demo --if-empty --db "$(IMPACT_DB)"
+	IMPACT_DB="$(IMPACT_DB)" $(PY) -m streamlit run dashboard.py \
+		--server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then \
+		exit 0; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installation de Chromium (apt-get install chromium)..."; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	else \
+		echo "Chromium est introuvable ($(CHROMIUM)) : les tests dans un navigateur en ont besoin." >&2; \
+		echo "Installez-le en administrateur : sudo apt-get update && sudo apt-get install -y chromium" >&2; \
+		exit 1; \
+	fi
+
+lint: $(VENV)/.requirements-test.stamp
+	$(VENV)/bin/ruff check .
+
+# pytest exits 5 when it collects no test: any non-zero status fails the target.
+test: $(VENV)/.requirements-test.stamp chromium lint
+	$(PY) -m pytest -p tests.conftest_meta tests/
+
+$(BENCH_OUT)/national.duckdb: bench/make_national.py | $(VENV)/.requirements-test.stamp
+	mkdir -p $(BENCH_OUT)
+	$(PY) bench/make_national.py --db $@
+
+bench: $(VENV)/.requirements-test.stamp chromium $(BENCH_OUT)/national.duckdb
+	$(PY) bench/pages.py --national $(BENCH_OUT)/national.duckdb
+	$(PY) bench/import.py
+	$(PY) bench/startup.py
+
+clean:
+	rm -rf $(VENV) test-output $(BENCH_OUT) .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,239 @@
+"""The running app in a real headless Chromium: every page opens by its URL and draws.
+
+The server runs on its own database file (loaded with the demonstration data by the command
+line), on a free port, and is stopped by PID at the end of the module.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+SCRIPT_DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
+PLOTLY = ".js-plotly-plot, [data-testid=stPlotlyChart]"
+
+# (url_path, expected title of the page's h1, an element that only that page draws)
+PAGES = [
+    ("", "Vue d'ensemble", PLOTLY),
+    ("participation", "Participation", None),
+    ("publics", "Publics et âges", None),
+    ("fiche-action", "Fiche action", None),
+    ("budget", "Budget", None),
+    ("fonds-etat", "Utilisation des fonds de l'État", None),
+    ("import", "Import de données", None),
+    ("historique", "Historique des imports", None),
+    ("methodologie", "Méthodologie", None),
+]
+
+
+def _python() -> str:
+    venv = ROOT / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server stopped (status {proc.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.read().strip() == b"ok":
+                    return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    pytest.fail(f"no answer on {url}/_stcore/health after {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+def _same_text(text: str) -> str:
+    """Compare titles whatever the apostrophe (' or ’) and surrounding space."""
+    return " ".join(text.replace("’", "'").split())
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("browser") / "impact.duckdb"
+    done = subprocess.run([_python(), "-m", "impact", "demo", "--db", str(db)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"`python -m impact demo` failed:\n{done.stdout}\n{done.stderr}"
+    return db
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("server") / "streamlit.log"
+    env = {**os.environ, "IMPACT_DB": str(demo_db)}
+    env.pop("IMPACT_COORDINATOR_PASSWORD", None)  # the local "open the coordinator space" button
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [_python(), "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        _wait_healthy(url, proc, log)
+        yield url
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (make test does it as root)")
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    pg = context.new_page()
+    pg.set_default_timeout(45_000)
+    yield pg
+    context.close()
+
+
+def _open(page, url: str) -> None:
+    """Go to `url` and wait until the page's script has drawn its title (or failed)."""
+    page.goto(url)
+    drawn = page.locator("[data-testid=stMain] h1").or_(page.locator("[data-testid=stException]"))
+    drawn.first.wait_for()
+    page.wait_for_selector(SCRIPT_DONE)
+
+
+def _assert_no_exception(page) -> None:
+    boxes = page.locator("[data-testid=stException]")
+    if boxes.count():
+        pytest.fail("exception shown on the page:\n" + "\n---\n".join(boxes.all_inner_texts()))
+
+
+@pytest.mark.parametrize(("path", "title", "marker"), PAGES, ids=[p[0] or "vue-ensemble" for p in PAGES])
+def test_page_opens_by_url(server, page, path, title, marker):
+    _open(page, f"{server}/{path}")
+    _assert_no_exception(page)
+    main = page.locator("[data-testid=stMain]")
+    if marker:
+        main.locator(marker).first.wait_for()
+    page.wait_for_selector(SCRIPT_DONE)
+    _assert_no_exception(page)
+
+    h1 = _same_text(main.locator("h1").first.inner_text())
+    assert h1.startswith(_same_text(title)), f"/{path}: title {h1!r}, expected {title!r}"
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{path or 'vue-ensemble'}.png"), full_page=True)
+
+
+def test_overview_draws_its_charts(server, page):
+    _open(page, server)
+    _assert_no_exception(page)
+    charts = page.locator(PLOTLY)
+    charts.first.wait_for()
+    # A chart is drawn when Plotly has put its SVG in the page, not when the placeholder exists.
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.js-plotly-plot, [data-testid=stPlotlyChart]')]
+                 .some(el => el.querySelector('svg.main-svg'))"""
+    )
+    drawn = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+                 .filter(el => el.querySelector('svg.main-svg .plot')).length"""
+    )
+    assert drawn >= 1, "no Plotly chart drawn on the overview"
+    _assert_no_exception(page)
+
+
+UPLOAD_CODE = "NAVTEST"
+UPLOAD_CSV = (
+    "code;intitulé;porteur;axe;public cible;année début;année fin\r\n"
+    f"{UPLOAD_CODE};Action ajoutée par le test du navigateur;Centre social;Numérique;16-25;2023;2024\r\n"
+).encode("cp1252")  # Excel on Windows
+
+
+def _choose_kind(page, label: str) -> None:
+    """Pick the kind of file when the page asks for it (radio or select box)."""
+    main = page.locator("[data-testid=stMain]")
+    radio = main.locator("[data-testid=stRadio] label", has_text=label)
+    if radio.count():
+        radio.first.click()
+        page.wait_for_selector(SCRIPT_DONE)
+        return
+    for box in main.locator("[data-testid=stSelectbox]").all():
+        if label in box.inner_text():
+            return
+        box.click()
+        option = page.locator("[role=option]", has_text=label)
+        if option.count():
+            option.first.click()
+            page.wait_for_selector(SCRIPT_DONE)
+            return
+        page.keyboard.press("Escape")
+
+
+def test_upload_on_import_page_is_counted(server, demo_db, page, tmp_path):
+    csv = tmp_path / "actions_navigateur.csv"
+    csv.write_bytes(UPLOAD_CSV)
+    _open(page, f"{server}/import")
+    _assert_no_exception(page)
+    main = page.locator("[data-testid=stMain]")
+    opener = main.get_by_role("button", name="Ouvrir l'espace coordinateur")
+    if opener.count():
+        opener.click()
+        page.wait_for_selector(SCRIPT_DONE)
+    _choose_kind(page, "Référentiel des actions")
+    main.locator("input[type=file]").first.set_input_files(str(csv))
+    importer = main.get_by_role("button", name="Importer", exact=True)
+    importer.wait_for()
+    page.wait_for_selector(SCRIPT_DONE)
+    importer.click()
+    main.locator("[data-testid=stAlertContentSuccess]").first.wait_for()
+    page.wait_for_selector(SCRIPT_DONE)
+    _assert_no_exception(page)
+
+    # The row is really stored: the canonical export of the app's own database holds it.
+    export = subprocess.run([_python(), "-m", "impact", "export", "actions", "--db", str(demo_db)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert export.returncode == 0, export.stderr
+    assert f"{UPLOAD_CODE},Action ajoutée par le test du navigateur," in export.stdout
+
+    # And the history counts it: the file's batch is listed with one row stored.
+    _open(page, f"{server}/historique")
+    page.locator("[role=gridcell], [data-testid=stTable], [data-testid=stMarkdown]").first.wait_for()
+    # st.dataframe draws on a canvas: its cells are readable through [role=gridcell] only.
+    history = main.inner_text() + "\n".join(page.locator("[role=gridcell]").all_text_contents())
+    assert csv.name in history, history[:2000]
+    _assert_no_exception(page)

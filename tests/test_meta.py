@@ -1,0 +1,59 @@
+"""Checks on the test suite itself: every named query runs, every page is wired and tested."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from impact import queries
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
+_PAGE_IN_NAVIGATION = re.compile(r"""st\.Page\(\s*["'](pages/[^"']+\.py)["']""")
+
+
+def _test_sources(exclude: tuple[str, ...] = ("test_meta.py",)) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(TESTS.glob("*.py"))
+            if p.name not in exclude}
+
+
+def test_every_named_query_is_executed(query_recorder):
+    """Runs last (see conftest_meta.py): every query in queries/*.sql ran at least once."""
+    if not query_recorder.full_suite:
+        pytest.skip(f"meaningful on the whole suite only: {query_recorder.why_partial}")
+    known = queries.all_queries()
+    assert known, "no named query found in queries/"
+    never_run = sorted(f"{name} ({known[name][0]})" for name in known.keys() - query_recorder.executed)
+    assert not never_run, ("named queries that no test executes against seeded data:\n  "
+                           + "\n  ".join(never_run))
+
+
+def test_query_recorder_sees_queries_run(query_recorder, con):
+    """The recorder itself works; this empty-store run does not count toward the check above."""
+    no_params = [n for n, (_, sql) in queries.all_queries().items() if not queries.parameters(sql)]
+    if not no_params:
+        pytest.skip("no query without parameters to try the recorder on")
+    name = no_params[0]
+    seen_before = name in query_recorder.executed
+    query_recorder.executed.discard(name)
+    queries.run(con, name)
+    assert name in query_recorder.executed
+    if not seen_before:
+        query_recorder.executed.discard(name)
+
+
+def test_navigation_lists_exactly_the_page_files():
+    wired = _PAGE_IN_NAVIGATION.findall((ROOT / "dashboard.py").read_text(encoding="utf-8"))
+    assert sorted(set(wired)) == PAGE_FILES, "dashboard.py and pages/ disagree"
+    assert len(wired) == len(set(wired)), "a page is listed twice in dashboard.py"
+
+
+@pytest.mark.parametrize("page_file", PAGE_FILES)
+def test_every_page_has_an_apptest(page_file):
+    sources = _test_sources(exclude=("test_meta.py", "test_browser.py", "conftest_meta.py"))
+    assert any("AppTest" in text for text in sources.values()), "no test uses AppTest"
+    users = [name for name, text in sources.items() if page_file in text]
+    assert users, f"no test runs {page_file} (AppTest: at.switch_page({page_file!r}))"
