@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
-SCRIPTS = {"macros"}
+SCRIPTS = {"macros", "parsing"}
 _NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 

@@ -1,0 +1,213 @@
+"""Command line: python -m impact import|export|batches|undo|demo (see README, « Ligne de commande »)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from impact import contract, fmt, history, ingest, privacy
+from impact.export import write_export
+from impact.settings import database_path, load_settings
+from impact.store import Store, StoreBusy, is_empty
+
+OK, REJECTED, USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 2 with a French hint
+        self.print_usage(sys.stderr)
+        print(f"Erreur d'utilisation : {message}", file=sys.stderr)
+        raise SystemExit(USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="python -m impact", description="Tableau de bord de la cité éducative.")
+    p.add_argument("--settings", help="fichier de paramètres (défaut : data/convention.toml)")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    imp = sub.add_parser("import", help="importer un ou plusieurs fichiers")
+    imp.add_argument("kind", help="actions | budget | spending | attendance")
+    imp.add_argument("files", nargs="+")
+    imp.add_argument("--db")
+    imp.add_argument("--dry-run", action="store_true", help="vérifier sans rien enregistrer")
+    imp.add_argument("--accept-valid", action="store_true", help="importer les lignes valides")
+    imp.add_argument("--json", action="store_true", help="une ligne JSON par fichier")
+    imp.add_argument("--rejected-out", help="écrire les lignes rejetées (CSV pour Excel)")
+    imp.add_argument("--by", default=os.environ.get("USER", "ligne de commande"), help="auteur de l'import")
+    exp = sub.add_parser("export", help="exporter ce qui est enregistré (forme canonique)")
+    exp.add_argument("kind")
+    exp.add_argument("--db")
+    exp.add_argument("--out")
+    bat = sub.add_parser("batches", help="historique des imports")
+    bat.add_argument("--db")
+    und = sub.add_parser("undo", help="annuler un import")
+    und.add_argument("batch_id", type=int)
+    und.add_argument("--db")
+    demo = sub.add_parser("demo", help="charger les données de démonstration")
+    demo.add_argument("--db")
+    demo.add_argument("--if-empty", action="store_true", help="seulement si la base est vide")
+    return p
+
+
+def _store(db: str | None) -> Store:
+    announced = []
+
+    def waiting(remaining: float) -> None:
+        if not announced:
+            announced.append(True)
+            print("La base est utilisée par un autre processus (tableau de bord ou import) : "
+                  f"nouvelle tentative pendant {remaining:.0f} s au plus…", file=sys.stderr)
+
+    return Store(database_path(db), wait_seconds=120, on_wait=waiting)
+
+
+def _human(report: ingest.ImportReport, accept_valid: bool) -> str:
+    lines = [f"{report.file_name} ({contract.KIND_LABELS[report.kind]}, {report.encoding}, "
+             f"séparateur {report.separator})"]
+    for header, why in report.ignored:
+        lines.append(f"  colonne ignorée « {header} » : {why}")
+    lines.append(f"  lignes lues : {fmt.integer(report.rows_read)}, à enregistrer : "
+                 f"{fmt.integer(report.rows_stored)}, doublons : {fmt.integer(report.duplicates)}, "
+                 f"remplacements : {len(report.replaced)}, rejetées : {fmt.integer(report.rejected_count)}")
+    for r in report.replaced[:50]:
+        old, new = r["old"], r["new"]
+        if report.kind == "budget":
+            old, new = fmt.euros(old, cents=True), fmt.euros(new, cents=True)
+        lines.append(f"  ligne {r['line']} remplace {r['key']} : {old} → {new}")
+    for w in report.warnings[:50]:
+        lines.append(f"  attention, ligne {w.line} : {w.message}")
+    for p in report.rejected[:200]:
+        where = f"ligne {p.line}" if p.line else "fichier"
+        value = f" « {p.value} »" if p.value else ""
+        lines.append(f"  {where}, {p.column or ''}{value} : {p.message}")
+    if len(report.rejected) > 200:
+        lines.append(f"  … {len(report.rejected) - 200} autres problèmes (--json ou --rejected-out).")
+    if report.dry_run:
+        lines.append("  essai (--dry-run) : rien n'a été enregistré.")
+    elif report.stored:
+        lines.append(f"  enregistré : import n° {report.batch_id}.")
+    elif report.rejected_count and not accept_valid:
+        lines.append("  rien n'a été enregistré : corrigez les lignes signalées, ou relancez avec "
+                     "--accept-valid pour importer les lignes valides.")
+    else:
+        lines.append("  rien n'a été enregistré : aucune ligne valide.")
+    return "\n".join(lines)
+
+
+def _rejected_path(base: str, index: int, total: int) -> Path:
+    p = Path(base)
+    return p if total == 1 else p.with_name(f"{p.stem}-{index + 1}{p.suffix}")
+
+
+def cmd_import(args, settings) -> int:
+    if args.kind not in contract.COLUMNS:
+        print(f"Type de fichier inconnu : {args.kind} (attendu : {', '.join(contract.COLUMNS)}).",
+              file=sys.stderr)
+        return USAGE
+    missing = [f for f in args.files if not Path(f).is_file()]
+    if missing:
+        print(f"Fichier introuvable : {', '.join(missing)}", file=sys.stderr)
+        return USAGE
+    store = _store(args.db)
+    status = OK
+    with store.connect() as con:
+        key = privacy.load_or_create_secret(privacy.secret_path(store.path))
+        for i, path in enumerate(args.files):
+            try:
+                report = ingest.import_file(con, args.kind, Path(path), settings=settings, key=key,
+                                            imported_by=args.by, dry_run=args.dry_run,
+                                            accept_valid=args.accept_valid)
+            except ingest.ImportProblem as exc:
+                status = max(status, REJECTED)
+                if args.json:
+                    print(json.dumps({"kind": args.kind, "file": Path(path).name, "batch": None,
+                                      "rows_read": 0, "rows_stored": 0, "duplicates": 0, "replaced": 0,
+                                      "warnings": [], "rejected": [{"line": None, "column": None,
+                                                                    "value": None, "message": str(exc)}]},
+                                     ensure_ascii=False))
+                else:
+                    print(f"{Path(path).name} : {exc}")
+                continue
+            failed = (report.rejected_count and not args.accept_valid) or report.rows_valid == 0
+            if failed:
+                status = max(status, REJECTED)
+            if args.rejected_out and report.rejected_rows_csv:
+                _rejected_path(args.rejected_out, i, len(args.files)).write_bytes(report.rejected_rows_csv)
+            print(json.dumps(report.as_json(), ensure_ascii=False) if args.json
+                  else _human(report, args.accept_valid))
+    return status
+
+
+def cmd_export(args) -> int:
+    if args.kind not in contract.COLUMNS:
+        print(f"Type inconnu : {args.kind} (attendu : {', '.join(contract.COLUMNS)}).", file=sys.stderr)
+        return USAGE
+    with _store(args.db).connect() as con:
+        if args.out:
+            with open(args.out, "w", encoding="utf-8", newline="") as fh:
+                n = write_export(con, args.kind, fh)
+            print(f"{fmt.integer(n)} lignes écrites dans {args.out}", file=sys.stderr)
+        else:
+            write_export(con, args.kind, sys.stdout)
+    return OK
+
+
+def cmd_batches(args) -> int:
+    with _store(args.db).connect() as con:
+        frame = history.batch_list(con)
+    if frame.empty:
+        print("Aucun import.")
+        return OK
+    for r in frame.itertuples():
+        state = "actif" if r.status == "active" else f"annulé le {r.undone_at:%d/%m/%Y %H:%M}"
+        print(f"n° {r.id:>4}  {r.imported_at:%d/%m/%Y %H:%M}  {r.kind:<10}  {r.file_name}  "
+              f"{r.rows_stored} lignes, {r.duplicates} doublons  {state}  ({r.imported_by})")
+    return OK
+
+
+def cmd_undo(args) -> int:
+    with _store(args.db).connect() as con:
+        try:
+            info = history.undo(con, args.batch_id)
+        except history.UndoRefused as exc:
+            print(str(exc), file=sys.stderr)
+            return REJECTED
+    print(f"Import n° {args.batch_id} ({info['file_name']}) annulé : {info['rows_removed_on_undo']} lignes "
+          "retirées.")
+    return OK
+
+
+def cmd_demo(args, settings) -> int:
+    from impact import demo
+
+    store = _store(args.db)
+    with store.connect() as con:
+        if args.if_empty and not is_empty(con):
+            print("La base contient déjà des données : démonstration non chargée.")
+            return OK
+        key = privacy.load_or_create_secret(privacy.secret_path(store.path))
+        reports = demo.load_demo(con, settings, key)
+    for r in reports:
+        print(f"{r.file_name} : {r.rows_stored} lignes enregistrées (import n° {r.batch_id}).")
+    return OK
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = load_settings(args.settings)
+    try:
+        if args.command == "import":
+            return cmd_import(args, settings)
+        if args.command == "export":
+            return cmd_export(args)
+        if args.command == "batches":
+            return cmd_batches(args)
+        if args.command == "undo":
+            return cmd_undo(args)
+        return cmd_demo(args, settings)
+    except StoreBusy as exc:
+        print(f"La base {exc} est restée occupée par un autre processus : réessayez plus tard.",
+              file=sys.stderr)
+        return REJECTED

@@ -1,0 +1,85 @@
+"""The import history: list batches, describe what undoing one takes out, undo it.
+
+A row stays as long as an active batch brought it: undoing a batch deletes only the rows that
+no other active batch also contained; the others are handed over to one of those batches.
+Undoing a budget or actions batch brings back the versions it replaced.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from impact import queries
+
+TABLES = {"actions": "actions", "budget": "budget", "spending": "spending", "attendance": "attendance"}
+
+
+class UndoRefused(Exception):
+    """The batch is unknown, already undone, or still needed (French message)."""
+
+
+def batch_list(con) -> pd.DataFrame:
+    return queries.run(con, "batch_list")
+
+
+def batch_details(con, batch_id: int) -> dict:
+    """The batch row, with what undoing it would take out."""
+    rows = queries.run(con, "batch_one", {"batch_id": batch_id})
+    if rows.empty:
+        raise UndoRefused(f"Aucun import n° {batch_id}.")
+    batch = rows.iloc[0].to_dict()
+    batch["details"] = json.loads(batch["details"]) if batch.get("details") else {}
+    if batch["kind"] == "budget":
+        batch["replacements"] = queries.run(con, "batch_replacements", {"batch_id": batch_id})
+    table = TABLES[batch["kind"]]
+    counts = con.execute(
+        f"""select count(*) filter (where not exists (
+                select 1 from batch_duplicates d
+                where d.kind = $kind and d.orig_batch_id = $b and d.orig_line = t.line and d.batch_id <> $b)),
+            count(*)
+        from {table} t where t.batch_id = $b""", {"b": batch_id, "kind": batch["kind"]}).fetchall()[0]
+    batch["rows_removed_on_undo"], batch["rows_held"] = int(counts[0]), int(counts[1])
+    return batch
+
+
+def undo(con, batch_id: int) -> dict:
+    """Take one import back out, in one transaction. Returns batch_details as it was."""
+    info = batch_details(con, batch_id)
+    if info["status"] != "active":
+        raise UndoRefused(f"L'import n° {batch_id} est déjà annulé.")
+    kind = info["kind"]
+    if kind == "actions":
+        used = queries.run(con, "actions_only_in_batch_still_used", {"batch_id": batch_id})["code"].tolist()
+        if used:
+            raise UndoRefused(
+                f"L'import n° {batch_id} ne peut pas être annulé : ces actions sont encore utilisées par des "
+                f"présences, des dépenses ou le budget : {', '.join(used)}. Annulez d'abord ces imports-là.")
+    table = TABLES[kind]
+    p = {"b": batch_id, "kind": kind}
+    con.execute("begin transaction")
+    try:
+        con.execute("""create or replace temp table handover as
+            select orig_line, arg_min(batch_id, batch_id) as new_batch, arg_min(line, batch_id) as new_line
+            from batch_duplicates
+            where kind = $kind and orig_batch_id = $b and batch_id <> $b
+            group by orig_line""", p)
+        con.execute(f"""update {table} set batch_id = h.new_batch, line = h.new_line
+            from handover h where {table}.batch_id = $b and {table}.line = h.orig_line""", {"b": batch_id})
+        con.execute("""update batch_duplicates set orig_batch_id = h.new_batch, orig_line = h.new_line
+            from handover h
+            where batch_duplicates.kind = $kind and batch_duplicates.orig_batch_id = $b
+              and batch_duplicates.orig_line = h.orig_line""", p)
+        # The new holder no longer lists itself as a duplicate of the row it now holds.
+        con.execute("""delete from batch_duplicates
+            where kind = $kind and batch_id = orig_batch_id and line = orig_line""", {"kind": kind})
+        con.execute(f"delete from {table} where batch_id = $b", {"b": batch_id})
+        con.execute("delete from batch_duplicates where batch_id = $b", {"b": batch_id})
+        con.execute("update batches set status = 'undone', undone_at = now()::timestamp where id = $b",
+                    {"b": batch_id})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    return info

@@ -1,0 +1,685 @@
+"""Import a partner's file: parse → validate → store, all or nothing.
+
+`import_file` reads a file (see impact.sources), maps its headers to the contract's columns,
+parses every cell in DuckDB (dates, amounts, values), runs every rule of the contract, and
+reports each problem with the row number Excel shows. Valid files are stored in one
+transaction together with their batch; duplicates are counted, never stored twice.
+
+Whole-file problems raise the ImportProblem family (French messages); row problems are
+listed in the returned ImportReport.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from impact import contract, exports, fmt, privacy
+from impact.queries import load_script
+from impact.settings import Settings
+from impact.sources import (
+    EmptyFile,
+    ImportProblem,
+    MissingColumns,
+    Source,
+    UnknownKind,
+    UnreadableFile,
+    open_source,
+)
+
+__all__ = ["ImportProblem", "UnreadableFile", "EmptyFile", "MissingColumns", "UnknownKind",
+           "Problem", "ImportReport", "import_file", "analyse_headers"]
+
+MAX_LISTED_PROBLEMS = 50_000
+_IMPORT_LOCK = threading.Lock()  # one import at a time per process (DuckDB write conflicts)
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class Problem:
+    line: int | None
+    column: str | None
+    value: str | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"line": self.line, "column": self.column, "value": self.value, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    file_name: str
+    sha256: str = ""
+    encoding: str = ""
+    separator: str = ""
+    kind_guessed: bool = False
+    mapping: dict[str, str] = field(default_factory=dict)   # canonical -> header as written
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+    batch_id: int | None = None
+    dry_run: bool = False
+    rows_read: int = 0
+    rows_valid: int = 0
+    rows_stored: int = 0
+    duplicates: int = 0
+    replaced: list[dict] = field(default_factory=list)      # {"key", "old", "new"}
+    warnings: list[Problem] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)
+    rejected_count: int = 0                                 # rows with at least one problem
+    problems_total: int = 0
+    rejected_rows_csv: bytes | None = None
+    preview: pd.DataFrame | None = None
+
+    @property
+    def stored(self) -> bool:
+        return self.batch_id is not None
+
+    def as_json(self) -> dict:
+        return {
+            "kind": self.kind, "file": self.file_name, "batch": self.batch_id,
+            "rows_read": self.rows_read, "rows_stored": self.rows_stored,
+            "duplicates": self.duplicates, "replaced": len(self.replaced),
+            "warnings": [w.as_dict() for w in self.warnings],
+            "rejected": [p.as_dict() for p in self.rejected],
+        }
+
+
+# --- the rules -----------------------------------------------------------------------------
+# Each check: (canonical column it is about, SQL condition on the parsed table `t`, message).
+# Conditions reference only generated columns and bound parameters ($start, $end, $today...).
+
+def _period(settings: Settings) -> str:
+    return f"du {fmt.date(settings.start)} au {fmt.date(settings.end)}"
+
+
+def _years(settings: Settings) -> str:
+    return f"{settings.start.year} à {settings.end.year}"
+
+
+def _date_checks(col: str, label: str, settings: Settings) -> list[tuple[str, str, str]]:
+    return [
+        (col, f"{col}_raw is null", f"{label} manquante."),
+        (col, f"{col}_raw is not null and {col} is null",
+         f"{label} illisible ou impossible : écrivez-la JJ/MM/AAAA (jour en premier), par exemple 31/12/2023."),
+        (col, f"{col} > $today", f"{label} dans le futur."),
+    ]
+
+
+def _action_checks() -> list[tuple[str, str, str]]:
+    return [
+        ("action", "action_raw is null", "Action manquante : indiquez le code ou l'intitulé de l'action."),
+        ("action", "action_raw is not null and action_code is null",
+         "Action inconnue : ce code ou cet intitulé n'est pas dans le référentiel des actions. "
+         "Importez d'abord le référentiel, ou corrigez la valeur."),
+    ]
+
+
+def checks_for(kind: str, settings: Settings) -> list[tuple[str, str, str]]:
+    bands = ", ".join([*settings.bands, "âge inconnu"])
+    late = f"12 mois après la fin de la convention ({fmt.date(settings.end)})"
+    if kind == "actions":
+        return [
+            ("code", "code_raw is null", "Code de l'action manquant."),
+            ("intitule", "intitule_raw is null", "Intitulé de l'action manquant."),
+            ("annee_debut", "annee_debut_raw is not null and annee_debut is null",
+             "Année de début illisible : une année sur 4 chiffres est attendue (par exemple 2023)."),
+            ("annee_fin", "annee_fin_raw is not null and annee_fin is null",
+             "Année de fin illisible : une année sur 4 chiffres est attendue (par exemple 2024)."),
+            ("annee_fin", "annee_fin < annee_debut", "L'année de fin est antérieure à l'année de début."),
+            ("code", "code_raw is not null and conflict_line is not null",
+             "Ce code figure déjà plus haut dans le fichier avec un contenu différent : gardez une seule ligne."),
+        ]
+    if kind == "budget":
+        return [
+            ("annee", "annee_raw is null", "Année manquante."),
+            ("annee", "annee_raw is not null and annee is null",
+             "Année illisible : une année sur 4 chiffres est attendue (par exemple 2023)."),
+            ("annee", "annee < $year_start or annee > $year_end",
+             f"Année hors de la période de la convention ({_years(settings)})."),
+            *_action_checks(),
+            ("montant", "montant_raw is null", "Montant manquant."),
+            ("montant", "montant_raw is not null and montant is null",
+             "Montant illisible : ce n'est pas un nombre (exemples acceptés : 1 234,50 ou 1234.50 €)."),
+            ("montant", "montant < 0", "Montant négatif : un montant programmé est positif ou nul."),
+            ("montant", "conflict_line is not null",
+             "Même année, même action et même financeur qu'une ligne plus haut, avec un autre montant : "
+             "gardez une seule ligne."),
+        ]
+    if kind == "spending":
+        return [
+            *_date_checks("date", "Date", settings),
+            ("date", "date < $start", f"Date antérieure au début de la convention ({fmt.date(settings.start)})."),
+            ("date", "date > $end and exercice_raw is null",
+             f"Date après la fin de la convention ({fmt.date(settings.end)}). S'il s'agit du paiement tardif "
+             "d'une action de la convention, ajoutez une colonne « exercice » donnant l'année de "
+             "programmation qu'elle consomme."),
+            ("date", "date > $late_end and exercice_raw is not null",
+             f"Date plus de {late} : même un paiement tardif doit intervenir dans ce délai."),
+            ("exercice", "exercice_raw is not null and exercice_in is null",
+             "Exercice illisible : une année sur 4 chiffres est attendue (par exemple 2023)."),
+            ("exercice", "exercice < $year_start or exercice > $year_end",
+             f"Exercice hors de la période de la convention ({_years(settings)})."),
+            *_action_checks(),
+            ("montant", "montant_raw is null", "Montant manquant."),
+            ("montant", "montant_raw is not null and montant_in is null",
+             "Montant illisible : ce n'est pas un nombre (exemples acceptés : 1 234,50 ou 1234.50 €)."),
+            ("montant", "montant_in < 0 and statut is distinct from 'avoir'",
+             "Montant négatif : seul un avoir (statut « avoir ») peut être négatif."),
+            ("statut", "statut_raw is not null and statut is null",
+             f"Statut non reconnu. Valeurs acceptées : {contract.STATUT_HINT}."),
+        ]
+    if kind == "attendance":
+        return [
+            *_date_checks("date", "Date", settings),
+            ("date", "date < $start or date > $end",
+             f"Date hors de la période de la convention ({_period(settings)})."),
+            *_action_checks(),
+            ("nom", "(nom_raw is null) <> (prenom_raw is null)",
+             "Nom et prénom vont ensemble : l'un des deux manque sur cette ligne."),
+            ("date_naissance", "date_naissance_raw is not null and date_naissance is null",
+             "Date de naissance illisible ou impossible : écrivez-la JJ/MM/AAAA."),
+            ("date_naissance", "date_naissance > date",
+             "Date de naissance postérieure à la date de la séance."),
+            ("date_naissance", "age_from_birth > 99", "Âge hors de 0 à 99 ans (d'après la date de naissance)."),
+            ("age", "age_raw is not null and age_decl is null",
+             "Âge illisible : un nombre entier de 0 à 99 est attendu."),
+            ("age", "age_decl < 0 or age_decl > 99", "Âge hors de 0 à 99 ans."),
+            ("tranche_age", "tranche_raw is not null and tranche_decl is null",
+             f"Tranche d'âge non reconnue. Valeurs acceptées : {bands}."),
+            ("qpv", "qpv_raw is not null and qpv_known is null",
+             f"Valeur QPV non reconnue. Valeurs acceptées : {contract.QPV_HINT}."),
+            ("public", "public_raw is not null and public is null",
+             f"Public non reconnu. Valeurs acceptées : {contract.PUBLIC_HINT}."),
+            ("nombre", "nombre_raw is not null and (nombre_in is null or nombre_in < 1)",
+             "Nombre illisible ou inférieur à 1 : un nombre entier de participants (1 ou plus) est attendu."),
+            ("nombre", "person is not null and nombre_in > 1",
+             "Une ligne qui nomme une personne compte une seule participation : laissez « nombre » vide "
+             "ou à 1, ou retirez la personne pour un effectif global."),
+        ]
+    raise UnknownKind(kind)
+
+
+# --- parsing in SQL ------------------------------------------------------------------------
+
+def _cell(mapping: contract.Mapping, name: str) -> str:
+    """The raw text of a canonical column as an SQL expression (NULL when absent or blank).
+    A leading apostrophe that neutralised a formula in one of our exports is taken off."""
+    idx = mapping.columns.get(name)
+    if idx is None:
+        return "cast(null as varchar)"
+    c = f"c{idx}"
+    return (f"nullif(trim(case when regexp_matches({c}, '^''[=+\\-@]') then substr({c}, 2) "
+            f"else {c} end), '')")
+
+
+def _band_case(settings: Settings, age_expr: str) -> str:
+    parts = [f"when {age_expr} between {lo} and {hi} then '{band}'"
+             for band, lo, hi in contract.band_bounds(list(settings.bands))]
+    return f"case when {age_expr} is null then null {' '.join(parts)} else 'âge inconnu' end"
+
+
+def _lookup_case(expr: str, values: dict[str, str | bool]) -> str:
+    """CASE mapping normalised spellings to canonical values (from the contract's tables)."""
+    parts = []
+    for k, v in values.items():
+        val = ("true" if v else "false") if isinstance(v, bool) else "'" + v.replace("'", "''") + "'"
+        parts.append(f"when '{k}' then {val}")
+    return f"case norm_key({expr}) {' '.join(parts)} end"
+
+
+def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
+                   amount_default_status: str) -> str:
+    cell = lambda name: _cell(mapping, name)  # noqa: E731
+    base = "select rn, rn + 2 as line"
+    if kind == "actions":
+        return f"""
+        with s as (
+            {base}, {cell('code')} as code_raw, {cell('intitule')} as intitule_raw,
+                {cell('porteur')} as porteur, {cell('axe')} as axe, {cell('public_cible')} as public_cible,
+                {cell('annee_debut')} as annee_debut_raw, {cell('annee_fin')} as annee_fin_raw
+            from src
+        ), p as (
+            select *, code_raw as code, norm_key(code_raw) as code_key, intitule_raw as intitule,
+                norm_key(intitule_raw) as intitule_key,
+                parse_year(annee_debut_raw) as annee_debut, parse_year(annee_fin_raw) as annee_fin
+            from s
+        )
+        select *,
+            case when first_value(md5(concat_ws('|', intitule, porteur, axe, public_cible, annee_debut, annee_fin)))
+                      over w <> md5(concat_ws('|', intitule, porteur, axe, public_cible, annee_debut, annee_fin))
+                 then first_value(line) over w end as conflict_line
+        from p
+        window w as (partition by code_key order by rn)
+        """
+    if kind == "budget":
+        return f"""
+        with s as (
+            {base}, {cell('annee')} as annee_raw, {cell('action')} as action_raw,
+                coalesce({cell('financeur')}, $state_funder) as financeur, {cell('montant')} as montant_raw
+            from src
+        ), p as (
+            select s.*, parse_year(annee_raw) as annee, l.code as action_code,
+                norm_key(financeur) as financeur_key, parse_amount(montant_raw) as montant
+            from s left join action_lookup l on l.key = norm_key(s.action_raw)
+        )
+        select *,
+            case when first_value(montant) over w <> montant then first_value(line) over w end as conflict_line
+        from p
+        window w as (partition by annee, action_code, financeur_key order by rn)
+        """
+    if kind == "spending":
+        return f"""
+        with s as (
+            {base}, {cell('date')} as date_raw, {cell('action')} as action_raw,
+                {cell('montant')} as montant_raw, coalesce({cell('financeur')}, $state_funder) as financeur,
+                {cell('statut')} as statut_raw, {cell('libelle')} as libelle,
+                {cell('fournisseur')} as fournisseur, {cell('piece')} as piece,
+                {cell('exercice')} as exercice_raw
+            from src
+        ), p as (
+            select s.*, parse_date(date_raw, 9999) as date, l.code as action_code,
+                parse_amount(montant_raw) as montant_in, norm_key(financeur) as financeur_key,
+                case when statut_raw is null then '{amount_default_status}'
+                     else {_lookup_case('statut_raw', contract.STATUTS)} end as statut,
+                parse_year(exercice_raw) as exercice_in
+            from s left join action_lookup l on l.key = norm_key(s.action_raw)
+        )
+        select *, coalesce(exercice_in, year(date)) as exercice,
+            case when statut = 'avoir' then -abs(montant_in) else montant_in end as montant
+        from p
+        """
+    if kind == "attendance":
+        band_lookup = contract.band_values(list(settings.bands))
+        return f"""
+        with s as (
+            {base}, {cell('date')} as date_raw, {cell('action')} as action_raw,
+                {cell('participant')} as participant, {cell('nom')} as nom_raw, {cell('prenom')} as prenom_raw,
+                {cell('date_naissance')} as date_naissance_raw, {cell('age')} as age_raw,
+                {cell('tranche_age')} as tranche_raw, {cell('sexe')} as sexe_raw, {cell('qpv')} as qpv_raw,
+                {cell('nombre')} as nombre_raw, {cell('public')} as public_raw
+            from src
+        ), p as (
+            select s.*, parse_date(date_raw, 9999) as date, l.code as action_code, l.porteur_key,
+                parse_date(date_naissance_raw, $this_year) as date_naissance,
+                parse_int(age_raw) as age_decl,
+                {_lookup_case('tranche_raw', band_lookup)} as tranche_decl,
+                coalesce({_lookup_case('sexe_raw', contract.SEXES)}, 'NR') as sexe,
+                {_lookup_case('qpv_raw', contract.QPV_VALUES)} as qpv_known,
+                case when public_raw is null then 'jeune'
+                     else {_lookup_case('public_raw', contract.PUBLICS)} end as public,
+                parse_int(nombre_raw) as nombre_in
+            from s left join action_lookup l on l.key = norm_key(s.action_raw)
+        ), q as (
+            select *,
+                age_at(date_naissance, date) as age_from_birth,
+                case
+                    when nom_raw is not null and prenom_raw is not null then
+                        'nom|' || norm_name(nom_raw) || '|' || norm_name(prenom_raw) || '|'
+                        || coalesce(strftime(date_naissance, '%Y-%m-%d'), '')
+                    when participant is not null and not regexp_full_match(participant, 'ps_[0-9a-f]+') then
+                        'id|' || coalesce(porteur_key, '') || '|' || participant
+                end as identity_text
+            from p
+        )
+        select *,
+            case
+                when identity_text is not null then 'ps_' || left(hmac_sha256($ipad, $opad, identity_text), 16)
+                when participant is not null then participant
+            end as person,
+            coalesce(age_from_birth, case when age_decl between 0 and 99 then age_decl end) as age,
+            coalesce(nombre_in, 1) as nombre,
+            qpv_known as qpv,
+            coalesce({_band_case(settings, 'coalesce(age_from_birth, case when age_decl between 0 and 99 '
+                                           'then age_decl end)')},
+                     tranche_decl, 'âge inconnu') as tranche
+        from q
+        """
+    raise UnknownKind(kind)
+
+
+# Identity of a row (contract, "Re-uploading a file ...") and what is stored, per kind.
+STORED_COLUMNS = {
+    "actions": ["code", "code_key", "intitule", "intitule_key", "porteur", "axe", "public_cible",
+                "annee_debut", "annee_fin"],
+    "budget": ["annee", "action_code", "financeur", "financeur_key", "montant"],
+    "spending": ["date", "exercice", "action_code", "montant", "financeur", "financeur_key", "statut",
+                 "libelle", "fournisseur", "piece"],
+    "attendance": ["date", "action_code", "person", "age", "tranche", "sexe", "qpv", "nombre", "public"],
+}
+IDENTITY = {
+    "actions": ["code_key"],
+    "budget": ["annee", "action_code", "financeur_key"],
+    # spending: (piece, action, montant, statut) with a piece, else (date, action, montant, financeur,
+    # statut, libelle); the piece is null in the second case, so one key covers both.
+    "spending": ["piece", "action_code", "montant", "statut", "k_date", "k_financeur", "k_libelle"],
+    # attendance: (date, action, person) for a named row, + the group and nombre for a head count.
+    "attendance": ["date", "action_code", "person", "k_tranche", "k_sexe", "k_qpv", "k_public", "k_nombre"],
+}
+KEY_EXPR = {
+    "spending": {
+        "k_date": "case when piece is null then date end",
+        "k_financeur": "case when piece is null then financeur_key end",
+        "k_libelle": "case when piece is null then libelle end",
+    },
+    "attendance": {
+        "k_tranche": "case when person is null then tranche end",
+        "k_sexe": "case when person is null then sexe end",
+        "k_qpv": "case when person is null then qpv end",
+        "k_public": "case when person is null then public end",
+        "k_nombre": "case when person is null then nombre end",
+    },
+}
+
+
+def _key_extras(kind: str) -> str:
+    """Select-list tail computing the identity columns that are not stored columns."""
+    return "".join(f", {expr} as {col}" for col, expr in KEY_EXPR.get(kind, {}).items())
+
+
+def _same_key(left: str, right: str, kind: str) -> str:
+    return " and ".join(f"{left}.{c} is not distinct from {right}.{c}" for c in IDENTITY[kind])
+
+
+TABLE = {"actions": "actions", "budget": "budget", "spending": "spending", "attendance": "attendance"}
+
+
+def analyse_headers(kind: str | None, headers: list[str]) -> tuple[str, contract.Mapping, bool]:
+    """(kind, mapping, guessed). Raise UnknownKind or MissingColumns in French."""
+    guessed = False
+    if kind is None:
+        kind = contract.guess_kind(headers)
+        guessed = True
+        if kind is None:
+            raise UnknownKind(
+                "Le type de fichier n'a pas été reconnu d'après ses en-têtes ("
+                + ", ".join(f"« {h} »" for h in headers[:20])
+                + "). Choisissez le type de fichier : référentiel des actions, programmation budgétaire, "
+                  "dépenses ou présences.")
+    if kind not in contract.COLUMNS:
+        raise UnknownKind(f"Type de fichier inconnu : {kind} (attendu : {', '.join(contract.COLUMNS)}).")
+    mapping = contract.map_headers(kind, headers)
+    if mapping.missing:
+        labels = [next(c for c in contract.COLUMNS[kind] if c.name == m) for m in mapping.missing]
+        found = ", ".join(f"« {h} »" for h in headers[:30]) + (" …" if len(headers) > 30 else "")
+        raise MissingColumns(
+            f"Colonne obligatoire absente pour un fichier « {contract.KIND_LABELS[kind]} » : "
+            + ", ".join(f"« {c.name} » (ou {', '.join(c.aliases[:3])})" for c in labels)
+            + f". En-têtes trouvés : {found}.")
+    return kind, mapping, guessed
+
+
+def _load_raw(con: duckdb.DuckDBPyConnection, source: Source) -> None:
+    n = len(source.headers)
+    cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
+    try:
+        con.execute(
+            f"""create or replace temp table raw as
+            select * from read_csv($path, delim=$sep, quote='"', escape='"', header=false,
+                all_varchar=true, columns={cols}, null_padding=true, strict_mode=false,
+                auto_detect=false, parallel=false, max_line_size=10000000)""",
+            {"path": str(source.data_path), "sep": source.separator})
+    except duckdb.Error as exc:
+        raise UnreadableFile(
+            f"{source.file_name} n'a pas pu être lu comme un CSV (guillemets non refermés, ligne trop "
+            "longue ou séparateur incohérent). Ouvrez-le dans Excel et enregistrez-le à nouveau en « CSV "
+            "(séparateur : point-virgule) ».") from exc
+    every = ", ".join(f"c{i}" for i in range(n))
+    con.execute(f"""create or replace temp table src as
+        select rowid as rn, * from raw
+        where length(trim(concat_ws('', {every}), ' \t')) > 0""")
+
+
+def _action_lookup(con) -> None:
+    """Code keys first, then titles (a title that equals another action's code loses)."""
+    con.execute("""create or replace temp table action_lookup as
+        select key, code, porteur_key from (
+            select key, code, porteur_key, row_number() over (partition by key order by prio, code) as r
+            from (
+                select code_key as key, code, norm_key(coalesce(porteur, '')) as porteur_key, 1 as prio
+                from actions_current
+                union all
+                select intitule_key, code, norm_key(coalesce(porteur, '')), 2 from actions_current
+            )
+        ) where r = 1""")
+
+
+def import_file(con: duckdb.DuckDBPyConnection, kind: str | None, data: bytes | str | Path, *,
+                settings: Settings, key: bytes, file_name: str | None = None,
+                imported_by: str = "", dry_run: bool = False, accept_valid: bool = False,
+                today: dt.date | None = None, progress: Progress | None = None) -> ImportReport:
+    """Import one file of `kind` (None: recognise it from the headers).
+
+    Returns the report; stores nothing when a row is invalid unless `accept_valid`.
+    Raises ImportProblem subclasses for whole-file problems (nothing stored).
+    """
+    step = progress or (lambda f, m: None)
+    step(0.02, "Lecture du fichier")
+    with open_source(data, file_name) as source:
+        kind, mapping, guessed = analyse_headers(kind, source.headers)
+        report = ImportReport(kind=kind, file_name=source.file_name, sha256=source.sha256,
+                              encoding=source.encoding, separator=source.separator_label,
+                              kind_guessed=guessed, mapping=mapping.headers, ignored=mapping.ignored,
+                              dry_run=dry_run)
+        with _IMPORT_LOCK:
+            con.execute(load_script("parsing"))
+            step(0.15, "Décodage et lecture des lignes")
+            _load_raw(con, source)
+            report.rows_read = con.execute("select count(*) from src").fetchall()[0][0]
+            if report.rows_read == 0:
+                raise EmptyFile(f"{source.file_name} ne contient aucune ligne de données "
+                                "(seulement des en-têtes ou des lignes vides).")
+            step(0.35, "Vérification des valeurs")
+            _validate(con, kind, mapping, settings, key, today or dt.date.today(), report)
+            if report.rejected_count and not accept_valid:
+                report.rejected_rows_csv = _rejected_csv(con, source)
+                return report
+            if report.rejected_count:
+                report.rejected_rows_csv = _rejected_csv(con, source)
+            if report.rows_valid == 0:
+                return report
+            step(0.6, "Recherche des doublons")
+            _classify(con, kind, report)
+            report.preview = _preview(con, kind)
+            if dry_run:
+                return report
+            step(0.8, "Enregistrement")
+            _store(con, kind, report, imported_by)
+            step(1.0, "Import terminé")
+            return report
+
+
+def _validate(con, kind: str, mapping: contract.Mapping, settings: Settings, key: bytes,
+              today: dt.date, report: ImportReport) -> None:
+    _action_lookup(con)
+    amount_header = contract.normalise(mapping.headers.get("montant", ""))
+    default_status = contract.DEFAULT_STATUS_BY_AMOUNT_HEADER.get(amount_header, "payé")
+    ipad, opad = privacy.hmac_pads(key)
+    params = {
+        "state_funder": settings.state_funder, "this_year": today.year, "ipad": ipad, "opad": opad,
+        "start": settings.start, "end": settings.end, "today": today,
+        "late_end": dt.date(settings.end.year + 1, settings.end.month, min(settings.end.day, 28))
+        if (settings.end.month, settings.end.day) == (2, 29) else
+        settings.end.replace(year=settings.end.year + 1),
+        "year_start": settings.start.year, "year_end": settings.end.year,
+    }
+    sql = _parsed_select(kind, mapping, settings, default_status)
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    con.execute(f"create or replace temp table t as {sql}", used)
+    checks = [c for c in checks_for(kind, settings)]
+    con.execute("create or replace temp table problems (rn bigint, line bigint, col varchar, "
+                "value varchar, message varchar, ord integer)")
+    for order, (col, condition, message) in enumerate(checks):
+        raw_col = {"action": "action_raw", "tranche_age": "tranche_raw"}.get(col, f"{col}_raw")
+        has_raw = raw_col in _columns(con, "t")
+        value = raw_col if has_raw else "cast(null as varchar)"
+        cond_params = {k: v for k, v in params.items() if f"${k}" in condition}
+        con.execute(
+            f"insert into problems select rn, line, $col, {value}, $message, $ord from t where {condition}",
+            {"col": mapping.headers.get(col, col), "message": message, "ord": order, **cond_params})
+    report.problems_total = con.execute("select count(*) from problems").fetchall()[0][0]
+    report.rejected_count = con.execute("select count(distinct rn) from problems").fetchall()[0][0]
+    report.rows_valid = report.rows_read - report.rejected_count
+    rows = con.execute(f"select line, col, value, message from problems order by line, ord "
+                       f"limit {MAX_LISTED_PROBLEMS}").fetchall()
+    report.rejected = [Problem(int(r[0]), r[1], r[2], r[3]) for r in rows]
+    if report.problems_total > MAX_LISTED_PROBLEMS:
+        report.rejected.append(Problem(None, None, None, f"… et {report.problems_total - MAX_LISTED_PROBLEMS} "
+                                                         "autres problèmes (voir le fichier des lignes rejetées)."))
+
+
+def _columns(con, table: str) -> set[str]:
+    return {r[0] for r in con.execute(f"describe {table}").fetchall()}
+
+
+def _rejected_csv(con, source: Source) -> bytes:
+    """The rejected rows as they were, with a reason column, for French Excel."""
+    n = len(source.headers)
+    cols = ", ".join(f"c{i}" for i in range(n))
+    frame = con.execute(f"""
+        select {cols}, string_agg(message, ' ; ' order by ord) as motif
+        from src join problems using (rn)
+        group by rn, {cols} order by rn""").df()
+    headers = [h or f"colonne {i + 1}" for i, h in enumerate(source.headers)]
+    frame.columns = [*headers, "motif du rejet"] if len(set(headers)) == n else \
+        [*[f"{h} ({i + 1})" for i, h in enumerate(headers)], "motif du rejet"]
+    return exports.french_csv(frame)
+
+
+def _classify(con, kind: str, report: ImportReport) -> None:
+    """Split valid rows into new rows, duplicates (in the file or stored) and replacements."""
+    table = TABLE[kind]
+    stored_cols = ", ".join(STORED_COLUMNS[kind])
+    current = {"actions": "actions_current", "budget": "budget_current"}.get(kind, table)
+    con.execute(f"""create or replace temp table cand as
+        select rn, line, {stored_cols}{_key_extras(kind)},
+            row_number() over (partition by {', '.join(IDENTITY[kind])} order by rn) as nth
+        from (select * from t where rn not in (select rn from problems))""")
+    compare = ""
+    if kind == "budget":
+        compare = ", s.montant as old_value"
+    elif kind == "actions":
+        compare = (", concat_ws(' | ', s.intitule, s.porteur, s.axe, s.public_cible, s.annee_debut, "
+                   "s.annee_fin) as old_value")
+    con.execute(f"""create or replace temp table matched as
+        select c.rn, s.batch_id as orig_batch_id, s.line as orig_line {compare}
+        from cand c join (select *{_key_extras(kind)} from {current}) s on {_same_key('c', 's', kind)}
+        where c.nth = 1""")
+    con.execute("create or replace temp table replacing as select rn, null as old_value from matched where false")
+    if kind == "budget":
+        con.execute("""create or replace temp table replacing as
+            select m.rn, m.old_value from matched m join cand c using (rn) where c.montant <> m.old_value""")
+    elif kind == "actions":
+        con.execute("""create or replace temp table replacing as
+            select m.rn, m.old_value from matched m join cand c using (rn)
+            where concat_ws(' | ', c.intitule, c.porteur, c.axe, c.public_cible, c.annee_debut, c.annee_fin)
+                  <> m.old_value""")
+    in_file = con.execute("select count(*) from cand where nth > 1").fetchall()[0][0]
+    stored_dup = con.execute("select count(*) from matched where rn not in (select rn from replacing)"
+                             ).fetchall()[0][0]
+    report.duplicates = in_file + stored_dup
+    report.rows_stored = con.execute(
+        "select count(*) from cand where nth = 1 and rn not in "
+        "(select rn from matched where rn not in (select rn from replacing))").fetchall()[0][0]
+    if kind == "budget":
+        rows = con.execute("""select c.line, c.annee, c.action_code, c.financeur, r.old_value, c.montant
+            from replacing r join cand c using (rn) order by c.line""").fetchall()
+        report.replaced = [{"line": r[0], "key": f"{r[1]} · {r[2]} · {r[3]}", "old": float(r[4]),
+                            "new": float(r[5])} for r in rows]
+    elif kind == "actions":
+        rows = con.execute("""select c.line, c.code, r.old_value,
+                concat_ws(' | ', c.intitule, c.porteur, c.axe, c.public_cible, c.annee_debut, c.annee_fin)
+            from replacing r join cand c using (rn) order by c.line""").fetchall()
+        report.replaced = [{"line": r[0], "key": r[1], "old": r[2], "new": r[3]} for r in rows]
+    _warnings(con, kind, report)
+
+
+def _warnings(con, kind: str, report: ImportReport) -> None:
+    if kind == "attendance":
+        rows = con.execute("""
+            with new as (select * from cand where nth = 1 and person is null and rn not in (select rn from matched)),
+            groups as (
+                select date, action_code, tranche, sexe, qpv, public, nombre, null as rn from attendance
+                where person is null
+                union all select date, action_code, tranche, sexe, qpv, public, nombre, rn from cand
+                where person is null and nth = 1
+            )
+            select distinct n.line, n.nombre, g.nombre from new n join groups g
+              on g.date = n.date and g.action_code = n.action_code and g.tranche = n.tranche
+             and g.sexe = n.sexe and g.qpv is not distinct from n.qpv and g.public = n.public
+             and g.nombre <> n.nombre and (g.rn is null or g.rn < n.rn)
+            order by n.line""").fetchall()
+        seen = set()
+        for line, new, old in rows:
+            if line in seen:
+                continue
+            seen.add(line)
+            report.warnings.append(Problem(line, "nombre", str(new),
+                                           f"La même séance et le même groupe ont déjà un effectif de {old} : "
+                                           "vérifiez qu'il ne s'agit pas d'une correction ou d'un doublon."))
+    if kind == "spending":
+        rows = con.execute("""
+            select distinct c.line, c.piece, c.montant, s.montant from cand c
+            join spending s on s.piece = c.piece and s.action_code = c.action_code and s.montant <> c.montant
+            where c.nth = 1 and c.piece is not null and c.rn not in (select rn from matched)
+            order by c.line""").fetchall()
+        seen = set()
+        for line, piece, new, old in rows:
+            if line in seen:
+                continue
+            seen.add(line)
+            report.warnings.append(Problem(
+                line, "piece", piece,
+                f"La pièce {piece} est déjà enregistrée pour cette action avec un autre montant "
+                f"({fmt.euros(old, cents=True)}) : la ligne est enregistrée, vérifiez qu'il ne s'agit pas "
+                "d'un doublon."))
+
+
+def _preview(con, kind: str) -> pd.DataFrame:
+    cols = ", ".join(["line", *STORED_COLUMNS[kind]])
+    frame = con.execute(f"select {cols} from cand where nth = 1 order by rn limit 10").df()
+    return frame.drop(columns=[c for c in ("code_key", "intitule_key", "financeur_key") if c in frame])
+
+
+def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
+    table = TABLE[kind]
+    cols = ", ".join(STORED_COLUMNS[kind])
+    con.execute("begin transaction")
+    try:
+        bid = con.execute("select coalesce(max(id), 0) + 1 from batches").fetchall()[0][0]
+        details = {"replaced": report.replaced[:1000],
+                   "warnings": [w.as_dict() for w in report.warnings[:1000]],
+                   "mapping": report.mapping, "encoding": report.encoding, "separator": report.separator}
+        con.execute(
+            """insert into batches (id, kind, file_name, sha256, imported_by, imported_at, rows_read,
+                rows_stored, duplicates, replaced, warnings, rejected, status, details)
+            values ($id, $kind, $file, $sha, $by, now()::timestamp, $read, $stored, $dup, $rep, $warn, $rej,
+                'active', $details)""",
+            {"id": bid, "kind": kind, "file": report.file_name, "sha": report.sha256, "by": imported_by,
+             "read": report.rows_read, "stored": report.rows_stored, "dup": report.duplicates,
+             "rep": len(report.replaced), "warn": len(report.warnings), "rej": report.rejected_count,
+             "details": json.dumps(details, ensure_ascii=False, default=str)})
+        extra = ""
+        if kind == "budget":
+            extra = ", (select old_value from replacing r where r.rn = cand.rn) as previous_montant"
+        con.execute(
+            f"""insert into {table} (batch_id, line, {cols}{', previous_montant' if kind == 'budget' else ''})
+            select $bid, line, {cols}{extra} from cand
+            where nth = 1 and rn not in (select rn from matched where rn not in (select rn from replacing))""",
+            {"bid": bid})
+        con.execute(
+            """insert into batch_duplicates
+            select $bid, $kind, c.line, m.orig_batch_id, m.orig_line
+            from matched m join cand c using (rn) where m.rn not in (select rn from replacing)""",
+            {"bid": bid, "kind": kind})
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    report.batch_id = bid

@@ -1,0 +1,264 @@
+"""Reading an uploaded file: encoding, separator, header, and a clean UTF-8 copy for DuckDB.
+
+Partners' files come from Excel on Windows (Windows-1252, `;`, a `sep=;` first line, CRLF),
+from accounting tools (UTF-8 with BOM) or as .xlsx. `open_source` streams the bytes once,
+decodes them, and writes the data records (header excluded) as UTF-8 to a temporary file
+outside the database folder, deleted when the source is closed: an upload that holds names
+is never kept.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CHUNK = 8 * 1024 * 1024
+SEPARATORS = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
+_BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
+
+
+class ImportProblem(Exception):
+    """A problem with a whole file; `str(exc)` is a French sentence for the user."""
+
+
+class UnreadableFile(ImportProblem):
+    """Not a CSV we can read: binary, spreadsheet renamed .csv, broken quoting, huge line."""
+
+
+class EmptyFile(ImportProblem):
+    """No header, or a header and no data rows."""
+
+
+class MissingColumns(ImportProblem):
+    """A required column is not among the file's headers."""
+
+
+class UnknownKind(ImportProblem):
+    """The kind of file is not one of the four, or cannot be recognised from the headers."""
+
+
+def _cp1252_fallback(err: UnicodeDecodeError):
+    # The five bytes Windows-1252 leaves undefined are read as Latin-1.
+    return err.object[err.start:err.end].decode("latin-1"), err.end
+
+
+codecs.register_error("impact_cp1252", _cp1252_fallback)
+
+
+@dataclass
+class Source:
+    """A decoded file ready for DuckDB: `data_path` holds the records without the header."""
+    file_name: str
+    sha256: str
+    encoding: str
+    separator: str
+    headers: list[str]
+    data_path: Path
+    size: int
+    has_sep_line: bool = False
+    _tmpdir: str | None = field(default=None, repr=False)
+
+    @property
+    def separator_label(self) -> str:
+        return SEPARATORS.get(self.separator, repr(self.separator))
+
+    def close(self) -> None:
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\x00" in head:
+        return True
+    sample = head[:4096]
+    control = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    return len(sample) > 0 and control / len(sample) > 0.05
+
+
+def _detect_encoding(head: bytes) -> tuple[str, str, int]:
+    """(python codec, French label, BOM length)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", "UTF-8 avec BOM", 3
+    if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16", "UTF-16", 0
+    try:
+        # A multi-byte character may be cut at the end of the sample.
+        head.decode("utf-8")
+        return "utf-8", "UTF-8", 0
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(head) - 3 and exc.reason == "unexpected end of data":
+            return "utf-8", "UTF-8", 0
+        return "cp1252", "Windows-1252 (Excel)", 0
+
+
+def _choose_separator(line: str) -> str:
+    counts = {sep: line.count(sep) for sep in SEPARATORS}
+    best = max(counts, key=lambda s: (counts[s], s == ";"))
+    return best if counts[best] else ";"
+
+
+def _header_end(text: str) -> int:
+    """Index of the newline ending the first record (quotes may hold line breaks), or -1."""
+    pos = text.find("\n")
+    while pos != -1 and text.count('"', 0, pos) % 2:
+        pos = text.find("\n", pos + 1)
+    return pos
+
+
+def _fill_blank_lines(text: str, sep: str, quotes_open: bool) -> str:
+    """Blank lines become one separator, so DuckDB keeps them and row numbers match Excel's."""
+    if not _BLANK_LINE.search(text):
+        return text
+    if '"' not in text and not quotes_open:
+        return _BLANK_LINE.sub("\n" + sep, text)
+    out, inside = [], quotes_open
+    for line in text.split("\n"):
+        if not inside and not line.strip(" \t") and out:
+            line = sep
+        inside ^= line.count('"') % 2 == 1
+        out.append(line)
+    return "\n".join(out)
+
+
+def _xlsx_to_csv(raw: bytes, out_path: Path) -> None:
+    import pandas as pd
+
+    try:
+        frame = pd.read_excel(io.BytesIO(raw), sheet_name=0, header=None, dtype=str, engine="calamine")
+    except Exception as exc:  # calamine raises its own error types for broken workbooks
+        raise UnreadableFile("Le classeur Excel n'a pas pu être lu : enregistrez-le à nouveau "
+                             "ou exportez-le en CSV (séparateur point-virgule).") from exc
+    frame = frame.fillna("")
+    with open(out_path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh, delimiter=";", lineterminator="\n").writerows(frame.itertuples(index=False))
+
+
+def open_source(data: bytes | str | os.PathLike, file_name: str | None = None) -> Source:
+    """Decode a file (bytes or a path) into a Source; raise ImportProblem in French when unreadable."""
+    if isinstance(data, bytes):
+        name = file_name or "fichier.csv"
+        reader = io.BytesIO(data)
+    else:
+        path = Path(data)
+        name = file_name or path.name
+        try:
+            reader = open(path, "rb")
+        except OSError as exc:
+            raise UnreadableFile(f"Le fichier {name} ne peut pas être ouvert ({exc.strerror}).") from exc
+    tmpdir = tempfile.mkdtemp(prefix="impact-import-")
+    try:
+        with reader:
+            try:
+                return _decode(reader, name, Path(tmpdir), tmpdir)
+            except _NotUtf8:
+                # Valid UTF-8 at the start, not further on: the whole file is Windows-1252.
+                reader.seek(0)
+                return _decode(reader, name, Path(tmpdir), tmpdir, force="cp1252")
+    except BaseException:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+        raise
+
+
+class _NotUtf8(Exception):
+    pass
+
+
+def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None) -> Source:
+    head = reader.read(CHUNK)
+    digest = hashlib.sha256(head)
+    size = len(head)
+    if not head.strip():
+        raise EmptyFile(f"Le fichier {name} est vide.")
+    if head.startswith(b"PK\x03\x04"):
+        if not name.lower().endswith((".xlsx", ".xlsm")):
+            raise UnreadableFile(
+                f"{name} est un classeur Excel renommé en .csv. Dans Excel, choisissez « Enregistrer "
+                "sous » puis « CSV (séparateur : point-virgule) », ou déposez le fichier en .xlsx.")
+        rest = reader.read()
+        digest.update(rest)
+        converted = tmp / "converted.csv"
+        _xlsx_to_csv(head + rest, converted)
+        with open(converted, "rb") as fh:
+            src = _decode(fh, name, tmp, tmpdir)
+        src.sha256, src.size, src.encoding = digest.hexdigest(), size + len(rest), "classeur Excel (.xlsx)"
+        return src
+    codec, label, bom = _detect_encoding(head)
+    if force:
+        codec, label, bom = force, "Windows-1252 (Excel)", 0
+    if codec != "utf-16" and _looks_binary(head):
+        raise UnreadableFile(f"{name} n'est pas un fichier texte (CSV) : c'est un fichier binaire. "
+                             "Exportez les données en CSV depuis le logiciel d'origine.")
+    errors = "impact_cp1252" if codec == "cp1252" else "strict"
+    decoder = codecs.getincrementaldecoder(codec)(errors=errors)
+    out_path = tmp / "data.csv"
+    headers: list[str] | None = None
+    sep = ";"
+    has_sep_line = False
+    pending = ""
+    quotes_open = False
+    chunk = head[bom:]
+    try:
+        with open(out_path, "w", encoding="utf-8", newline="") as out:
+            while True:
+                final = not chunk
+                text = pending + decoder.decode(chunk, final=final)
+                # Keep a trailing CR for the next round so that CRLF is never split.
+                if not final and text.endswith("\r"):
+                    text, pending = text[:-1], "\r"
+                else:
+                    pending = ""
+                text = text.replace("\r\n", "\n").replace("\r", "\n")
+                if headers is None:
+                    if not final and "\n" not in text:
+                        pending, chunk = text, reader.read(CHUNK)
+                        digest.update(chunk)
+                        size += len(chunk)
+                        continue
+                    text = text.lstrip("\ufeff")
+                    first = text.split("\n", 1)[0].strip()
+                    if re.fullmatch(r'"?sep=.?"?', first, flags=re.IGNORECASE):
+                        has_sep_line = True
+                        declared = first.strip('"')[4:5]
+                        sep = declared or ";"
+                        text = text.split("\n", 1)[1] if "\n" in text else ""
+                    while text.startswith("\n"):
+                        text = text[1:]
+                    end = _header_end(text)
+                    header_text = text if end == -1 else text[:end]
+                    if not has_sep_line:
+                        sep = _choose_separator(header_text.split("\n", 1)[0])
+                    headers = next(csv.reader([header_text.replace("\n", " ")], delimiter=sep), [])
+                    headers = [h.strip().lstrip("\ufeff") for h in headers]
+                    text = "" if end == -1 else text[end + 1:]
+                    if not any(headers):
+                        raise EmptyFile(f"Le fichier {name} n'a pas de ligne d'en-têtes.")
+                text = _fill_blank_lines(text, sep, quotes_open)
+                quotes_open ^= text.count('"') % 2 == 1
+                out.write(text)
+                if final:
+                    break
+                chunk = reader.read(CHUNK)
+                digest.update(chunk)
+                size += len(chunk)
+    except UnicodeDecodeError as exc:
+        if codec == "utf-8" and not bom:
+            raise _NotUtf8() from exc
+        raise UnreadableFile(
+            f"{name} n'est pas lisible en {label} (octet invalide à la position {exc.start}). "
+            "Enregistrez-le en « CSV UTF-8 » ou « CSV (séparateur : point-virgule) » depuis Excel.") from exc
+    return Source(name, digest.hexdigest(), label, sep, headers or [], out_path, size, has_sep_line, tmpdir)

@@ -1,0 +1,340 @@
+-- Money: the programme (budget_current), commitments and payments (spending), for the Budget
+-- and "Utilisation des fonds de l'État" pages.
+--
+-- Conventions shared by every query here:
+-- * a spending row consumes the programme of its `exercice`, whatever its date (a 2023 action
+--   is often paid in early 2024);
+-- * paid = statut 'payé' plus 'avoir' (credit notes are stored negative); committed = 'engagé';
+-- * the State funder is recognised by its key with accents, case, spaces and punctuation
+--   removed on both sides, so that any spelling the importer normalised matches $state_funder;
+--   funders are classified after aggregation (a few keys), never row by row.
+
+-- name: budget_year_funder
+-- Programmed, committed and paid amounts per programme year and funder, with the funder's group.
+with programmed as (
+    select annee, financeur_key, min(financeur) as financeur, sum(montant) as programme
+    from budget_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by annee, financeur_key
+),
+spent as (
+    select exercice as annee, financeur_key, min(financeur) as financeur,
+        sum(montant) filter (where statut = 'engagé') as engage,
+        sum(montant) filter (where statut in ('payé', 'avoir')) as paye
+    from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by exercice, financeur_key
+),
+joined as (
+    select
+        coalesce(p.annee, s.annee) as annee,
+        coalesce(p.financeur_key, s.financeur_key) as financeur_key,
+        coalesce(p.financeur, s.financeur) as financeur,
+        coalesce(p.programme, 0) as programme,
+        coalesce(s.engage, 0) as engage,
+        coalesce(s.paye, 0) as paye
+    from programmed as p
+    full join spent as s on s.annee = p.annee and s.financeur_key = p.financeur_key
+),
+keyed as (
+    select *,
+        regexp_replace(strip_accents(lower(financeur_key)), '[^a-z0-9]', '', 'g') as k,
+        regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g') as state_k
+    from joined
+)
+select
+    annee::integer as annee,
+    financeur,
+    case
+        when k = state_k then 'État'
+        when k like '%villedemetz%' or k like 'mairiedemetz%' or k = 'metz' then 'Ville de Metz'
+        when k = 'caf' or k like 'caf%' or k like '%allocationsfamiliales%' then 'CAF'
+        when k like 'region%' or k like 'conseilregional%' then 'Région'
+        else 'Autres financeurs'
+    end as groupe,
+    programme::double as programme,
+    engage::double as engage,
+    paye::double as paye
+from keyed
+order by annee, groupe, financeur;
+
+-- name: budget_by_action
+-- Programmed, committed and paid per action (all funders and State only), with its period and the share elapsed.
+with programmed as (
+    select action_code, financeur_key, sum(montant) as programme,
+        min(annee) as first_year, max(annee) as last_year
+    from budget_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by action_code, financeur_key
+),
+spent as (
+    select action_code, financeur_key,
+        sum(montant) filter (where statut = 'engagé') as engage,
+        sum(montant) filter (where statut in ('payé', 'avoir')) as paye,
+        count(*) as lignes
+    from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by action_code, financeur_key
+),
+joined as (
+    select
+        coalesce(p.action_code, s.action_code) as action_code,
+        regexp_replace(strip_accents(lower(coalesce(p.financeur_key, s.financeur_key))), '[^a-z0-9]', '', 'g')
+            = regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g') as is_state,
+        coalesce(p.programme, 0) as programme,
+        coalesce(s.engage, 0) as engage,
+        coalesce(s.paye, 0) as paye,
+        coalesce(s.lignes, 0) as lignes,
+        p.first_year,
+        p.last_year
+    from programmed as p
+    full join spent as s on s.action_code = p.action_code and s.financeur_key = p.financeur_key
+),
+per_action as (
+    select action_code,
+        sum(programme) as programme,
+        coalesce(sum(programme) filter (where is_state), 0) as programme_etat,
+        sum(engage) as engage,
+        coalesce(sum(engage) filter (where is_state), 0) as engage_etat,
+        sum(paye) as paye,
+        coalesce(sum(paye) filter (where is_state), 0) as paye_etat,
+        sum(lignes) as lignes_depenses,
+        min(first_year) as first_year,
+        max(last_year) as last_year
+    from joined
+    group by action_code
+),
+periods as (
+    -- the action's own years; without them, the years it is programmed on
+    select p.*, a.intitule, coalesce(a.porteur, 'Non renseigné') as porteur,
+        coalesce(a.axe, 'Non renseignée') as axe, a.annee_debut, a.annee_fin,
+        make_date(coalesce(a.annee_debut, a.annee_fin, p.first_year), 1, 1) as start_date,
+        make_date(coalesce(a.annee_fin, a.annee_debut, p.last_year), 12, 31) as end_date
+    from per_action as p
+    join actions_current as a on a.code = p.action_code
+)
+select
+    action_code as code, intitule, porteur, axe,
+    annee_debut::integer as annee_debut, annee_fin::integer as annee_fin,
+    programme::double as programme,
+    programme_etat::double as programme_etat,
+    (programme - programme_etat)::double as programme_autres,
+    engage::double as engage,
+    engage_etat::double as engage_etat,
+    paye::double as paye,
+    paye_etat::double as paye_etat,
+    lignes_depenses,
+    case when start_date is null then null
+        else least(1.0, greatest(0.0, (datediff('day', start_date, $ref_date) + 1)
+            / (datediff('day', start_date, end_date) + 1)))
+    end as periode_ecoulee
+from periods
+order by code;
+
+-- name: budget_participation
+-- Distinct participants and participations per action over the selected programme years (no people filter: money is not split by public).
+with chosen as (
+    select code
+    from actions_current
+    where (len($actions) = 0 or list_contains($actions, code))
+        and (len($themes) = 0 or list_contains($themes, coalesce(axe, 'Non renseignée')))
+        and (len($porteurs) = 0 or list_contains($porteurs, coalesce(porteur, 'Non renseigné')))
+),
+per_action as (
+    -- the selection is applied before aggregating: attendance is the largest table
+    select action_code,
+        count(distinct person) as participants,
+        sum(nombre) as participations
+    from attendance
+    where date between make_date(year($date_from), 1, 1) and make_date(year($date_to), 12, 31)
+        and action_code in (select code from chosen)
+    group by action_code
+)
+select p.action_code as code, a.intitule, coalesce(a.porteur, 'Non renseigné') as porteur,
+    coalesce(a.axe, 'Non renseignée') as axe, p.participants, p.participations::bigint as participations
+from per_action as p
+join actions_current as a on a.code = p.action_code
+order by code;
+
+-- name: budget_monthly_paid
+-- Paid per month of payment date (State and all funders); payments dated before the first selected year count in its first month.
+with monthly as (
+    select date_trunc('month', date) as mois, financeur_key,
+        sum(montant) filter (where statut in ('payé', 'avoir')) as paye
+    from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by all
+),
+keyed as (
+    select greatest(mois, make_date(year($date_from), 1, 1)) as mois, paye,
+        regexp_replace(strip_accents(lower(financeur_key)), '[^a-z0-9]', '', 'g')
+            = regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g') as is_state
+    from monthly
+)
+select mois::date as mois,
+    coalesce(sum(paye) filter (where is_state), 0)::double as paye_etat,
+    coalesce(sum(paye), 0)::double as paye
+from keyed
+group by 1
+order by 1;
+
+-- name: budget_attention
+-- Points the committee works through: overpaid, under-used, unprogrammed and out-of-period spending, per action.
+with prog as (
+    select action_code, annee, sum(montant) as programme
+    from budget_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by all
+),
+spent as (
+    select action_code, exercice as annee,
+        sum(montant) filter (where statut in ('payé', 'avoir')) as paye,
+        sum(montant) as montant,
+        count(*) as lignes
+    from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by all
+),
+per_year as (
+    select coalesce(p.action_code, s.action_code) as action_code,
+        coalesce(p.annee, s.annee) as annee,
+        coalesce(p.programme, 0) as programme,
+        coalesce(s.paye, 0) as paye,
+        coalesce(s.montant, 0) as montant,
+        coalesce(s.lignes, 0) as lignes
+    from prog as p
+    full join spent as s on s.action_code = p.action_code and s.annee = p.annee
+),
+over_paid as (
+    select 'paye_superieur' as kind, action_code, annee, programme, paye, montant, lignes,
+        null::date as date_min, null::date as date_max, null::double as periode_ecoulee
+    from per_year
+    where programme > 0 and paye > programme
+),
+unprogrammed as (
+    select 'sans_programmation' as kind, action_code, annee, programme, paye, montant, lignes,
+        null::date, null::date, null::double
+    from per_year
+    where programme = 0 and lignes > 0
+),
+periods as (
+    -- an action's own period when it has one, otherwise each year it is programmed on
+    select code as action_code, null::smallint as annee,
+        make_date(coalesce(annee_debut, annee_fin), 1, 1) as start_date,
+        make_date(coalesce(annee_fin, annee_debut), 12, 31) as end_date
+    from actions_current
+    where coalesce(annee_debut, annee_fin) is not null
+    union all
+    select distinct p.action_code, p.annee, make_date(p.annee, 1, 1), make_date(p.annee, 12, 31)
+    from prog as p
+    join actions_current as a on a.code = p.action_code
+    where a.annee_debut is null and a.annee_fin is null
+),
+usage as (
+    select pe.action_code, pe.annee, pe.start_date, pe.end_date,
+        sum(y.programme) as programme, sum(y.paye) as paye, sum(y.montant) as montant, sum(y.lignes) as lignes
+    from periods as pe
+    join per_year as y on y.action_code = pe.action_code and (pe.annee is null or y.annee = pe.annee)
+    group by all
+),
+under_used as (
+    select 'sous_consommation' as kind, action_code, annee, programme, paye, montant, lignes,
+        start_date, end_date,
+        least(1.0, (datediff('day', start_date, $ref_date) + 1) / (datediff('day', start_date, end_date) + 1))
+    from usage
+    where programme > 0
+        and paye < 0.5 * programme
+        and (datediff('day', start_date, $ref_date) + 1) >= 0.75 * (datediff('day', start_date, end_date) + 1)
+),
+outside as (
+    -- a late payment of the action's programme (exercice inside its years, dated within the
+    -- 12 months after them) is normal and not reported
+    select 'hors_periode' as kind, s.action_code, null::smallint as annee, null as programme,
+        sum(s.montant) filter (where s.statut in ('payé', 'avoir')) as paye, sum(s.montant) as montant,
+        count(*) as lignes, min(s.date) as date_min, max(s.date) as date_max, null::double
+    from spending_f($date_from, $date_to, $actions, $themes, $porteurs) as s
+    join actions_current as a on a.code = s.action_code
+    where coalesce(a.annee_debut, a.annee_fin) is not null
+        and (
+            year(s.date) < coalesce(a.annee_debut, a.annee_fin)
+            or (year(s.date) > coalesce(a.annee_fin, a.annee_debut)
+                and not (s.exercice between coalesce(a.annee_debut, a.annee_fin) and coalesce(a.annee_fin, a.annee_debut)
+                         and year(s.date) = coalesce(a.annee_fin, a.annee_debut) + 1))
+        )
+    group by s.action_code
+),
+points as (
+    select * from over_paid
+    union all select * from under_used
+    union all select * from unprogrammed
+    union all select * from outside
+)
+select p.kind, p.action_code as code, a.intitule, coalesce(a.porteur, 'Non renseigné') as porteur,
+    p.annee::integer as annee, p.programme::double as programme, coalesce(p.paye, 0)::double as paye,
+    p.montant::double as montant, p.lignes, p.date_min, p.date_max, p.periode_ecoulee
+from points as p
+join actions_current as a on a.code = p.action_code
+order by p.kind, p.action_code, p.annee;
+
+-- name: state_spending_rows
+-- The expenses behind the figures, newest first, with the import and source line each came from (at most $limit rows).
+with state_keys as (
+    select distinct financeur_key
+    from spending
+    where regexp_replace(strip_accents(lower(financeur_key)), '[^a-z0-9]', '', 'g')
+        = regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g')
+)
+select s.date, s.exercice::integer as exercice, s.action_code as code, s.intitule, s.porteur,
+    s.fournisseur, s.libelle, s.piece, s.montant::double as montant, s.statut, s.financeur,
+    s.batch_id, b.file_name, b.imported_at, s.line
+from spending_f($date_from, $date_to, $actions, $themes, $porteurs) as s
+join batches as b on b.id = s.batch_id
+where ($all_funders or s.financeur_key in (select financeur_key from state_keys))
+    and (len($statuts) = 0 or list_contains($statuts, s.statut))
+    and ($search = ''
+         or s.fournisseur ilike '%' || $search || '%'
+         or s.libelle ilike '%' || $search || '%'
+         or s.piece ilike '%' || $search || '%')
+order by s.date desc, s.batch_id, s.line
+limit $limit;
+
+-- name: state_spending_totals
+-- How many expenses match the list's filters, and their amount per statut (the list itself may be cut).
+with state_keys as (
+    select distinct financeur_key
+    from spending
+    where regexp_replace(strip_accents(lower(financeur_key)), '[^a-z0-9]', '', 'g')
+        = regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g')
+)
+select s.statut, count(*) as lignes, sum(s.montant)::double as montant
+from spending_f($date_from, $date_to, $actions, $themes, $porteurs) as s
+where ($all_funders or s.financeur_key in (select financeur_key from state_keys))
+    and (len($statuts) = 0 or list_contains($statuts, s.statut))
+    and ($search = ''
+         or s.fournisseur ilike '%' || $search || '%'
+         or s.libelle ilike '%' || $search || '%'
+         or s.piece ilike '%' || $search || '%')
+group by s.statut
+order by s.statut;
+
+-- name: state_budget_rows
+-- The State's programme lines in force, with the import and source line each came from and the amount it replaced.
+select b.annee::integer as annee, b.action_code as code, b.intitule, b.porteur, b.financeur,
+    b.montant::double as montant, b.previous_montant::double as montant_remplace,
+    b.batch_id, bt.file_name, bt.imported_at, b.line
+from budget_f($date_from, $date_to, $actions, $themes, $porteurs) as b
+join batches as bt on bt.id = b.batch_id
+where regexp_replace(strip_accents(lower(b.financeur_key)), '[^a-z0-9]', '', 'g')
+    = regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g')
+order by b.annee, b.action_code, b.batch_id, b.line;
+
+-- name: budget_sources
+-- The imports the money figures of the selection come from: rows used and amount per batch.
+with used as (
+    select batch_id, count(*) as lignes, sum(montant) as montant
+    from budget_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by batch_id
+    union all
+    select batch_id, count(*), sum(montant)
+    from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by batch_id
+)
+select b.id as batch_id, b.kind, b.file_name, b.imported_at, b.imported_by,
+    sum(u.lignes)::bigint as lignes, sum(u.montant)::double as montant
+from used as u
+join batches as b on b.id = u.batch_id
+group by all
+order by b.id;

@@ -1,0 +1,69 @@
+-- Parsing macros of the importer (a script run before each import, not a named query).
+-- They mirror the contract's "Formats the importer accepts without being told".
+
+-- Header / action-name normalisation: lower case, no accents, no spaces _ - ' ’ . / ° º ( ).
+create or replace temp macro norm_key(v) as
+    regexp_replace(strip_accents(regexp_replace(lower(v), '[°º]', '', 'g')), '[\s_\-''’./()]', '', 'g');
+
+-- Name normalisation before hashing: lower case, no accents, no spaces, hyphens, apostrophes.
+create or replace temp macro norm_name(v) as
+    regexp_replace(strip_accents(lower(trim(v))), '[\s\-''’]', '', 'g');
+
+-- Day-first dates: 31/12/2023, 31/12/23, 31-12-2023, 31.12.2023, 2023-12-31, 2023-12-31 00:00:00.
+-- Two-digit years are 20yy; in a birth date (pivot_year = current year) a future 20yy is 19yy.
+create or replace temp macro date_parts(v) as
+    case
+        when regexp_full_match(v, '\d{4}-\d{1,2}-\d{1,2}([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?)?')
+            then regexp_extract(v, '^(\d{4})-(\d{1,2})-(\d{1,2})', ['y', 'm', 'd'])
+        when regexp_full_match(v, '\d{1,2}[/.\-]\d{1,2}[/.\-](\d{2}|\d{4})( \d{1,2}:\d{2}(:\d{2})?)?')
+            then regexp_extract(v, '^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2,4})', ['d', 'm', 'y'])
+    end;
+
+create or replace temp macro make_day(y, m, d) as
+    try_cast(printf('%04d-%02d-%02d', y, m, d) as date);
+
+create or replace temp macro parse_date(v, pivot_year) as
+    make_day(
+        case
+            when length(date_parts(v).y) = 2 and 2000 + cast(date_parts(v).y as integer) > pivot_year
+                then 1900 + cast(date_parts(v).y as integer)
+            when length(date_parts(v).y) = 2 then 2000 + cast(date_parts(v).y as integer)
+            else cast(date_parts(v).y as integer)
+        end,
+        cast(date_parts(v).m as integer),
+        cast(date_parts(v).d as integer)
+    );
+
+-- Amounts: 1234.5, 1234,50, 1 234,50 (normal, no-break or narrow no-break spaces), 1.234,50,
+-- with or without € / EUR. A dot is the decimal point unless the value also holds a comma or
+-- several dots. Rounded to the cent (the decimal cast rounds half away from zero).
+create or replace temp macro amount_text(v) as
+    regexp_replace(upper(v), '[\s\x{00A0}\x{202F}€]|EUR', '', 'g');
+
+create or replace temp macro parse_amount(v) as
+    try_cast(
+        case
+            when contains(amount_text(v), ',')
+                then replace(replace(amount_text(v), '.', ''), ',', '.')
+            when length(amount_text(v)) - length(replace(amount_text(v), '.', '')) > 1
+                then replace(amount_text(v), '.', '')
+            else amount_text(v)
+        end as decimal(18, 2));
+
+-- Whole numbers, as Excel sometimes writes them ("14.0" from a spreadsheet cell).
+create or replace temp macro parse_int(v) as
+    case
+        when regexp_full_match(trim(v), '-?\d+') then try_cast(trim(v) as bigint)
+        when regexp_full_match(trim(v), '-?\d+[.,]0+') then try_cast(regexp_extract(trim(v), '^-?\d+') as bigint)
+    end;
+
+create or replace temp macro parse_year(v) as
+    case when regexp_full_match(trim(v), '\d{4}([.,]0+)?') then cast(left(trim(v), 4) as integer) end;
+
+-- Age in whole years at date d of someone born on b.
+create or replace temp macro age_at(b, d) as
+    year(d) - year(b) - case when month(d) < month(b) or (month(d) = month(b) and day(d) < day(b)) then 1 else 0 end;
+
+-- HMAC-SHA256 of message m with the key's padded forms (see impact.privacy.hmac_pads).
+create or replace temp macro hmac_sha256(ipad, opad, m) as
+    sha256(opad || unhex(sha256(ipad || encode(m))));

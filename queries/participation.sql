@@ -1,0 +1,312 @@
+-- Participation indicators. Every query reads attendance through attendance_f, so the
+-- shared sidebar filters (period, action, thématique, porteur, band, sex, QPV, public) apply.
+-- A named row (person not null) is one participation; a head-count row (person null) is
+-- `nombre` participations without identity: it never adds to distinct participants.
+-- A person's band, sex and QPV residence for distinct counts are those of their FIRST
+-- participation in the selection (same day: the first action code); sex and QPV
+-- fall back to the first known value when the first row leaves them blank.
+
+-- name: participation_totals
+-- Headline figures: participations, distinct participants, head counts, sessions, actions, parcours.
+with f as (
+    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+),
+per_person as (
+    select person, count(distinct action_code) as n_actions
+    from f
+    where person is not null
+    group by person
+)
+select
+    coalesce(sum(nombre), 0)::bigint as participations,
+    coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
+    count(distinct person) as participants,
+    count(distinct (date, action_code)) as sessions,
+    count(distinct action_code) as actions,
+    (select count(*) from per_person where n_actions >= 2) as parcours
+from f;
+
+-- name: participation_by_action
+-- Per action: participations, distinct participants, sessions, average per session and regularity.
+with f as (
+    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+),
+per_action as (
+    select
+        action_code,
+        any_value(intitule) as intitule,
+        any_value(porteur) as porteur,
+        any_value(axe) as axe,
+        sum(nombre)::bigint as participations,
+        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
+        count(distinct date) as sessions            -- a session is one (date, action)
+    from f
+    group by action_code
+),
+per_person as (
+    -- the importer keeps one named row per (date, action, person): a row is a session attended
+    select action_code, person, count(*) as times
+    from f
+    where person is not null
+    group by action_code, person
+),
+regularity as (
+    select
+        action_code,
+        count(*) as participants,
+        count(*) filter (where times = 1) as once,
+        count(*) filter (where times between 2 and 4) as two_to_four,
+        count(*) filter (where times >= 5) as five_or_more
+    from per_person
+    group by action_code
+)
+select
+    a.action_code, a.intitule, a.porteur, a.axe,
+    a.participations,
+    coalesce(r.participants, 0) as participants,
+    a.headcount_participations,
+    a.sessions,
+    a.participations / a.sessions as average_per_session,
+    coalesce(r.once, 0) as once,
+    coalesce(r.two_to_four, 0) as two_to_four,
+    coalesce(r.five_or_more, 0) as five_or_more
+from per_action as a
+left join regularity as r using (action_code)
+order by a.participations desc, a.intitule;
+
+-- name: participation_by_month
+-- Per month and thématique: participations and distinct participants.
+with f as (
+    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+)
+select
+    date_trunc('month', date)::date as month,
+    axe,
+    sum(nombre)::bigint as participations,
+    count(distinct person) as participants
+from f
+group by all
+order by month, axe;
+
+-- name: participation_by_porteur
+-- Per porteur: actions, sessions, participations and distinct participants.
+with f as (
+    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+)
+select
+    porteur,
+    count(distinct action_code) as actions,
+    count(distinct (date, action_code)) as sessions,
+    sum(nombre)::bigint as participations,
+    count(distinct person) as participants
+from f
+group by porteur
+order by participations desc, porteur;
+
+-- name: participation_by_band
+-- Per age band: participations (band of each session) and distinct participants (band at first participation).
+with f as (
+    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+),
+people as (
+    select person, arg_min(tranche, (date, action_code)) as tranche
+    from f
+    where person is not null
+    group by person
+),
+by_session as (
+    select
+        tranche,
+        sum(nombre)::bigint as participations,
+        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations
+    from f
+    group by tranche
+)
+select s.tranche, s.participations, s.headcount_participations, coalesce(p.participants, 0) as participants
+from by_session as s
+left join (select tranche, count(*) as participants from people group by tranche) as p using (tranche);
+
+-- name: focus_profile
+-- Distinct people of the focus band (at first participation) by sex and QPV residence, with head counts.
+with f as (
+    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+),
+people as (
+    select
+        person,
+        arg_min(tranche, (date, action_code)) as tranche,
+        coalesce(arg_min(sexe, (date, action_code)) filter (where sexe <> 'NR'), 'NR') as sexe,
+        arg_min(qpv, (date, action_code)) filter (where qpv is not null) as qpv
+    from f
+    where person is not null
+    group by person
+)
+-- kind 'people': distinct focus-band people; kind 'headcount': focus-band participations without identity
+select
+    'people' as kind,
+    sexe,
+    case when qpv then 'oui' when not qpv then 'non' else 'NR' end as qpv_label,
+    count(*)::bigint as n
+from people
+where tranche = $focus_band
+group by all
+union all
+select 'headcount', sexe, qpv_label, sum(nombre)::bigint
+from f
+where person is null and tranche = $focus_band
+group by all
+order by kind, sexe, qpv_label;
+
+-- name: focus_by_action
+-- Per action: distinct focus-band people (band at first participation) who joined it, and their participations.
+with f as (
+    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+),
+people as (
+    select person, arg_min(tranche, (date, action_code)) as tranche
+    from f
+    where person is not null
+    group by person
+)
+select
+    f.action_code,
+    any_value(f.intitule) as intitule,
+    count(distinct f.person) as young_people,
+    count(*) as participations
+from f
+join people as p on p.person = f.person and p.tranche = $focus_band
+group by f.action_code
+order by young_people desc, intitule;
+
+-- name: focus_parcours
+-- Focus-band people by number of actions joined, and the most common combinations of two actions or more.
+with f as (
+    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+),
+people as (
+    select
+        person,
+        arg_min(tranche, (date, action_code)) as tranche,
+        count(distinct action_code) as n_actions,
+        string_agg(distinct intitule, ' + ' order by intitule) as combination
+    from f
+    where person is not null
+    group by person
+)
+-- kind 'count': people per number of actions (capped at 4 = "4 ou plus");
+-- kind 'combination': people per combination of actions, for parcours only
+select 'count' as kind, least(n_actions, 4)::varchar as label, count(*) as people
+from people
+where tranche = $focus_band
+group by all
+union all
+select 'combination', combination, count(*)
+from people
+where tranche = $focus_band and n_actions >= 2
+group by all
+order by kind, people desc, label;
+
+-- name: focus_by_month
+-- Per month: distinct focus-band people who came, newcomers (first participation that month), participations.
+with f as (
+    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+),
+people as (
+    select person, arg_min(tranche, (date, action_code)) as tranche, min(date) as first_date
+    from f
+    where person is not null
+    group by person
+),
+focus as (select * from people where tranche = $focus_band),
+came as (
+    select date_trunc('month', f.date)::date as month, count(distinct f.person) as young_people
+    from f
+    join focus using (person)
+    group by all
+),
+newcomers as (
+    select date_trunc('month', first_date)::date as month, count(*) as newcomers
+    from focus
+    group by all
+),
+sessions as (
+    -- participations counted in the band of each session, head counts included
+    select date_trunc('month', date)::date as month, sum(nombre)::bigint as participations
+    from f
+    where tranche = $focus_band
+    group by all
+)
+select
+    month,
+    coalesce(c.young_people, 0) as young_people,
+    coalesce(n.newcomers, 0) as newcomers,
+    coalesce(s.participations, 0) as participations
+from sessions as s
+full join came as c using (month)
+full join newcomers as n using (month)
+order by month;
+
+-- name: action_sessions
+-- Sessions of the selection: one row per (date, action), with participations and distinct named participants.
+with f as (
+    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+)
+select
+    date,
+    action_code,
+    sum(nombre)::bigint as participations,
+    count(distinct person) as participants,
+    coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
+    coalesce(sum(nombre) filter (where tranche = $focus_band), 0)::bigint as focus_participations
+from f
+group by date, action_code
+order by date, action_code;
+
+-- name: people_profile
+-- Distinct people by band, sex and QPV residence (at first participation), for one selection.
+with f as (
+    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+),
+people as (
+    select
+        person,
+        arg_min(tranche, (date, action_code)) as tranche,
+        coalesce(arg_min(sexe, (date, action_code)) filter (where sexe <> 'NR'), 'NR') as sexe,
+        arg_min(qpv, (date, action_code)) filter (where qpv is not null) as qpv
+    from f
+    where person is not null
+    group by person
+)
+select
+    tranche,
+    sexe,
+    case when qpv then 'oui' when not qpv then 'non' else 'NR' end as qpv_label,
+    count(*)::bigint as people
+from people
+group by all
+order by all;
+
+-- name: action_money
+-- Per action of the selection: programmed (current budget), committed (engagé) and paid (payé + avoir) amounts.
+with programmed as (
+    select action_code, sum(montant) as programme
+    from budget_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by action_code
+),
+spent as (
+    select
+        action_code,
+        coalesce(sum(montant) filter (where statut = 'engagé'), 0) as engage,
+        -- credit notes are stored negative: adding them takes them off what was paid
+        coalesce(sum(montant) filter (where statut in ('payé', 'avoir')), 0) as paye
+    from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by action_code
+)
+select
+    action_code,
+    coalesce(p.programme, 0) as programme,
+    coalesce(s.engage, 0) as engage,
+    coalesce(s.paye, 0) as paye
+from programmed as p
+full join spent as s using (action_code)
+order by action_code;
