@@ -39,7 +39,7 @@ def parse_query_file(path: Path) -> dict[str, str]:
     if len(parts) < 3:
         raise QueryFileError(f"{path.name}: no '-- name: ...' block")
     out: dict[str, str] = {}
-    for name, body in zip(parts[1::2], parts[2::2]):
+    for name, body in zip(parts[1::2], parts[2::2], strict=True):
         lines = body.strip().splitlines()
         if not lines or not lines[0].startswith("--"):
             raise QueryFileError(f"{path.name}: query '{name}' has no one-line description")

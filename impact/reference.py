@@ -22,7 +22,7 @@ def filter_options(con, settings: Settings) -> tuple[dict[str, list[str]], dict[
     options["f_bands"] = [b for b in settings.ordered_bands if b in present.get("f_bands", set())]
     for key, order in ORDER.items():
         options[key] = [v for v in order if v in present.get(key, set())]
-    labels = dict(zip(actions["code"], actions["intitule"]))
+    labels = dict(zip(actions["code"], actions["intitule"], strict=True))
     return options, labels
 
 

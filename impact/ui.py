@@ -36,16 +36,18 @@ def get_settings() -> Settings:
 
 
 @st.cache_data(ttl=900, max_entries=400, show_spinner=False)
-def _compute(fn: Callable, args: tuple, kwargs: tuple, version: tuple):
+def _compute(_fn: Callable, fn_name: str, args: tuple, kwargs: tuple, version: tuple):
+    # `fn_name` stands for the function in the cache key (functions are not hashable).
     with get_store().connect() as con:
-        return fn(con, *args, **dict(kwargs))
+        return _fn(con, *args, **dict(kwargs))
 
 
 def compute(fn: Callable, *args, **kwargs):
     """Run core function `fn(con, *args, **kwargs)`, cached until the data changes."""
     store = get_store()
     try:
-        return _compute(fn, args, tuple(sorted(kwargs.items())), store.data_version())
+        return _compute(fn, f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items())),
+                        store.data_version())
     except StoreBusy:
         st.warning("La base de données est en cours de mise à jour par un import. "
                    "Rechargez la page dans quelques secondes.")
@@ -244,3 +246,16 @@ def french_table(df: pd.DataFrame, money: tuple[str, ...] = (), counts: tuple[st
     for c in months:
         out[c] = out[c].map(fmt.month)
     return out
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def run_write(fn: Callable, *args, **kwargs):
+    """Run `fn(con, *args, **kwargs)` on a fresh connection (imports, undo): not cached."""
+    try:
+        with get_store().connect() as con:
+            return fn(con, *args, **kwargs)
+    except StoreBusy:
+        st.error("La base de données est occupée par un autre import (ligne de commande). "
+                 "Réessayez dans quelques instants : rien n'a été modifié.")
+        st.stop()

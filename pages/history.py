@@ -1,3 +1,57 @@
+"""Historique des imports: every batch, its fingerprint, and undo with confirmation."""
+
 import streamlit as st
 
-st.title("En construction")
+from impact import history, history_view, ui
+
+st.title("Historique des imports")
+st.caption("Chaque import est un lot : on sait d'où vient chaque chiffre (lot et ligne du fichier "
+           "d'origine). Un lot annulé reste dans l'historique.")
+
+if st.session_state.get("undo_done"):
+    st.success(st.session_state.pop("undo_done"))
+
+batches = ui.compute(history.batch_list)
+if batches.empty:
+    ui.empty_state("Aucun import pour l'instant : déposez un fichier sur la page « Import de données ».")
+    st.stop()
+ui.table(history_view.history_table(batches), "historique_imports")
+
+st.subheader("Détail d'un import")
+chosen = st.selectbox("Import", batches["id"].tolist(), key="history_batch",
+                      format_func=lambda i: f"n° {i} — " + batches.set_index("id").loc[i, "file_name"])
+info = ui.compute(history.batch_details, int(chosen))
+details = info.get("details") or {}
+st.markdown(f"Empreinte SHA-256 du fichier : `{info['sha256']}`")
+if details.get("mapping"):
+    st.caption("Colonnes reconnues : " + ", ".join(f"« {h} » → {c}" for c, h in details["mapping"].items()))
+repl = history_view.replacements_table(info)
+if not repl.empty:
+    st.markdown("Montants remplacés par cet import (anciennes valeurs) :")
+    st.dataframe(repl, hide_index=True, width="stretch")
+if details.get("warnings"):
+    st.markdown("Avertissements signalés à l'import :")
+    st.dataframe(details["warnings"], hide_index=True, width="stretch")
+
+if info["status"] == "active" and ui.role() == "coordinateur":
+    if st.button("Annuler cet import", key="undo_ask"):
+        st.session_state["undo_pending"] = int(chosen)
+    if st.session_state.get("undo_pending") == int(chosen):
+        st.warning(history_view.undo_summary(info))
+        yes, no = st.columns(2)
+        if yes.button("Confirmer l'annulation", type="primary", key="undo_confirm"):
+            try:
+                ui.run_write(history.undo, int(chosen))
+                st.session_state["undo_done"] = f"Import n° {chosen} annulé."
+            except history.UndoRefused as exc:
+                st.session_state["undo_done"] = None
+                st.error(str(exc))
+            else:
+                ui.clear_caches()
+                st.session_state.pop("undo_pending", None)
+                st.rerun()
+        if no.button("Ne pas annuler", key="undo_cancel"):
+            st.session_state.pop("undo_pending", None)
+            st.rerun()
+elif info["status"] == "active":
+    st.caption("L'annulation d'un import est réservée aux coordinateurs (page « Import de données »).")

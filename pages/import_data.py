@@ -1,3 +1,94 @@
+"""Import de données: coordinators upload partner exports; nothing is stored before they confirm."""
+
 import streamlit as st
 
-st.title("En construction")
+from impact import contract, fmt, ui, uploads
+
+st.title("Import de données")
+if not ui.coordinator_gate():
+    st.stop()
+
+settings = ui.get_settings()
+store = ui.get_store()
+st.caption("Déposez les exports des partenaires tels quels (CSV d'Excel, point-virgule, dates JJ/MM/AAAA, "
+           "montants « 1 234,50 € », fichiers .xlsx). Rien n'est enregistré avant votre confirmation ; "
+           "un fichier est importé en entier ou pas du tout. Importez d'abord le référentiel des actions.")
+
+if st.session_state.get("import_done"):
+    st.success(st.session_state.pop("import_done"))
+
+kind_choice = st.selectbox("Type de fichier", list(uploads.KIND_CHOICES), key="import_kind",
+                           format_func=uploads.KIND_CHOICES.get)
+files = st.file_uploader("Fichiers à importer", type=["csv", "tsv", "txt", "xlsx"],
+                         accept_multiple_files=True, key="import_files")
+if not files:
+    st.info("Aucun fichier déposé pour l'instant.")
+    st.stop()
+
+analyses = st.session_state.setdefault("import_analyses", {})
+for index, upload in enumerate(files):
+    data = upload.getvalue()
+    kind = None if kind_choice == "auto" else kind_choice
+    token = uploads.file_token(data, kind) + repr(store.data_version())
+    st.subheader(upload.name)
+    if token not in analyses:
+        with st.spinner("Analyse du fichier…"):
+            analyses[token] = ui.run_write(uploads.analyse, data, upload.name, kind, settings, store.path)
+    result = analyses[token]
+    if result["error"]:
+        st.error(result["error"])
+        st.caption("Rien n'a été enregistré.")
+        continue
+    report = result["report"]
+    chosen = contract.KIND_LABELS[report.kind]
+    guessed = " (reconnu d'après les en-têtes)" if report.kind_guessed else ""
+    st.markdown(f"**Type :** {chosen}{guessed}"
+                + f" · **encodage :** {report.encoding} · **séparateur :** {report.separator}")
+    c = st.columns(5)
+    c[0].metric("Lignes lues", fmt.integer(report.rows_read))
+    c[1].metric("À ajouter", fmt.integer(report.rows_stored))
+    c[2].metric("Doublons déjà connus", fmt.integer(report.duplicates))
+    c[3].metric("Remplacements", fmt.integer(len(report.replaced)))
+    c[4].metric("Lignes en erreur", fmt.integer(report.rejected_count))
+    with st.expander("Colonnes reconnues", expanded=bool(report.ignored)):
+        st.dataframe(uploads.mapping_table(report), hide_index=True, width="stretch")
+    if report.preview is not None and not report.preview.empty:
+        st.markdown("Premières lignes telles qu'elles seront enregistrées :")
+        st.dataframe(uploads.preview_table(report), hide_index=True, width="stretch")
+    if report.replaced:
+        st.markdown("Valeurs qui seront remplacées (l'ancienne valeur reste dans l'historique) :")
+        st.dataframe(uploads.replaced_table(report), hide_index=True, width="stretch")
+    if report.warnings:
+        st.warning(f"{len(report.warnings)} avertissement(s) : ces lignes seront enregistrées, vérifiez-les.")
+        st.dataframe(uploads.problems_table(report.warnings), hide_index=True, width="stretch")
+    if report.rejected_count:
+        st.error(f"{fmt.integer(report.rejected_count)} ligne(s) en erreur : corrigez-les et déposez le fichier "
+                 "à nouveau, ou importez seulement les lignes valides.")
+        st.dataframe(uploads.problems_table(report.rejected), hide_index=True, width="stretch")
+        if report.rejected_rows_csv:
+            st.download_button("Télécharger les lignes rejetées (CSV pour Excel)", report.rejected_rows_csv,
+                               file_name=f"lignes_rejetees_{upload.name.rsplit('.', 1)[0]}.csv",
+                               mime="text/csv", key=f"rejected_{index}")
+    left, right = st.columns(2)
+    do_all = left.button("Importer", key=f"import_{index}", type="primary",
+                         disabled=bool(report.rejected_count) or report.rows_valid == 0)
+    do_valid = False
+    if report.rejected_count and report.rows_valid:
+        do_valid = right.button(f"Importer les lignes valides ({fmt.integer(report.rows_valid)})",
+                                key=f"import_valid_{index}")
+    if do_all or do_valid:
+        bar = st.progress(0.0, text="Import en cours…")
+        outcome = ui.run_write(uploads.store_file, data, upload.name, report.kind, settings, store.path,
+                               imported_by="coordinateur (page d'import)", accept_valid=do_valid,
+                               progress=lambda f, m, bar=bar: bar.progress(min(f, 1.0), text=m))
+        ui.clear_caches()
+        if outcome["error"]:
+            st.error(outcome["error"])
+        elif outcome["report"].stored:
+            done = outcome["report"]
+            st.session_state["import_done"] = (
+                f"{upload.name} : {fmt.integer(done.rows_stored)} ligne(s) enregistrée(s), "
+                f"{fmt.integer(done.duplicates)} doublon(s) ignoré(s) (import n° {done.batch_id}).")
+            st.rerun()
+        else:
+            st.error("Rien n'a été enregistré.")

@@ -1,0 +1,86 @@
+"""What the upload page needs from the importer, packaged for display."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from impact import contract, fmt, ingest, privacy
+from impact.settings import Settings
+
+KIND_CHOICES = {"auto": "Reconnaître d'après les en-têtes", **contract.KIND_LABELS}
+
+
+def file_token(data: bytes, kind: str | None) -> str:
+    return f"{kind}:{hashlib.sha256(data).hexdigest()}"
+
+
+def analyse(con, data: bytes, file_name: str, kind: str | None, settings: Settings, db_path) -> dict:
+    """A dry run: the report, or the whole-file problem in French."""
+    key = privacy.load_or_create_secret(privacy.secret_path(db_path))
+    try:
+        report = ingest.import_file(con, kind, data, file_name=file_name, settings=settings, key=key,
+                                    dry_run=True, accept_valid=True)
+        return {"report": report, "error": None}
+    except ingest.ImportProblem as exc:
+        return {"report": None, "error": str(exc)}
+
+
+def store_file(con, data: bytes, file_name: str, kind: str, settings: Settings, db_path,
+               imported_by: str, accept_valid: bool, progress=None) -> dict:
+    key = privacy.load_or_create_secret(privacy.secret_path(db_path))
+    try:
+        report = ingest.import_file(con, kind, data, file_name=file_name, settings=settings, key=key,
+                                    imported_by=imported_by, accept_valid=accept_valid, progress=progress)
+        return {"report": report, "error": None}
+    except ingest.ImportProblem as exc:
+        return {"report": None, "error": str(exc)}
+
+
+def mapping_table(report: ingest.ImportReport) -> pd.DataFrame:
+    labels = {c.name: c.label for c in contract.COLUMNS[report.kind]}
+    rows = [{"En-tête du fichier": h, "Colonne reconnue": labels.get(c, c)}
+            for c, h in report.mapping.items()]
+    rows += [{"En-tête du fichier": h, "Colonne reconnue": f"ignorée : {why}"} for h, why in report.ignored]
+    return pd.DataFrame(rows)
+
+
+def problems_table(problems: list[ingest.Problem]) -> pd.DataFrame:
+    return pd.DataFrame([{"Ligne": p.line if p.line is not None else "—", "Colonne": p.column or "",
+                          "Valeur": p.value or "", "Motif": p.message} for p in problems],
+                        columns=["Ligne", "Colonne", "Valeur", "Motif"])
+
+
+def replaced_table(report: ingest.ImportReport) -> pd.DataFrame:
+    money = report.kind == "budget"
+    return pd.DataFrame([{
+        "Ligne": r["line"], "Clé": r["key"],
+        "Ancienne valeur": fmt.euros(r["old"], cents=True) if money else r["old"],
+        "Nouvelle valeur": fmt.euros(r["new"], cents=True) if money else r["new"],
+    } for r in report.replaced], columns=["Ligne", "Clé", "Ancienne valeur", "Nouvelle valeur"])
+
+
+PREVIEW_LABELS = {
+    "line": "Ligne", "code": "Code", "intitule": "Intitulé", "porteur": "Porteur", "axe": "Thématique",
+    "public_cible": "Public cible", "annee_debut": "Début", "annee_fin": "Fin", "annee": "Année",
+    "action_code": "Action", "financeur": "Financeur", "montant": "Montant", "date": "Date",
+    "exercice": "Exercice", "statut": "Statut", "libelle": "Libellé", "fournisseur": "Fournisseur",
+    "piece": "Pièce", "person": "Pseudonyme", "age": "Âge", "tranche": "Tranche d'âge", "sexe": "Sexe",
+    "qpv": "QPV", "nombre": "Nombre", "public": "Public",
+}
+
+
+def preview_table(report: ingest.ImportReport) -> pd.DataFrame:
+    """The first rows as they will be stored, in French formats."""
+    frame = report.preview.copy() if report.preview is not None else pd.DataFrame()
+    if "montant" in frame:
+        frame["montant"] = frame["montant"].map(lambda v: fmt.euros(v, cents=True))
+    if "date" in frame:
+        frame["date"] = frame["date"].map(fmt.date)
+    if "qpv" in frame:
+        frame["qpv"] = frame["qpv"].map(lambda v: "non renseigné" if pd.isna(v) else ("oui" if v else "non"))
+    for col in ("age", "annee_debut", "annee_fin"):
+        if col in frame:
+            frame[col] = frame[col].map(lambda v: "" if pd.isna(v) else str(int(v)))
+    return frame.rename(columns=PREVIEW_LABELS)
