@@ -62,8 +62,8 @@ for index, upload in enumerate(files):
         st.warning(f"{len(report.warnings)} avertissement(s) : ces lignes seront enregistrées, vérifiez-les.")
         st.dataframe(uploads.problems_table(report.warnings), hide_index=True, width="stretch")
     if report.rejected_count:
-        st.error(f"{fmt.integer(report.rejected_count)} ligne(s) en erreur : corrigez-les et déposez le fichier "
-                 "à nouveau, ou importez seulement les lignes valides.")
+        st.error(f"{fmt.integer(report.rejected_count)} ligne(s) en erreur : corrigez-les et déposez "
+                 "le fichier à nouveau, ou importez seulement les lignes valides.")
         st.dataframe(uploads.problems_table(report.rejected), hide_index=True, width="stretch")
         if report.rejected_rows_csv:
             st.download_button("Télécharger les lignes rejetées (CSV pour Excel)", report.rejected_rows_csv,
