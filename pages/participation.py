@@ -1,3 +1,65 @@
+"""Participation: participations and distinct participants per action, month and porteur;
+sessions, average attendance and regularity per action."""
+
 import streamlit as st
 
-st.title("En construction")
+from impact import participation as p
+from impact import ui
+from impact.charts import participation as charts
+
+settings = ui.get_settings()
+filters = ui.current_filters()
+exact = ui.exact_counts()
+threshold = settings.small_count_threshold
+
+st.title("Participation")
+st.caption(ui.describe_filters(filters, settings))
+
+data = ui.compute(p.participation_overview, filters)
+totals = data["totals"]
+if totals["participations"] == 0:
+    ui.empty_state()
+    st.stop()
+
+c1, c2, c3, c4, c5 = st.columns(5)
+c1.metric("Participations", p.count_label(totals["participations"], exact, threshold))
+c2.metric("Participants distincts", p.count_label(totals["participants"], exact, threshold))
+c3.metric("Séances", p.count_label(totals["sessions"], True))
+c4.metric("Présence moyenne par séance", p.average_label(totals, exact, threshold))
+c5.metric("Parcours (2 actions ou plus)", p.count_label(totals["parcours"], exact, threshold))
+if totals["headcount_participations"]:
+    st.caption(f"Dont {p.count_label(totals['headcount_participations'], exact, threshold)} participations "
+               "comptées par effectif, sans identité : elles n'entrent pas dans les participants distincts.")
+
+by_action = p.protect(data["by_action"], p.ACTION_COUNTS, exact, threshold,
+                      derived={"average_per_session": "participations"})
+
+st.subheader("Par action")
+st.caption("Actions classées de la plus fréquentée à la moins fréquentée.")
+table, display = p.shown(by_action, ["intitule", "porteur", "axe", "participations", "participants",
+                                      "headcount_participations"])
+ui.chart(charts.participation_by_action_chart(by_action), table, "participation_par_action", display=display)
+
+st.subheader("Séances et présence moyenne par action")
+st.caption("Une séance est une date d'une action ; la présence moyenne est le nombre de participations "
+           "par séance.")
+table, display = p.shown(by_action, ["intitule", "sessions", "participations", "average_per_session"])
+ui.chart(charts.sessions_by_action_chart(by_action), table, "seances_par_action", display=display)
+
+st.subheader("Par mois et par thématique")
+by_month = p.protect(data["by_month"], ["participations", "participants"], exact, threshold, by=["month"])
+table, display = p.shown(by_month, ["month", "axe", "participations", "participants"])
+ui.chart(charts.participation_by_month_chart(by_month), table, "participation_par_mois", display=display)
+
+st.subheader("Par porteur")
+by_porteur = p.protect(data["by_porteur"], ["participations", "participants"], exact, threshold)
+table, display = p.shown(by_porteur, ["porteur", "actions", "sessions", "participations", "participants"])
+ui.chart(charts.participation_by_porteur_chart(by_porteur), table, "participation_par_porteur",
+         display=display)
+
+st.subheader("Régularité")
+st.caption("Participants distincts de chaque action selon le nombre de séances auxquelles ils sont venus "
+           "(les participations comptées par effectif, sans identité, n'y figurent pas).")
+table, display = p.shown(by_action, ["intitule", "once", "two_to_four", "five_or_more", "participants"])
+ui.chart(charts.regularity_chart(p.regularity_long(by_action)), table, "regularite_par_action",
+         display=display)

@@ -1,0 +1,156 @@
+"""Participation charts. Count columns may hold "< 5" (a reader's masked cell): such a bar is
+drawn flat and labelled "< 5", so the chart never shows more than the table beside it."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from impact import fmt
+from impact.charts import PALETTE
+
+PATTERNS = ["", "/", ".", "x", "-", "\\", "+", "|"]
+
+
+def _values(series: pd.Series) -> pd.Series:
+    return pd.to_numeric(series, errors="coerce").fillna(0)
+
+
+def _texts(series: pd.Series, percent: bool = False) -> list[str]:
+    def one(v):
+        if isinstance(v, str):
+            return v
+        return fmt.percent(v) if percent else fmt.number(v, 0 if float(v) == int(v) else 1)
+    return [one(v) for v in series]
+
+
+def _layout(fig: go.Figure, title: str, x_title: str = "", y_title: str = "", **kw) -> go.Figure:
+    fig.update_layout(
+        title=title, separators=", ", legend={"orientation": "h", "y": -0.15, "title": None},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10}, xaxis_title=x_title, yaxis_title=y_title,
+        uniformtext_minsize=9, **kw)
+    return fig
+
+
+def grouped_bars(df: pd.DataFrame, category: str, series: dict[str, str], title: str,
+                 horizontal: bool = True, percent: bool = False, value_title: str = "") -> go.Figure:
+    """Side-by-side bars, one per series ({column: French name}), each labelled with its value
+    and told apart by pattern as well as colour."""
+    fig = go.Figure()
+    cats = df[category].astype(str).tolist()
+    for i, (col, name) in enumerate(series.items()):
+        values, texts = _values(df[col]), _texts(df[col], percent)
+        common = dict(name=name, text=texts, textposition="outside", cliponaxis=False,
+                      marker={"color": PALETTE[i % len(PALETTE)],
+                              "pattern": {"shape": PATTERNS[i % len(PATTERNS)]}},
+                      hovertemplate=f"%{{{'y' if horizontal else 'x'}}}<br>{name} : %{{text}}<extra></extra>")
+        if horizontal:
+            fig.add_bar(y=cats, x=values, orientation="h", **common)
+        else:
+            fig.add_bar(x=cats, y=values, **common)
+    fig.update_layout(barmode="group")
+    if horizontal:
+        fig.update_yaxes(autorange="reversed", type="category")
+        fig.update_layout(height=max(320, 60 + 28 * len(cats) * max(1, len(series))))
+        if percent:
+            fig.update_xaxes(tickformat=".0%")
+        return _layout(fig, title, x_title=value_title)
+    fig.update_xaxes(type="category")
+    if percent:
+        fig.update_yaxes(tickformat=".0%")
+    return _layout(fig, title, y_title=value_title)
+
+
+def stacked_bars(df: pd.DataFrame, x: str, stack: str, value: str, title: str,
+                 x_labels: dict | None = None, horizontal: bool = False, value_title: str = "",
+                 order: list[str] | None = None) -> go.Figure:
+    """Bars of `value` along `x`, stacked by `stack`; every segment carries its number."""
+    fig = go.Figure()
+    groups = order or list(dict.fromkeys(df[stack].tolist()))
+    for i, name in enumerate(groups):
+        part = df[df[stack] == name]
+        cats = [x_labels.get(v, v) if x_labels else v for v in part[x]]
+        common = dict(name=str(name), text=_texts(part[value]), textposition="inside",
+                      insidetextanchor="middle",
+                      marker={"color": PALETTE[i % len(PALETTE)],
+                              "pattern": {"shape": PATTERNS[i % len(PATTERNS)]}})
+        if horizontal:
+            fig.add_bar(y=cats, x=_values(part[value]), orientation="h", **common)
+        else:
+            fig.add_bar(x=cats, y=_values(part[value]), **common)
+    fig.update_layout(barmode="stack")
+    if horizontal:
+        fig.update_yaxes(autorange="reversed", type="category")
+        fig.update_layout(height=max(320, 80 + 30 * df[x].nunique()))
+        return _layout(fig, title, x_title=value_title)
+    return _layout(fig, title, y_title=value_title)
+
+
+def participation_by_action_chart(df: pd.DataFrame) -> go.Figure:
+    return grouped_bars(df, "intitule", {"participations": "Participations",
+                                         "participants": "Participants distincts"},
+                        "Participations et participants distincts par action")
+
+
+def participation_by_month_chart(df: pd.DataFrame) -> go.Figure:
+    months = {m: fmt.month(m) for m in df["month"]}
+    fig = stacked_bars(df, "month", "axe", "participations", "Participations par mois et par thématique",
+                       x_labels=months, value_title="Participations")
+    fig.update_xaxes(type="category", categoryorder="array",
+                     categoryarray=[months[m] for m in sorted(months)])
+    return fig
+
+
+def participation_by_porteur_chart(df: pd.DataFrame) -> go.Figure:
+    return grouped_bars(df, "porteur", {"participations": "Participations",
+                                        "participants": "Participants distincts"},
+                        "Participations et participants distincts par porteur")
+
+
+def sessions_by_action_chart(df: pd.DataFrame) -> go.Figure:
+    return grouped_bars(df, "intitule",
+                        {"sessions": "Séances", "average_per_session": "Présence moyenne par séance"},
+                        "Séances et présence moyenne par séance")
+
+
+def regularity_chart(long: pd.DataFrame) -> go.Figure:
+    """Per action, people who came once, 2–4 times, 5 times or more (long form)."""
+    return stacked_bars(long, "intitule", "frequence", "people",
+                        "Régularité : combien de fois chacun est venu",
+                        horizontal=True, value_title="Participants distincts")
+
+
+def bands_chart(df: pd.DataFrame) -> go.Figure:
+    return grouped_bars(df, "band", {"participations": "Participations (tranche à chaque séance)",
+                                     "participants": "Participants distincts (tranche à la 1re venue)"},
+                        "Participation par tranche d'âge (16-25 ans en premier)", horizontal=False)
+
+
+def shares_chart(df: pd.DataFrame, title: str) -> go.Figure:
+    """Shares of people by category (sex, QPV): one labelled bar per category, Non renseigné included."""
+    return grouped_bars(df, "categorie", {"share": "Part des personnes"}, title, percent=True)
+
+
+def counts_chart(df: pd.DataFrame, category: str, value: str, name: str, title: str,
+                 horizontal: bool = True) -> go.Figure:
+    return grouped_bars(df, category, {value: name}, title, horizontal=horizontal)
+
+
+def focus_by_month_chart(df: pd.DataFrame) -> go.Figure:
+    months = [fmt.month(m) for m in df["month"]]
+    fig = go.Figure()
+    for i, (col, name, dash) in enumerate([("young_people", "Jeunes 16-25 ans venus dans le mois", "solid"),
+                                           ("newcomers", "Dont nouveaux (1re venue)", "dash")]):
+        fig.add_scatter(x=months, y=_values(df[col]), name=name, mode="lines+markers+text",
+                        text=_texts(df[col]), textposition="top center",
+                        line={"color": PALETTE[i], "dash": dash},
+                        marker={"symbol": ["circle", "square"][i]})
+    fig.update_xaxes(type="category")
+    return _layout(fig, "Jeunes de 16 à 25 ans, mois par mois", y_title="Jeunes distincts")
+
+
+def action_by_month_chart(df: pd.DataFrame) -> go.Figure:
+    shown = df.assign(mois=[fmt.month(m) for m in df["month"]])
+    return grouped_bars(shown, "mois", {"participations": "Participations",
+                                        "participants": "Participants distincts"},
+                        "Participations et participants distincts par mois", horizontal=False)

@@ -1,0 +1,284 @@
+"""Participation indicators of the steering committee: participations, distinct participants,
+sessions, regularity, age bands, the 16–25 focus (coverage, parcours) and the action sheet.
+
+Core functions take a connection and a `Filters` value and return DataFrames or dicts of
+plain numbers; the small-count rule is applied afterwards by `protect` / `count_label`, so that
+the same figures serve coordinators (exact) and readers ("< 5").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from impact import fmt, queries
+from impact.filters import Filters
+from impact.privacy import small_count_mask
+from impact.settings import UNKNOWN_BAND, Settings
+
+SEX_LABELS = {"F": "Filles / femmes", "M": "Garçons / hommes", "NR": "Non renseigné"}
+QPV_LABELS = {"oui": "Habitant du QPV", "non": "Hors QPV", "NR": "Non renseigné"}
+REGULARITY_LABELS = {"once": "Venus une fois", "two_to_four": "2 à 4 fois", "five_or_more": "5 fois ou plus"}
+PARCOURS_LABELS = {"1": "1 action", "2": "2 actions", "3": "3 actions", "4": "4 actions ou plus"}
+MASKED_SHARE = "masqué"
+# Counts of people or participations per action: hidden from 1 to 4 for readers.
+ACTION_COUNTS = ["participations", "participants", "headcount_participations",
+                 "once", "two_to_four", "five_or_more"]
+
+
+def _params(filters: Filters, settings: Settings | None = None) -> dict:
+    params = filters.params()
+    params["focus_band"] = settings.focus_band if settings else "16-25"
+    return params
+
+
+def _ratio(numerator, denominator) -> float | None:
+    if denominator is None or pd.isna(denominator) or float(denominator) == 0:
+        return None
+    return float(numerator) / float(denominator)
+
+
+# --- Participation page ------------------------------------------------------------------
+
+def totals(con, filters: Filters) -> dict:
+    """{'participations', 'headcount_participations', 'participants', 'sessions', 'actions', 'parcours'}."""
+    row = queries.run(con, "participation_totals", _params(filters)).iloc[0]
+    return {k: int(row[k]) for k in row.index}
+
+
+def participation_overview(con, filters: Filters) -> dict:
+    """Everything the Participation page shows, in four aggregate queries."""
+    params = _params(filters)
+    by_action = queries.run(con, "participation_by_action", params)
+    by_action["average_per_session"] = by_action["average_per_session"].astype(float).round(1)
+    return {
+        "totals": totals(con, filters),
+        "by_action": by_action,
+        "by_month": queries.run(con, "participation_by_month", params),
+        "by_porteur": queries.run(con, "participation_by_porteur", params),
+    }
+
+
+def regularity_long(by_action: pd.DataFrame) -> pd.DataFrame:
+    """Regularity per action in long form (action, fréquence, personnes), for a stacked chart."""
+    if by_action.empty:
+        return pd.DataFrame(columns=["intitule", "frequence", "people"])
+    long = by_action.melt(id_vars=["intitule"], value_vars=list(REGULARITY_LABELS),
+                          var_name="frequence", value_name="people")
+    long["frequence"] = long["frequence"].map(REGULARITY_LABELS)
+    return long
+
+
+# --- Publics et âges page ----------------------------------------------------------------
+
+def _order_bands(df: pd.DataFrame, settings: Settings) -> pd.DataFrame:
+    order = {b: i for i, b in enumerate(settings.ordered_bands)}
+    out = df.assign(_o=df["tranche"].map(lambda b: order.get(b, len(order))))
+    return out.sort_values(["_o", "tranche"]).drop(columns="_o").reset_index(drop=True)
+
+
+def _shares(counts: pd.DataFrame, key: str, labels: dict[str, str]) -> pd.DataFrame:
+    """One row per category of `labels` (Non renseigné always shown), with people and share."""
+    total = int(counts["n"].sum()) if len(counts) else 0
+    per = counts.groupby(key)["n"].sum() if len(counts) else pd.Series(dtype="int64")
+    rows = [{"categorie": label, "people": int(per.get(code, 0)),
+             "share": _ratio(per.get(code, 0), total)} for code, label in labels.items()]
+    return pd.DataFrame(rows)
+
+
+def publics_overview(con, filters: Filters, settings: Settings) -> dict:
+    """Bands (16–25 first) and the focus band: share, sex, QPV, coverage, actions, parcours, months."""
+    params = _params(filters, settings)
+    bands = _order_bands(queries.run(con, "participation_by_band", params), settings)
+    profile = queries.run(con, "focus_profile", params)
+    people = profile[profile["kind"] == "people"]
+    headcount = profile[profile["kind"] == "headcount"]
+    parcours = queries.run(con, "focus_parcours", params)
+    counts = parcours[parcours["kind"] == "count"].rename(columns={"label": "n_actions"})
+    counts = pd.DataFrame({"n_actions": list(PARCOURS_LABELS)}).merge(
+        counts[["n_actions", "people"]], how="left", on="n_actions").fillna({"people": 0})
+    counts["label"] = counts["n_actions"].map(PARCOURS_LABELS)
+    counts["people"] = counts["people"].astype("int64")
+    combinations = parcours[parcours["kind"] == "combination"][["label", "people"]].rename(
+        columns={"label": "combination"}).reset_index(drop=True)
+
+    all_participants = int(bands["participants"].sum()) if len(bands) else 0
+    young = int(people["n"].sum()) if len(people) else 0
+    young_qpv = int(people.loc[people["qpv_label"] == "oui", "n"].sum()) if len(people) else 0
+    focus = {
+        "young_people": young,
+        "all_participants": all_participants,
+        "share_of_participants": _ratio(young, all_participants),
+        "young_qpv": young_qpv,
+        "population": settings.population_16_25,
+        "population_source": settings.population_16_25_source,
+        "coverage": _ratio(young_qpv, settings.population_16_25),
+        "parcours": int(counts.loc[counts["n_actions"] != "1", "people"].sum()),
+        "headcount_participations": int(headcount["n"].sum()) if len(headcount) else 0,
+    }
+    return {
+        "bands": bands,
+        "focus": focus,
+        "sex": _shares(people, "sexe", SEX_LABELS),
+        "qpv": _shares(people, "qpv_label", QPV_LABELS),
+        "actions": queries.run(con, "focus_by_action", params),
+        "parcours_counts": counts[["label", "people"]],
+        "combinations": combinations,
+        "by_month": queries.run(con, "focus_by_month", params),
+    }
+
+
+# --- Fiche action ------------------------------------------------------------------------
+
+def action_choices(con) -> pd.DataFrame:
+    """Every current action (code, intitule, porteur, axe, public_cible, years), by title."""
+    return queries.run(con, "filter_actions")
+
+
+def action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
+    """One action under the sidebar filters (its own code replacing the action filter)."""
+    f = filters.with_(actions=[code])
+    params = _params(f, settings)
+    choices = action_choices(con)
+    info = choices[choices["code"] == code]
+    info = info.iloc[0].to_dict() if len(info) else {"code": code, "intitule": code}
+
+    row = queries.run(con, "participation_by_action", params)
+    keys = ["participations", "participants", "headcount_participations", "sessions",
+            *REGULARITY_LABELS]
+    figures = {k: int(row[k].iloc[0]) if len(row) else 0 for k in keys}
+    figures["average_per_session"] = float(row["average_per_session"].iloc[0]) if len(row) else None
+
+    by_month = queries.run(con, "participation_by_month", params)
+    by_month = by_month.groupby("month", as_index=False)[["participations", "participants"]].sum() \
+        if len(by_month) else by_month[["month", "participations", "participants"]]
+    profile = queries.run(con, "people_profile", params)
+    bands = profile.groupby("tranche", as_index=False)["people"].sum()
+    bands = _order_bands(bands, settings) if len(bands) else bands
+    sessions = queries.run(con, "action_sessions", params).drop(columns="action_code")
+
+    money = queries.run(con, "action_money", params)
+    money_row = money[money["action_code"] == code]
+    programme, engage, paye = ((float(money_row[c].iloc[0]) if len(money_row) else 0.0)
+                               for c in ("programme", "engage", "paye"))
+    return {
+        "info": info,
+        "figures": figures,
+        "by_month": by_month,
+        "bands": bands,
+        "sex": _shares(profile.rename(columns={"people": "n"}), "sexe", SEX_LABELS),
+        "qpv": _shares(profile.rename(columns={"people": "n"}), "qpv_label", QPV_LABELS),
+        "sessions": sessions,
+        "regularity": pd.DataFrame({
+            "frequence": list(REGULARITY_LABELS.values()),
+            "people": [figures[k] for k in REGULARITY_LABELS]}),
+        "money": {
+            "programme": programme, "engage": engage, "paye": paye,
+            "cost_per_participant": _ratio(paye, figures["participants"]) if paye else None,
+            "cost_per_participation": _ratio(paye, figures["participations"]) if paye else None,
+        },
+    }
+
+
+# --- small counts ------------------------------------------------------------------------
+
+def protect(df: pd.DataFrame, columns: list[str], exact: bool, threshold: int = 5,
+            by: list[str] | None = None, derived: dict[str, str] | None = None) -> pd.DataFrame:
+    """For readers, counts 1..threshold-1 become "< 5" (with secondary suppression, per
+    group of `by` columns when given); other cells keep their numbers. `derived` maps a column
+    computed from a count (a share, an average) to that count: it is hidden with it."""
+    if exact or df.empty:
+        return df
+    hidden = small_count_mask(df, columns, threshold=threshold, by=by)
+    out = df.copy()
+    label = f"< {threshold}"
+    for col in columns:
+        out[col] = out[col].astype(object).where(~hidden[col], label)
+    for col, count in (derived or {}).items():
+        out[col] = out[col].astype(object).where(~hidden[count], MASKED_SHARE)
+    return out
+
+
+def count_label(value, exact: bool, threshold: int = 5) -> str:
+    """A count as French text, or "< 5" for a reader when it is from 1 to threshold-1."""
+    if value is None or pd.isna(value):
+        return "—"
+    if not exact and 1 <= int(value) < threshold:
+        return f"< {threshold}"
+    return fmt.integer(value)
+
+
+def average_label(figures: dict, exact: bool, threshold: int = 5) -> str:
+    """Participations per session, hidden with the participations when they are small."""
+    if not figures.get("sessions"):
+        return "—"
+    if not exact and 1 <= figures["participations"] < threshold:
+        return MASKED_SHARE
+    return fmt.number(figures["participations"] / figures["sessions"], 1)
+
+
+def share_label(share, count, exact: bool, threshold: int = 5) -> str:
+    """A share as French text, hidden with its count when the count is small."""
+    if not exact and count is not None and 1 <= int(count) < threshold:
+        return MASKED_SHARE
+    return fmt.percent(share)
+
+
+def band_label(band: str) -> str:
+    """'16-25' -> '16-25 ans', '26 et plus' -> '26 ans et plus', 'âge inconnu' -> 'Âge inconnu'."""
+    if band == UNKNOWN_BAND:
+        return "Âge inconnu"
+    if band.endswith(" et plus"):
+        return band.replace(" et plus", " ans et plus")
+    return f"{band} ans"
+
+
+# French name and kind of every column the participation pages show or download.
+COLUMNS: dict[str, tuple[str, str]] = {
+    "intitule": ("Action", "text"), "action_code": ("Code action", "text"), "porteur": ("Porteur", "text"),
+    "axe": ("Thématique", "text"), "month": ("Mois", "month"), "date": ("Date", "date"),
+    "tranche": ("Tranche d'âge", "text"), "band": ("Tranche d'âge", "text"),
+    "categorie": ("Catégorie", "text"), "frequence": ("Fréquence", "text"),
+    "label": ("Nombre d'actions suivies", "text"), "combination": ("Combinaison d'actions", "text"),
+    "participations": ("Participations", "count"), "participants": ("Participants distincts", "count"),
+    "headcount_participations": ("Dont participations sans identité (effectifs)", "count"),
+    "focus_participations": ("Dont participations des 16-25 ans", "count"),
+    "sessions": ("Séances", "count"), "actions": ("Actions", "count"),
+    "average_per_session": ("Présence moyenne par séance", "decimal"),
+    "once": ("Venus une fois", "count"), "two_to_four": ("2 à 4 fois", "count"),
+    "five_or_more": ("5 fois ou plus", "count"),
+    "people": ("Personnes distinctes", "count"), "share": ("Part", "percent"),
+    "young_people": ("Jeunes 16-25 ans distincts", "count"), "newcomers": ("Dont nouveaux", "count"),
+}
+
+
+def shown(df: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(data, display): the columns under their French names, as values (for downloads) and as
+    French text (for the table on screen)."""
+    data = table(df, {c: COLUMNS[c][0] for c in columns})
+    kinds: dict[str, list[str]] = {}
+    for c in columns:
+        kinds.setdefault(COLUMNS[c][1], []).append(COLUMNS[c][0])
+    display = french(data, counts=tuple(kinds.get("count", ())), percents=tuple(kinds.get("percent", ())),
+                     decimals=tuple(kinds.get("decimal", ())), months=tuple(kinds.get("month", ())),
+                     dates=tuple(kinds.get("date", ())))
+    return data, display
+
+
+def table(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
+    """The columns to show or download, under their French names (values untouched)."""
+    return df[list(columns)].rename(columns=columns)
+
+
+def french(df: pd.DataFrame, counts: tuple[str, ...] = (), percents: tuple[str, ...] = (),
+           decimals: tuple[str, ...] = (), months: tuple[str, ...] = (), dates: tuple[str, ...] = (),
+           money: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy as French text for display; masked cells ("< 5", "masqué") stay as they are."""
+    out = df.copy()
+
+    def keep_text(f):
+        return lambda v: v if isinstance(v, str) else f(v)
+    for cols, f in ((counts, fmt.integer), (percents, fmt.percent), (decimals, lambda v: fmt.number(v, 1)),
+                    (months, fmt.month), (dates, fmt.date), (money, lambda v: fmt.euros(v, cents=True))):
+        for c in cols:
+            out[c] = out[c].map(keep_text(f)).astype(object)
+    return out
