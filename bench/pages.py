@@ -1,0 +1,310 @@
+"""Page timings on the national store and on the demonstration store, beside pandas.
+
+    .venv/bin/python bench/pages.py [--national bench/output/national.duckdb] [--demo PATH]
+
+For each store, in fresh processes:
+- every core function the pages compute (public functions of impact.overview,
+  impact.participation, impact.budget and impact.reference whose first parameter is `con`,
+  found at run time), cold (first call in the process) and warm (second call);
+- every page's AppTest run, cold (empty Streamlit caches) and warm (second run);
+- the pandas alternative on the same rows: read the canonical exports, group by;
+and each process's peak memory. Prints tables beside the targets; times no test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime as dt
+import importlib
+import inspect
+import json
+import os
+import re
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+OUT = ROOT / "bench" / "output"
+CORE_MODULES = ("reference", "overview", "participation", "budget")
+TARGET_QUERY, TARGET_APPTEST, TARGET_RSS_MB, TARGET_PANDAS_RATIO = 0.5, 1.5, 1024, 5.0
+_COMPUTE = re.compile(r"compute\(\s*(\w+)\.(\w+)")
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def page_titles() -> dict[str, str]:
+    """{page file: title} from the st.Page(...) calls of dashboard.py."""
+    tree = ast.parse((ROOT / "dashboard.py").read_text(encoding="utf-8"))
+    titles = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page" and node.args:
+            title = next((k.value.value for k in node.keywords if k.arg == "title"), "")
+            titles[node.args[0].value] = title
+    return titles
+
+
+def pages_using() -> dict[tuple[str, str], list[str]]:
+    """{(module, function): [page files whose script computes it]}; dashboard.py = every page."""
+    used: dict[tuple[str, str], list[str]] = {}
+    for path in [ROOT / "dashboard.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        name = "toutes les pages" if path.name == "dashboard.py" else path.stem
+        for module, fn in _COMPUTE.findall(path.read_text(encoding="utf-8")):
+            used.setdefault((module, fn), []).append(name)
+    return used
+
+
+def core_functions() -> list[tuple[str, str, object]]:
+    """(module, name, function) for every public function whose first parameter is `con`."""
+    found = []
+    for short in CORE_MODULES:
+        try:
+            module = importlib.import_module(f"impact.{short}")
+        except ModuleNotFoundError:
+            continue
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or fn.__module__ != module.__name__:
+                continue
+            params = list(inspect.signature(fn).parameters)
+            if params and params[0] == "con":
+                found.append((short, name, fn))
+    return found
+
+
+def arguments_for(fn, con, settings) -> tuple[list, str | None]:
+    """Positional arguments for fn after `con`, from parameter names and annotations."""
+    from impact.filters import Filters
+
+    filters = Filters.for_period(settings.start, settings.end)
+    first_action = con.execute("select min(code) from actions").fetchall()[0][0]
+    args = []
+    for p in list(inspect.signature(fn).parameters.values())[1:]:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or p.default is not p.empty:
+            continue
+        hint = f"{p.name} {p.annotation}".lower()
+        if "settings" in hint:
+            args.append(settings)
+        elif "filters" in hint:
+            args.append(filters)
+        elif p.name in ("action", "code", "action_code"):
+            args.append(first_action)
+        elif p.name in ("year", "annee", "exercice"):
+            args.append(settings.years[-1])
+        elif p.name in ("today", "as_of"):
+            args.append(dt.date.today())
+        elif p.name in ("exact", "exact_counts"):
+            args.append(False)
+        else:
+            return [], p.name
+    return args, None
+
+
+# --- workers: each runs in its own process so that "cold" means cold ------------------------
+
+def worker_queries(db: Path) -> dict:
+    from impact.settings import load_settings
+    from impact.store import Store
+
+    settings, store, rows = load_settings(), Store(db), []
+    with store.connect() as con:
+        plan = [(m, n, fn, *arguments_for(fn, con, settings)) for m, n, fn in core_functions()]
+    for module, name, fn, args, missing in plan:
+        if missing:
+            rows.append({"module": module, "function": name, "skipped": f"paramètre « {missing} »"})
+            continue
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            with store.connect() as con:  # a connection per unit of work, as the app does
+                fn(con, *args)
+            times.append(time.perf_counter() - t0)
+        rows.append({"module": module, "function": name, "cold": times[0], "warm": times[1]})
+    return {"rows": rows, "rss_mb": peak_rss_mb()}
+
+
+def worker_apptest(db: Path) -> dict:
+    os.environ["IMPACT_DB"] = str(db)
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    rows = []
+    for page_file, title in page_titles().items():
+        st.cache_data.clear()  # cold: nothing computed yet, as after a server start
+        st.cache_resource.clear()
+        at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
+        at.switch_page(page_file)
+        times = []
+        for _ in range(2):
+            t0 = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - t0)
+        errors = [e.value for e in at.exception]
+        rows.append({"page": title, "file": page_file, "cold": times[0], "warm": times[1],
+                     "error": str(errors[0]).splitlines()[0][:90] if errors else ""})
+    return {"rows": rows, "rss_mb": peak_rss_mb()}
+
+
+def write_exports(db: Path, folder: Path) -> dict[str, Path]:
+    """The canonical attendance and spending exports (same columns as `python -m impact export`)."""
+    import duckdb
+
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"attendance": folder / "attendance.csv", "spending": folder / "spending.csv"}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute(f"""copy (
+            select date, action_code as action, person as participant, age, tranche as tranche_age,
+                   sexe, case when qpv then 'oui' when not qpv then 'non' end as qpv, nombre, public
+            from attendance order by all) to '{paths['attendance']}' (header, delimiter ',')""")
+        con.execute(f"""copy (
+            select date, exercice, action_code as action, montant, financeur, statut, libelle,
+                   fournisseur, piece
+            from spending order by all) to '{paths['spending']}' (header, delimiter ',')""")
+    finally:
+        con.close()
+    return paths
+
+
+def worker_pandas(folder: Path) -> dict:
+    """The alternative without a store: read the exports and group by, as a notebook would."""
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    att = pd.read_csv(folder / "attendance.csv", parse_dates=["date"], date_format="%Y-%m-%d",
+                      dtype={"action": "category", "tranche_age": "category", "sexe": "category",
+                             "qpv": "category", "public": "category", "participant": "str"})
+    spend = pd.read_csv(folder / "spending.csv", parse_dates=["date"], date_format="%Y-%m-%d",
+                        dtype={"action": "category", "statut": "category", "financeur": "category"})
+    read = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    att.groupby("action", observed=True).agg(participations=("nombre", "sum"),
+                                             personnes=("participant", "nunique"))
+    att.groupby(["tranche_age", "sexe"], observed=True)["nombre"].sum()
+    att.groupby(att["date"].dt.year)["participant"].nunique()
+    spend.groupby(["action", "statut"], observed=True)["montant"].sum()
+    group = time.perf_counter() - t1
+    return {"read": read, "group": group, "total": read + group, "rss_mb": peak_rss_mb()}
+
+
+def worker_duckdb_same(db: Path) -> dict:
+    """The same aggregates as the pandas worker, in SQL on the store (the like-for-like figure)."""
+    from impact.store import Store
+
+    t0 = time.perf_counter()
+    with Store(db).connect() as con:
+        con.execute("select action_code, sum(nombre), count(distinct person) from attendance "
+                    "group by all").fetchall()
+        con.execute("select tranche, sexe, sum(nombre) from attendance group by all").fetchall()
+        con.execute("select year(date), count(distinct person) from attendance group by all").fetchall()
+        con.execute("select action_code, statut, sum(montant) from spending group by all").fetchall()
+    return {"total": time.perf_counter() - t0, "rss_mb": peak_rss_mb()}
+
+
+WORKERS = {"queries": worker_queries, "apptest": worker_apptest, "pandas": worker_pandas,
+           "duckdb": worker_duckdb_same}
+
+
+def run_worker(kind: str, target: Path) -> dict:
+    done = subprocess.run([sys.executable, __file__, "--worker", kind, str(target)], cwd=ROOT,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        return {"failed": (done.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- report --------------------------------------------------------------------------------
+
+def ok(flag: bool) -> str:
+    return "oui" if flag else "NON"
+
+
+def fr(x: float, digits: int = 3) -> str:
+    return f"{x:.{digits}f}".replace(".", ",")
+
+
+def report_store(label: str, db: Path) -> None:
+    print(f"\n## {label} — {db} ({db.stat().st_size / 1e6:.0f} Mo)")
+    used = pages_using()
+
+    q = run_worker("queries", db)
+    print(f"\nFonctions du cœur (cible : ≤ {fr(TARGET_QUERY, 1)} s par fonction)")
+    if "failed" in q:
+        print(f"  échec : {q['failed']}")
+    else:
+        print(f"{'module.fonction':<48} {'pages':<28} {'à froid':>8} {'à chaud':>8} {'cible':>6}")
+        for r in q["rows"]:
+            name = f"{r['module']}.{r['function']}"
+            pages = ", ".join(used.get((r["module"], r["function"]), ["—"]))[:28]
+            if "skipped" in r:
+                print(f"{name:<48} {pages:<28} non mesurée ({r['skipped']})")
+                continue
+            print(f"{name:<48} {pages:<28} {fr(r['cold']):>8} {fr(r['warm']):>8} "
+                  f"{ok(r['cold'] <= TARGET_QUERY):>6}")
+        print(f"mémoire de pointe du processus : {q['rss_mb']:.0f} Mo")
+
+    a = run_worker("apptest", db)
+    print(f"\nPages dans AppTest (cible : ≤ {fr(TARGET_APPTEST, 1)} s)")
+    if "failed" in a:
+        print(f"  échec : {a['failed']}")
+    else:
+        print(f"{'page':<34} {'à froid':>8} {'à chaud':>8} {'cible':>6}  erreur")
+        for r in a["rows"]:
+            print(f"{r['page']:<34} {fr(r['cold']):>8} {fr(r['warm']):>8} "
+                  f"{ok(r['cold'] <= TARGET_APPTEST and not r['error']):>6}  {r['error']}")
+        print(f"mémoire de pointe (toutes les pages, comme un serveur) : {a['rss_mb']:.0f} Mo "
+              f"(cible ≤ {TARGET_RSS_MB} Mo : {ok(a['rss_mb'] <= TARGET_RSS_MB)})")
+
+    folder = OUT / f"exports_{db.stem}"
+    write_exports(db, folder)
+    p, d = run_worker("pandas", folder), run_worker("duckdb", db)
+    print(f"\nMêmes regroupements : pandas (lecture des exports + group by) contre DuckDB sur la base "
+          f"(cible : ≥ {fr(TARGET_PANDAS_RATIO, 0)}×)")
+    if "failed" in p or "failed" in d:
+        print(f"  échec : {p.get('failed') or d.get('failed')}")
+    else:
+        ratio = p["total"] / d["total"]
+        print(f"{'':<10} {'durée (s)':>10} {'mémoire (Mo)':>13}")
+        print(f"{'pandas':<10} {fr(p['total']):>10} {p['rss_mb']:>13.0f}   "
+              f"(lecture {fr(p['read'])} s, regroupement {fr(p['group'])} s)")
+        print(f"{'DuckDB':<10} {fr(d['total']):>10} {d['rss_mb']:>13.0f}")
+        print(f"rapport : {fr(ratio, 1)}× ({ok(ratio >= TARGET_PANDAS_RATIO)})")
+
+
+def ensure_demo(db: Path) -> bool:
+    if db.exists():
+        return True
+    done = subprocess.run([sys.executable, "-m", "impact", "demo", "--db", str(db)], cwd=ROOT,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"\n(base de démonstration indisponible : {done.stderr.strip()[-300:]})")
+        return False
+    return True
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--national", type=Path, default=OUT / "national.duckdb")
+    parser.add_argument("--demo", type=Path, default=OUT / "demo.duckdb")
+    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        kind, target = args.worker
+        print(json.dumps(WORKERS[kind](Path(target))))
+        return
+    if not args.national.exists():
+        sys.exit(f"{args.national} manque : lancez d'abord bench/make_national.py --db {args.national}")
+    print("# Pages : durées et mémoire")
+    report_store("Store national", args.national)
+    if ensure_demo(args.demo):
+        report_store("Store de démonstration", args.demo)
+
+
+if __name__ == "__main__":
+    main()
