@@ -123,7 +123,8 @@ def publics_overview(con, filters: Filters, settings: Settings) -> dict:
         "actions": queries.run(con, "focus_by_action", params),
         "parcours_counts": counts[["label", "people"]],
         "combinations": combinations,
-        "by_month": queries.run(con, "focus_by_month", params),
+        "by_month": queries.run(con, "focus_by_month", params).rename(
+            columns={"participations": "focus_participations"}),
     }
 
 
@@ -132,6 +133,49 @@ def publics_overview(con, filters: Filters, settings: Settings) -> dict:
 def action_choices(con) -> pd.DataFrame:
     """Every current action (code, intitule, porteur, axe, public_cible, years), by title."""
     return queries.run(con, "filter_actions")
+
+
+def url_code(query_params, context=None) -> str | None:
+    """The ?code=... of the page's link: from the current query parameters, else from the URL
+    the browser opened (the shared filters rewrite the query parameters before a page runs)."""
+    code = query_params.get("code") if query_params is not None else None
+    if code:
+        return code
+    url = getattr(context, "url", None) if context is not None else None
+    if url:
+        from urllib.parse import parse_qs, urlparse
+        found = parse_qs(urlparse(url).query).get("code")
+        return found[0] if found else None
+    return None
+
+
+def default_action(codes: list[str], filters: Filters, asked: str | None = None) -> str | None:
+    """The action to show: the one asked for (link or last choice), else the first action of
+    the sidebar filter, else the first action."""
+    for candidate in (asked, *filters.actions):
+        if candidate in codes:
+            return candidate
+    return codes[0] if codes else None
+
+
+def years_label(info: dict) -> str:
+    first, last = info.get("annee_debut"), info.get("annee_fin")
+    first = None if first is None or pd.isna(first) else int(first)
+    last = None if last is None or pd.isna(last) else int(last)
+    if first and last:
+        return str(first) if first == last else f"{first} à {last}"
+    if first or last:
+        return f"à partir de {first}" if first else f"jusqu'en {last}"
+    return "non renseignées"
+
+
+def action_header(info: dict) -> str:
+    """« **Porteur** : … · **Thématique** : … · **Public cible** : … · **Années** : … »."""
+    target = info.get("public_cible")
+    target = band_label(target) if isinstance(target, str) and target else "Non renseigné"
+    return (f"**Porteur** : {info.get('porteur') or 'Non renseigné'} · "
+            f"**Thématique** : {info.get('axe') or 'Non renseignée'} · "
+            f"**Public cible** : {target} · **Années** : {years_label(info)}")
 
 
 def action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
@@ -183,16 +227,19 @@ def action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
 
 def protect(df: pd.DataFrame, columns: list[str], exact: bool, threshold: int = 5,
             by: list[str] | None = None, derived: dict[str, str] | None = None) -> pd.DataFrame:
-    """For readers, counts 1..threshold-1 become "< 5" (with secondary suppression, per
-    group of `by` columns when given); other cells keep their numbers. `derived` maps a column
-    computed from a count (a share, an average) to that count: it is hidden with it."""
+    """For readers, counts 1..threshold-1 become "< 5"; the cell hidden by secondary suppression
+    (so that a total does not give a small one back; per group of `by` columns when given)
+    becomes "masqué" — it is not below 5. Other cells keep their numbers. `derived` maps a
+    column computed from a count (a share, an average) to that count: it is hidden with it."""
     if exact or df.empty:
         return df
     hidden = small_count_mask(df, columns, threshold=threshold, by=by)
     out = df.copy()
-    label = f"< {threshold}"
     for col in columns:
-        out[col] = out[col].astype(object).where(~hidden[col], label)
+        values = pd.to_numeric(df[col], errors="coerce")
+        small = (values >= 1) & (values < threshold)
+        out[col] = out[col].astype(object).where(~small, f"< {threshold}").where(~(hidden[col] & ~small),
+                                                                                 MASKED_SHARE)
     for col, count in (derived or {}).items():
         out[col] = out[col].astype(object).where(~hidden[count], MASKED_SHARE)
     return out
@@ -214,6 +261,25 @@ def average_label(figures: dict, exact: bool, threshold: int = 5) -> str:
     if not exact and 1 <= figures["participations"] < threshold:
         return MASKED_SHARE
     return fmt.number(figures["participations"] / figures["sessions"], 1)
+
+
+def cost_label(cost, count, exact: bool, threshold: int = 5) -> str:
+    """Euros per person or participation; hidden when the count is small (paid ÷ cost would
+    give it back)."""
+    if cost is None or pd.isna(cost):
+        return "—"
+    if not exact and count is not None and 1 <= int(count) < threshold:
+        return MASKED_SHARE
+    return fmt.euros(cost, cents=True)
+
+
+def privacy_note(exact: bool, threshold: int = 5) -> str | None:
+    """The caption that explains masked cells to a reader."""
+    if exact:
+        return None
+    return (f"Confidentialité : les effectifs de 1 à {threshold - 1} sont affichés « < {threshold} » ; "
+            "« masqué » signale une valeur cachée pour qu'un total ne permette pas de retrouver un petit "
+            "effectif par soustraction.")
 
 
 def share_label(share, count, exact: bool, threshold: int = 5) -> str:
@@ -241,7 +307,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "label": ("Nombre d'actions suivies", "text"), "combination": ("Combinaison d'actions", "text"),
     "participations": ("Participations", "count"), "participants": ("Participants distincts", "count"),
     "headcount_participations": ("Dont participations sans identité (effectifs)", "count"),
-    "focus_participations": ("Dont participations des 16-25 ans", "count"),
+    "focus_participations": ("Participations des 16-25 ans", "count"),
     "sessions": ("Séances", "count"), "actions": ("Actions", "count"),
     "average_per_session": ("Présence moyenne par séance", "decimal"),
     "once": ("Venus une fois", "count"), "two_to_four": ("2 à 4 fois", "count"),
@@ -262,6 +328,11 @@ def shown(df: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFr
                      decimals=tuple(kinds.get("decimal", ())), months=tuple(kinds.get("month", ())),
                      dates=tuple(kinds.get("date", ())))
     return data, display
+
+
+def with_band_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Add `band`, the French label of `tranche` ('16-25 ans', 'Âge inconnu')."""
+    return df.assign(band=df["tranche"].map(band_label))
 
 
 def table(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:

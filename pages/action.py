@@ -1,3 +1,103 @@
+"""Fiche action: one action, under the sidebar filters: who runs it, who came, when, how
+regularly, and what it cost."""
+
 import streamlit as st
 
-st.title("En construction")
+from impact import fmt, ui
+from impact import participation as p
+from impact.charts import participation as charts
+
+settings = ui.get_settings()
+filters = ui.current_filters()
+exact = ui.exact_counts()
+threshold = settings.small_count_threshold
+
+st.title("Fiche action")
+
+choices = ui.compute(p.action_choices)
+if choices.empty:
+    ui.empty_state("Aucune action n'est enregistrée : importez le référentiel des actions.")
+    st.stop()
+
+codes = choices["code"].tolist()
+labels = dict(zip(choices["code"], choices["intitule"], strict=True))
+if st.session_state.get("action_code") not in codes:
+    # the widget forgets its value when another page ran: start again from the last choice or the link
+    asked = st.session_state.get("fiche_action") or p.url_code(st.query_params, st.context)
+    st.session_state["action_code"] = p.default_action(codes, filters, asked)
+code = st.selectbox("Action", codes, key="action_code", format_func=lambda c: f"{labels[c]} ({c})")
+st.session_state["fiche_action"] = code
+st.query_params["code"] = code
+st.caption(ui.describe_filters(filters, settings))
+
+sheet = ui.compute(p.action_sheet, filters, code, settings)
+info, figures, money = sheet["info"], sheet["figures"], sheet["money"]
+if note := p.privacy_note(exact, threshold):
+    st.caption(note)
+
+st.markdown(p.action_header(info))
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Participations", p.count_label(figures["participations"], exact, threshold))
+c2.metric("Participants distincts", p.count_label(figures["participants"], exact, threshold))
+c3.metric("Séances", p.count_label(figures["sessions"], True))
+c4.metric("Présence moyenne par séance", p.average_label(figures, exact, threshold))
+if figures["headcount_participations"]:
+    st.caption(f"Dont {p.count_label(figures['headcount_participations'], exact, threshold)} participations "
+               "comptées par effectif, sans identité : elles n'entrent pas dans les participants distincts.")
+
+st.subheader("Budget et coûts")
+m1, m2, m3, m4, m5 = st.columns(5)
+m1.metric("Programmé", fmt.euros(money["programme"]))
+m2.metric("Engagé", fmt.euros(money["engage"]))
+m3.metric("Payé", fmt.euros(money["paye"]))
+m4.metric("Coût par participant", p.cost_label(money["cost_per_participant"], figures["participants"],
+                                               exact, threshold))
+m5.metric("Coût par participation", p.cost_label(money["cost_per_participation"], figures["participations"],
+                                                 exact, threshold))
+st.caption("Programmé : budget en vigueur des années de la période ; payé : paiements moins avoirs ; "
+           "coût par participant : payé ÷ participants distincts (voir la page Méthodologie).")
+
+if figures["participations"] == 0:
+    ui.empty_state("Aucune participation pour cette action sur cette sélection. "
+                   "Élargissez la période ou retirez des filtres.")
+    st.stop()
+
+st.subheader("Participation dans le temps")
+by_month = p.protect(sheet["by_month"], ["participations", "participants"], exact, threshold)
+table, display = p.shown(by_month, ["month", "participations", "participants"])
+ui.chart(charts.action_by_month_chart(by_month), table, "action_par_mois", display=display)
+
+st.subheader("Profil des participants distincts")
+if figures["participants"] == 0:
+    st.info("Cette action n'a que des participations comptées par effectif, sans identité : "
+            "pas de profil de participants distincts.")
+else:
+    bands = p.protect(p.with_band_labels(sheet["bands"]), ["people"], exact, threshold)
+    table, display = p.shown(bands, ["band", "people"])
+    ui.chart(charts.counts_chart(bands, "band", "people", "Participants distincts",
+                                 "Tranche d'âge (à la première participation)", horizontal=False),
+             table, "action_par_tranche", display=display)
+    left, right = st.columns(2)
+    with left:
+        sex = p.protect(sheet["sex"], ["people"], exact, threshold, derived={"share": "people"})
+        table, display = p.shown(sex, ["categorie", "people", "share"])
+        ui.chart(charts.shares_chart(sex, "Sexe"), table, "action_par_sexe", display=display)
+    with right:
+        qpv = p.protect(sheet["qpv"], ["people"], exact, threshold, derived={"share": "people"})
+        table, display = p.shown(qpv, ["categorie", "people", "share"])
+        ui.chart(charts.shares_chart(qpv, "Résidence"), table, "action_par_residence", display=display)
+
+    st.subheader("Régularité")
+    regularity = p.protect(sheet["regularity"], ["people"], exact, threshold)
+    table, display = p.shown(regularity, ["frequence", "people"])
+    ui.chart(charts.counts_chart(regularity, "frequence", "people", "Participants distincts",
+                                 "Combien de fois chacun est venu", horizontal=False),
+             table, "action_regularite", display=display)
+
+st.subheader("Séances")
+sessions = p.protect(sheet["sessions"], ["participations", "participants", "headcount_participations",
+                                         "focus_participations"], exact, threshold)
+table, display = p.shown(sessions, ["date", "participations", "participants", "headcount_participations",
+                                    "focus_participations"])
+ui.table(table, "action_seances", display=display)
