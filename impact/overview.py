@@ -1,0 +1,127 @@
+"""The « Vue d'ensemble » figures: participation headline, monthly participation, State envelope.
+
+Core functions take (con, filters, settings) and return plain values or DataFrames; the
+display helpers below turn them into the French text a reader sees, hiding small counts
+when asked to.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from impact import fmt, queries
+from impact.filters import Filters
+from impact.settings import Settings
+
+
+def _params(filters: Filters, settings: Settings) -> dict:
+    return {**filters.params(), "focus_band": settings.focus_band, "state_funder": settings.state_funder,
+            "envelope_per_year": settings.state_envelope_per_year}
+
+
+def participation_figures(con, filters: Filters, settings: Settings) -> dict:
+    """{'participations', 'headcount_participations', 'participants', 'focus_participants',
+    'focus_share' (None without participants), 'actions'} for the selection."""
+    row = queries.run(con, "overview_participation", _params(filters, settings)).iloc[0]
+    out = {k: int(row[k]) for k in ("participations", "headcount_participations", "participants",
+                                    "focus_participants", "actions")}
+    out["focus_share"] = out["focus_participants"] / out["participants"] if out["participants"] else None
+    return out
+
+
+def monthly_participation(con, filters: Filters, settings: Settings) -> pd.DataFrame:
+    """One row per month with sessions: month (date), participations, participants."""
+    return queries.run(con, "overview_monthly", _params(filters, settings))
+
+
+def state_envelope_by_year(con, filters: Filters, settings: Settings) -> pd.DataFrame:
+    """Per selected programme year: enveloppe, programme, engage, paye and their shares of the envelope."""
+    df = queries.run(con, "overview_state_by_year", _params(filters, settings))
+    for col in ("programme", "engage", "paye"):
+        df[f"part_{col}"] = df[col] / df["enveloppe"].where(df["enveloppe"] > 0)
+    return df
+
+
+def state_envelope_totals(by_year: pd.DataFrame) -> dict:
+    """Totals over the selected years: enveloppe, programme, engage, paye and the three shares."""
+    totals = {col: float(by_year[col].sum()) for col in ("enveloppe", "programme", "engage", "paye")}
+    for col in ("programme", "engage", "paye"):
+        totals[f"part_{col}"] = totals[col] / totals["enveloppe"] if totals["enveloppe"] else None
+    return totals
+
+
+def state_paid_cumulative(con, filters: Filters, settings: Settings) -> pd.DataFrame:
+    """Month by month: State payments (net of credit notes), their running total and the
+    running total of the yearly envelopes of the selected years."""
+    return queries.run(con, "overview_state_paid_monthly", _params(filters, settings))
+
+
+def overview(con, filters: Filters, settings: Settings) -> dict:
+    """Everything the page shows, in one call (one cached computation)."""
+    by_year = state_envelope_by_year(con, filters, settings)
+    return {
+        "participation": participation_figures(con, filters, settings),
+        "monthly": monthly_participation(con, filters, settings),
+        "state_by_year": by_year,
+        "state_totals": state_envelope_totals(by_year),
+        "state_paid": state_paid_cumulative(con, filters, settings),
+    }
+
+
+def has_money(by_year: pd.DataFrame) -> bool:
+    """True when the selection holds any State amount (programmed, committed or paid)."""
+    return bool(by_year[["programme", "engage", "paye"]].abs().to_numpy().sum() > 0)
+
+
+# --- display -----------------------------------------------------------------------------
+
+def count_text(n: int, exact: bool, threshold: int = 5) -> str:
+    """A count as the reader sees it: « 1 234 », or « < 5 » for 1 to 4 when not exact.
+
+    >>> count_text(3, exact=False), count_text(0, exact=False), count_text(1234, exact=True)
+    ('< 5', '0', '1 234')   (with a narrow no-break space)
+    """
+    if not exact and 1 <= n < threshold:
+        return f"< {threshold}"
+    return fmt.integer(n)
+
+
+def share_text(part: int, whole: int, exact: bool, threshold: int = 5) -> str:
+    """part/whole as « 42,0 % »; hidden when the part or the rest is a small count (it would give it back)."""
+    if not whole:
+        return "—"
+    rest = whole - part
+    if not exact and (1 <= part < threshold or 1 <= rest < threshold):
+        return f"non affiché (effectif < {threshold})"
+    return fmt.percent(part / whole)
+
+
+def monthly_display(monthly: pd.DataFrame, exact: bool, threshold: int = 5) -> pd.DataFrame:
+    """The monthly table with French text columns; small counts hidden (bar at 0, label « < 5 »)."""
+    out = monthly.copy()
+    out["mois"] = out["month"].map(fmt.month)
+    out["participations_texte"] = out["participations"].map(lambda n: count_text(int(n), exact, threshold))
+    out["participants_texte"] = out["participants"].map(lambda n: count_text(int(n), exact, threshold))
+    hidden = out["participations_texte"].str.startswith("<")
+    out["participations_trace"] = out["participations"].where(~hidden, 0)
+    return out
+
+
+def monthly_table(display: pd.DataFrame) -> pd.DataFrame:
+    """The plotted numbers of the monthly chart, as shown and downloaded (masked where needed)."""
+    return display[["mois", "participations_texte", "participants_texte"]].rename(columns={
+        "mois": "Mois", "participations_texte": "Participations",
+        "participants_texte": "Participants distincts (du mois)"})
+
+
+def state_year_table(by_year: pd.DataFrame) -> pd.DataFrame:
+    """The envelope per programme year, with French headers (numbers kept for downloads)."""
+    return by_year.astype({"exercice": str}).rename(columns={
+        "exercice": "Exercice", "enveloppe": "Enveloppe État", "programme": "Programmé",
+        "engage": "Engagé", "paye": "Payé", "part_programme": "Programmé / enveloppe",
+        "part_engage": "Engagé / enveloppe", "part_paye": "Payé / enveloppe"})
+
+
+def state_paid_table(paid: pd.DataFrame) -> pd.DataFrame:
+    return paid.rename(columns={"month": "Mois", "paid": "Payé dans le mois",
+                                "cumulative_paid": "Payé cumulé", "cumulative_envelope": "Enveloppe cumulée"})
