@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -225,17 +226,19 @@ def _band_case(settings: Settings, age_expr: str) -> str:
     return f"case when {age_expr} is null then null {' '.join(parts)} else 'âge inconnu' end"
 
 
-def _lookup_case(expr: str, values: dict[str, str | bool]) -> str:
-    """CASE mapping normalised spellings to canonical values (from the contract's tables)."""
+def _lookup_case(key: str, values: dict[str, str | bool]) -> str:
+    """CASE mapping a normalised key column to canonical values (from the contract's tables)."""
     parts = []
     for k, v in values.items():
         val = ("true" if v else "false") if isinstance(v, bool) else "'" + v.replace("'", "''") + "'"
         parts.append(f"when '{k}' then {val}")
-    return f"case norm_key({expr}) {' '.join(parts)} end"
+    return f"case {key} {' '.join(parts)} end"
 
 
 def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
                    amount_default_status: str) -> str:
+    """SQL turning `src` (raw text cells) into parsed columns, in stages so that each regex
+    runs once per cell: s (raw cells), k (normalised keys, date parts), p (values)."""
     cell = lambda name: _cell(mapping, name)  # noqa: E731
     base = "select rn, rn + 2 as line"
     if kind == "actions":
@@ -264,10 +267,12 @@ def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
             {base}, {cell('annee')} as annee_raw, {cell('action')} as action_raw,
                 coalesce({cell('financeur')}, $state_funder) as financeur, {cell('montant')} as montant_raw
             from src
+        ), k as (
+            select *, norm_key(action_raw) as action_k, amount_text(montant_raw) as montant_txt from s
         ), p as (
-            select s.*, parse_year(annee_raw) as annee, l.code as action_code,
-                norm_key(financeur) as financeur_key, parse_amount(montant_raw) as montant
-            from s left join action_lookup l on l.key = norm_key(s.action_raw)
+            select k.*, parse_year(annee_raw) as annee, l.code as action_code,
+                norm_key(financeur) as financeur_key, amount_from_text(montant_txt) as montant
+            from k left join action_lookup l on l.key = k.action_k
         )
         select *,
             case when first_value(montant) over w <> montant then first_value(line) over w end as conflict_line
@@ -283,13 +288,17 @@ def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
                 {cell('fournisseur')} as fournisseur, {cell('piece')} as piece,
                 {cell('exercice')} as exercice_raw
             from src
+        ), k as (
+            select *, date_parts(date_raw) as date_p, norm_key(action_raw) as action_k,
+                amount_text(montant_raw) as montant_txt, norm_key(statut_raw) as statut_k
+            from s
         ), p as (
-            select s.*, parse_date(date_raw, 9999) as date, l.code as action_code,
-                parse_amount(montant_raw) as montant_in, norm_key(financeur) as financeur_key,
+            select k.*, parts_to_date(date_p, 9999) as date, l.code as action_code,
+                amount_from_text(montant_txt) as montant_in, norm_key(financeur) as financeur_key,
                 case when statut_raw is null then '{amount_default_status}'
-                     else {_lookup_case('statut_raw', contract.STATUTS)} end as statut,
+                     else {_lookup_case('statut_k', contract.STATUTS)} end as statut,
                 parse_year(exercice_raw) as exercice_in
-            from s left join action_lookup l on l.key = norm_key(s.action_raw)
+            from k left join action_lookup l on l.key = k.action_k
         )
         select *, coalesce(exercice_in, year(date)) as exercice,
             case when statut = 'avoir' then -abs(montant_in) else montant_in end as montant
@@ -305,17 +314,22 @@ def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
                 {cell('tranche_age')} as tranche_raw, {cell('sexe')} as sexe_raw, {cell('qpv')} as qpv_raw,
                 {cell('nombre')} as nombre_raw, {cell('public')} as public_raw
             from src
+        ), k as (
+            select *, date_parts(date_raw) as date_p, date_parts(date_naissance_raw) as birth_p,
+                norm_key(action_raw) as action_k, norm_key(tranche_raw) as tranche_k,
+                norm_key(sexe_raw) as sexe_k, norm_key(qpv_raw) as qpv_k, norm_key(public_raw) as public_k
+            from s
         ), p as (
-            select s.*, parse_date(date_raw, 9999) as date, l.code as action_code, l.porteur_key,
-                parse_date(date_naissance_raw, $this_year) as date_naissance,
+            select k.*, parts_to_date(date_p, 9999) as date, l.code as action_code, l.porteur_key,
+                parts_to_date(birth_p, $this_year) as date_naissance,
                 parse_int(age_raw) as age_decl,
-                {_lookup_case('tranche_raw', band_lookup)} as tranche_decl,
-                coalesce({_lookup_case('sexe_raw', contract.SEXES)}, 'NR') as sexe,
-                {_lookup_case('qpv_raw', contract.QPV_VALUES)} as qpv_known,
+                {_lookup_case('tranche_k', band_lookup)} as tranche_decl,
+                coalesce({_lookup_case('sexe_k', contract.SEXES)}, 'NR') as sexe,
+                {_lookup_case('qpv_k', contract.QPV_VALUES)} as qpv_known,
                 case when public_raw is null then 'jeune'
-                     else {_lookup_case('public_raw', contract.PUBLICS)} end as public,
+                     else {_lookup_case('public_k', contract.PUBLICS)} end as public,
                 parse_int(nombre_raw) as nombre_in
-            from s left join action_lookup l on l.key = norm_key(s.action_raw)
+            from k left join action_lookup l on l.key = k.action_k
         ), q as (
             select *,
                 age_at(date_naissance, date) as age_from_birth,
@@ -327,19 +341,19 @@ def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
                         'id|' || coalesce(porteur_key, '') || '|' || participant
                 end as identity_text
             from p
+        ), r as (
+            select *, coalesce(age_from_birth, case when age_decl between 0 and 99 then age_decl end) as age
+            from q
         )
         select *,
             case
                 when identity_text is not null then 'ps_' || left(hmac_sha256($ipad, $opad, identity_text), 16)
                 when participant is not null then participant
             end as person,
-            coalesce(age_from_birth, case when age_decl between 0 and 99 then age_decl end) as age,
             coalesce(nombre_in, 1) as nombre,
             qpv_known as qpv,
-            coalesce({_band_case(settings, 'coalesce(age_from_birth, case when age_decl between 0 and 99 '
-                                           'then age_decl end)')},
-                     tranche_decl, 'âge inconnu') as tranche
-        from q
+            coalesce({_band_case(settings, 'age')}, tranche_decl, 'âge inconnu') as tranche
+        from r
         """
     raise UnknownKind(kind)
 
@@ -549,7 +563,14 @@ def _rejected_csv(con, source: Source) -> bytes:
     headers = [h or f"colonne {i + 1}" for i, h in enumerate(source.headers)]
     frame.columns = [*headers, "motif du rejet"] if len(set(headers)) == n else \
         [*[f"{h} ({i + 1})" for i, h in enumerate(headers)], "motif du rejet"]
-    return exports.french_csv(frame)
+    # The cells go back as they were; only a formula is neutralised (a plain "-20" is a number).
+    frame = frame.astype(object).map(
+        lambda v: v if v is None or _NUMBER.fullmatch(str(v)) else exports.neutralise(v))
+    text = frame.to_csv(sep=";", index=False, lineterminator="\r\n")
+    return ("\ufeff" + text).encode("utf-8")
+
+
+_NUMBER = re.compile(r"[-+]?[\d\s\u00a0\u202f.,]*\d[\d\s\u00a0\u202f.,]*\s*(€|EUR)?", re.IGNORECASE)
 
 
 def _classify(con, kind: str, report: ImportReport) -> None:

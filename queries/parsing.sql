@@ -67,3 +67,23 @@ create or replace temp macro age_at(b, d) as
 -- HMAC-SHA256 of message m with the key's padded forms (see impact.privacy.hmac_pads).
 create or replace temp macro hmac_sha256(ipad, opad, m) as
     sha256(opad || unhex(sha256(ipad || encode(m))));
+
+-- Faster forms for a whole file: the caller computes date_parts / amount_text once per cell
+-- (a macro is expanded where it is used, so nesting them would run each regex many times).
+create or replace temp macro parts_to_date(p, pivot_year) as
+    try(make_date(
+        case
+            when length(p.y) = 2 and 2000 + cast(p.y as integer) > pivot_year then 1900 + cast(p.y as integer)
+            when length(p.y) = 2 then 2000 + cast(p.y as integer)
+            else cast(p.y as integer)
+        end,
+        cast(p.m as integer),
+        cast(p.d as integer)));
+
+create or replace temp macro amount_from_text(a) as
+    try_cast(
+        case
+            when contains(a, ',') then replace(replace(a, '.', ''), ',', '.')
+            when length(a) - length(replace(a, '.', '')) > 1 then replace(a, '.', '')
+            else a
+        end as decimal(18, 2));
