@@ -353,3 +353,85 @@ def french(df: pd.DataFrame, counts: tuple[str, ...] = (), percents: tuple[str, 
         for c in cols:
             out[c] = out[c].map(keep_text(f)).astype(object)
     return out
+
+
+# --- Méthodologie ------------------------------------------------------------------------
+
+def methodology(settings: Settings) -> list[tuple[str, str]]:
+    """The definitions of every indicator of the dashboard, in French, as (title, markdown);
+    figures come from the convention settings, never written in by hand."""
+    years = settings.years
+    envelope = fmt.euros(settings.state_envelope_per_year)
+    total = fmt.euros(settings.state_envelope_total)
+    period = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    bands = ", ".join(band_label(b) for b in settings.ordered_bands)
+    t = settings.small_count_threshold
+    return [
+        ("Participations", (
+            "Nombre total de présences : la somme de la colonne « nombre » des lignes de présence. "
+            "Une ligne nominative (une personne à une séance) compte pour 1 ; une ligne d'effectif "
+            "(un groupe compté sans nommer les personnes) compte pour son effectif. Les participations "
+            "sont comptées dans la tranche d'âge de chaque séance.")),
+        ("Participants distincts", (
+            "Nombre de personnes différentes, reconnues par leur pseudonyme, parmi les lignes nominatives. "
+            "Les lignes d'effectif sont des participations sans identité : elles ne comptent pas dans les "
+            "participants distincts, et chaque page qui montre des effectifs distincts l'indique. "
+            "Pour les comptes de personnes distinctes, la tranche d'âge d'une personne est celle de sa "
+            "**première participation** sur la période choisie ; son sexe et sa résidence sont ceux de "
+            "cette première participation, ou à défaut la première valeur renseignée.")),
+        ("Séances et présence moyenne", (
+            "Une séance est une date d'une action (un couple date, action distinct). La présence moyenne "
+            "par séance est le nombre de participations divisé par le nombre de séances.")),
+        ("Régularité", (
+            "Pour chaque action, les participants distincts venus une fois, de 2 à 4 fois, ou 5 fois "
+            "ou plus sur la période (lignes nominatives seulement).")),
+        ("Parcours", (
+            "Une personne qui a participé à **deux actions ou plus** sur la période. La page « Publics et "
+            "âges » donne, pour les 16-25 ans, le nombre de jeunes selon le nombre d'actions suivies et "
+            "les combinaisons d'actions les plus fréquentes.")),
+        ("Taux de couverture des 16-25 ans", (
+            "Jeunes distincts de 16 à 25 ans (à leur première participation) habitant le QPV, divisés par "
+            f"la population estimée des 16-25 ans du QPV : **{fmt.integer(settings.population_16_25)}** "
+            f"({settings.population_16_25_source}).")),
+        ("Tranches d'âge et calcul de l'âge", (
+            f"Tranches : {bands}. La tranche {band_label(settings.focus_band)}, public prioritaire de la "
+            "convention, est toujours montrée en premier. L'âge est celui **à la date de la séance** : "
+            "calculé d'après la date de naissance quand elle est fournie, sinon l'âge déclaré, sinon la "
+            "tranche déclarée ; sans aucune de ces informations, la personne est classée « âge inconnu ». "
+            "La date de naissance n'est jamais conservée, seulement l'âge qu'elle donne.")),
+        ("Enveloppe de l'État", (
+            f"{envelope} de crédits de l'État par année de convention, soit {total} sur {period} "
+            f"({len(years)} ans), d'après les paramètres de la convention.")),
+        ("Programmé, engagé, payé", (
+            "**Programmé** : les montants de la programmation budgétaire (la version en vigueur de chaque "
+            "ligne année × action × financeur). **Engagé** : les dépenses au statut « engagé ». **Payé** : "
+            "les dépenses au statut « payé », moins les avoirs (enregistrés en négatif). Une dépense "
+            "consomme la programmation de son **exercice**, qui peut différer de l'année de sa date "
+            "(une subvention 2023 payée début 2024 consomme le programme 2023).")),
+        ("Taux de programmation, taux d'exécution, reste à payer", (
+            "**Taux de programmation** = programmé État ÷ enveloppe de l'État. **Taux d'exécution** = "
+            "payé ÷ programmé. **Reste à payer** = programmé − payé.")),
+        ("Effet levier", (
+            "Euros apportés par les autres financeurs (ville, région, CAF…) pour un euro de crédits de "
+            "l'État : programmé des autres financeurs ÷ programmé État.")),
+        ("Coût par participant et par participation", (
+            "Payé ÷ participants distincts, et payé ÷ participations, pour une action ou une sélection. "
+            "Ce coût est masqué quand l'effectif qui le divise est masqué.")),
+        ("Petits effectifs", (
+            f"Pour les lecteurs qui ne sont pas coordinateurs, tout effectif de 1 à {t - 1} (personnes "
+            f"distinctes ou participations) est affiché « < {t} ». Quand un seul effectif d'une colonne "
+            "(ou d'une barre empilée) est caché, un second est masqué (« masqué ») pour qu'un total ne "
+            "permette pas de retrouver le premier par soustraction ; une part ou une moyenne calculée "
+            "sur un effectif caché est masquée avec lui. Les coordinateurs voient les effectifs exacts.")),
+        ("Filtres", (
+            "Les filtres de la barre latérale (période, année, action, thématique, porteur, tranche d'âge, "
+            "sexe, résidence QPV, public) s'appliquent à tous les graphiques ; les montants ne sont "
+            "filtrés que par les années, les actions, les thématiques et les porteurs.")),
+        ("Sources et traçabilité", (
+            "Quatre fichiers déposés par les partenaires : référentiel des actions, programmation "
+            "budgétaire, dépenses, présences. Chaque ligne enregistrée garde son **lot d'import** (qui, "
+            "quand, quel fichier) et **sa ligne dans le fichier source**, visibles dans l'historique des "
+            "imports ; un import peut être annulé. Les noms ne sont jamais enregistrés : une personne est "
+            "un pseudonyme (empreinte chiffrée de son identité). Les chiffres de chaque graphique sont "
+            "téléchargeables (CSV pour Excel et .xlsx).")),
+    ]

@@ -1,3 +1,15 @@
+"""Méthodologie: how every indicator of the dashboard is defined and computed."""
+
 import streamlit as st
 
-st.title("En construction")
+from impact import participation as p
+from impact import ui
+
+settings = ui.get_settings()
+
+st.title("Méthodologie")
+st.markdown(f"Définitions des indicateurs du tableau de bord de la {settings.name}. "
+            "Les valeurs citées viennent des paramètres de la convention.")
+for title, text in p.methodology(settings):
+    st.subheader(title)
+    st.markdown(text)

@@ -1,0 +1,243 @@
+"""Participation queries and indicators on a store whose answers are known by construction.
+
+The store (see `build_participation_store`): three actions in 2023; p1 takes two actions,
+p2 changes band between sessions (11-15 then 16-25), p3 leaves sex and QPV blank, p4 and p5
+are parcours too; two head-count rows (3 young people, 12 parents) carry no identity.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from impact import participation as p
+from impact import queries
+from impact.filters import Filters
+from tests import builders
+
+D = dt.date
+
+
+def build_participation_store(con) -> None:
+    builders.action(con, "A1", "Atelier rap", porteur="Asso Rap", axe="Culture", public_cible="16-25",
+                    annee_debut=2022, annee_fin=2024)
+    builders.action(con, "A2", "Boxe éducative", porteur="Club Boxe", axe="Sport", public_cible="11-15",
+                    annee_debut=2023, annee_fin=2023)
+    builders.action(con, "A3", "Café des parents", porteur="Centre social")
+    young = {"tranche": "16-25", "public": "jeune"}
+    p1 = {"person": "ps_p1", "sexe": "F", "qpv": True, **young}
+    p3 = {"person": "ps_p3", "sexe": "NR", "qpv": None, **young}
+    p4 = {"person": "ps_p4", "sexe": "M", "qpv": True, **young}
+    p5 = {"person": "ps_p5", "sexe": "F", "qpv": True, **young}
+    p2 = {"person": "ps_p2", "sexe": "M", "qpv": False}
+    rows = [
+        {"date": D(2023, 1, 10), "action": "A1", **p1},
+        {"date": D(2023, 1, 17), "action": "A1", **p1},
+        {"date": D(2023, 2, 7), "action": "A1", **p1},
+        {"date": D(2023, 2, 14), "action": "A2", **p1},
+        {"date": D(2023, 1, 10), "action": "A2", "tranche": "11-15", **p2},
+        *({"date": D(2023, 3, d), "action": "A2", "tranche": "16-25", **p2} for d in (7, 14, 21, 28)),
+        {"date": D(2023, 1, 10), "action": "A1", **p3},
+        {"date": D(2023, 1, 17), "action": "A1", **p4},
+        {"date": D(2023, 2, 7), "action": "A3", **p4},
+        {"date": D(2023, 1, 10), "action": "A1", **p5},
+        {"date": D(2023, 2, 14), "action": "A2", **p5},
+        # head counts: participations without identity
+        {"date": D(2023, 1, 17), "action": "A1", "nombre": 3, "sexe": "F", "qpv": True, **young},
+        {"date": D(2023, 2, 7), "action": "A3", "nombre": 12, "tranche": "26 et plus", "public": "parent"},
+    ]
+    builders.attendance(con, rows)
+    builders.budget(con, [(2023, "A1", "État - cité éducative", 10000), (2023, "A1", "Ville de Metz", 5000)])
+    builders.budget(con, [(2023, "A1", "État - cité éducative", 12000, 10000)])   # a revision
+    builders.spending(con, [
+        {"date": "2023-03-01", "action": "A1", "montant": 8000, "statut": "engagé"},
+        {"date": "2023-04-01", "action": "A1", "montant": 6000, "statut": "payé"},
+        {"date": "2023-05-01", "action": "A1", "montant": -500, "statut": "avoir"},
+        {"date": "2024-02-01", "exercice": 2023, "action": "A1", "montant": 1000, "statut": "payé"},
+    ])
+
+
+@pytest.fixture
+def built(con):
+    build_participation_store(con)
+    return con
+
+
+@pytest.fixture
+def everything(settings):
+    return Filters(settings.start, settings.end)
+
+
+def test_totals(built, everything):
+    assert p.totals(built, everything) == {
+        "participations": 29, "headcount_participations": 15, "participants": 5,
+        "sessions": 10, "actions": 3, "parcours": 3}
+
+
+def test_by_action(built, everything):
+    df = p.participation_overview(built, everything)["by_action"].set_index("action_code")
+    assert df.index.tolist() == ["A3", "A1", "A2"]   # most participations first
+    expected = {  # participations, participants, head counts, sessions, average, once, 2-4, 5+
+        "A1": (9, 4, 3, 3, 3.0, 3, 1, 0),
+        "A2": (7, 3, 0, 6, 1.2, 2, 0, 1),
+        "A3": (13, 1, 12, 1, 13.0, 1, 0, 0),
+    }
+    cols = ["participations", "participants", "headcount_participations", "sessions", "average_per_session",
+            "once", "two_to_four", "five_or_more"]
+    for code, values in expected.items():
+        assert tuple(df.loc[code, cols]) == pytest.approx(values), code
+    assert df.loc["A3", "axe"] == "Non renseignée"
+
+
+def test_by_month_stacks_by_theme(built, everything):
+    df = p.participation_overview(built, everything)["by_month"]
+    got = {(r.month.month, r.axe): (r.participations, r.participants) for r in df.itertuples()}
+    assert got == {(1, "Culture"): (8, 4), (1, "Sport"): (1, 1), (2, "Culture"): (1, 1), (2, "Sport"): (2, 2),
+                   (2, "Non renseignée"): (13, 1), (3, "Sport"): (4, 1)}
+    assert df["participations"].sum() == 29
+
+
+def test_by_porteur(built, everything):
+    df = p.participation_overview(built, everything)["by_porteur"].set_index("porteur")
+    cols = ["actions", "sessions", "participations", "participants"]
+    assert df.loc["Asso Rap", cols].tolist() == [1, 3, 9, 4]
+    assert df.loc["Club Boxe", ["sessions", "participations", "participants"]].tolist() == [6, 7, 3]
+    assert df.loc["Centre social", ["participations", "participants"]].tolist() == [13, 1]
+
+
+def test_bands_use_first_participation_for_people_and_session_band_for_participations(built, everything,
+                                                                                        settings):
+    bands = p.publics_overview(built, everything, settings)["bands"]
+    assert bands["tranche"].tolist() == ["16-25", "11-15", "26 et plus"]   # 16-25 first
+    got = {r.tranche: (r.participations, r.participants, r.headcount_participations)
+           for r in bands.itertuples()}
+    # p2 came once at 15 then four times at 16: one 11-15 person, five 16-25 participations
+    assert got == {"16-25": (16, 4, 3), "11-15": (1, 1, 0), "26 et plus": (12, 0, 12)}
+
+
+def test_band_filter_changes_the_first_participation(built, everything, settings):
+    bands = p.publics_overview(built, everything.with_(bands=["16-25"]), settings)["bands"]
+    assert bands.set_index("tranche").loc["16-25", "participants"] == 5   # p2's first 16-25 session
+
+
+def test_focus_figures(built, everything, settings):
+    data = p.publics_overview(built, everything, settings)
+    focus = data["focus"]
+    assert focus["young_people"] == 4 and focus["all_participants"] == 5
+    assert focus["share_of_participants"] == pytest.approx(0.8)
+    assert focus["young_qpv"] == 3
+    assert focus["coverage"] == pytest.approx(3 / settings.population_16_25)
+    assert focus["parcours"] == 3 and focus["headcount_participations"] == 3
+    sex = dict(zip(data["sex"]["categorie"], data["sex"]["people"], strict=True))
+    assert sex == {"Filles / femmes": 2, "Garçons / hommes": 1, "Non renseigné": 1}
+    qpv = dict(zip(data["qpv"]["categorie"], data["qpv"]["people"], strict=True))
+    assert qpv == {"Habitant du QPV": 3, "Hors QPV": 0, "Non renseigné": 1}   # blanks shown, not dropped
+    assert data["qpv"]["share"].sum() == pytest.approx(1.0)
+
+
+def test_focus_actions_parcours_and_months(built, everything, settings):
+    data = p.publics_overview(built, everything, settings)
+    actions = {r.action_code: (r.young_people, r.participations) for r in data["actions"].itertuples()}
+    assert actions == {"A1": (4, 6), "A2": (2, 2), "A3": (1, 1)}
+    counts = dict(zip(data["parcours_counts"]["label"], data["parcours_counts"]["people"], strict=True))
+    assert counts == {"1 action": 1, "2 actions": 3, "3 actions": 0, "4 actions ou plus": 0}
+    assert data["combinations"].values.tolist() == [["Atelier rap + Boxe éducative", 2],
+                                                     ["Atelier rap + Café des parents", 1]]
+    months = {r.month.month: (r.young_people, r.newcomers, r.focus_participations)
+              for r in data["by_month"].itertuples()}
+    assert months == {1: (4, 4, 8), 2: (3, 0, 4), 3: (0, 0, 4)}
+
+
+@pytest.mark.parametrize(("change", "participations", "participants"), [
+    ({"date_to": D(2023, 1, 31)}, 9, 5),
+    ({"actions": ["A1", "A3"]}, 22, 4),
+    ({"themes": ["Non renseignée"]}, 13, 1),
+    ({"porteurs": ["Club Boxe"]}, 7, 3),
+    ({"sexes": ["F"]}, 9, 2),
+    ({"qpvs": ["NR"]}, 13, 1),
+    ({"publics": ["parent"]}, 12, 0),
+    ({"themes": ["Santé"]}, 0, 0),
+])
+def test_sidebar_filters_apply(built, everything, change, participations, participants):
+    totals = p.totals(built, everything.with_(**change))
+    assert (totals["participations"], totals["participants"]) == (participations, participants)
+
+
+def test_action_sheet(built, everything, settings):
+    sheet = p.action_sheet(built, everything, "A1", settings)
+    assert sheet["info"]["porteur"] == "Asso Rap"
+    assert p.years_label(sheet["info"]) == "2022 à 2024"
+    f = sheet["figures"]
+    assert (f["participations"], f["participants"], f["sessions"]) == (9, 4, 3)
+    assert f["headcount_participations"] == 3
+    assert sheet["regularity"]["people"].tolist() == [3, 1, 0]
+    assert sheet["bands"].values.tolist() == [["16-25", 4]]
+    assert dict(zip(sheet["sex"]["categorie"], sheet["sex"]["people"], strict=True)) == {
+        "Filles / femmes": 2, "Garçons / hommes": 1, "Non renseigné": 1}
+    sessions = sheet["sessions"]
+    assert [d.date() for d in sessions["date"]] == [D(2023, 1, 10), D(2023, 1, 17), D(2023, 2, 7)]
+    assert sessions["participations"].tolist() == [3, 5, 1]
+    assert sessions["headcount_participations"].tolist() == [0, 3, 0]
+    # programme: the revised State line (12 000) + the city (5 000); paid: 6 000 − 500 + 1 000 (exercice 2023)
+    money = sheet["money"]
+    assert (money["programme"], money["engage"], money["paye"]) == (17000, 8000, 6500)
+    assert money["cost_per_participant"] == pytest.approx(6500 / 4)
+    assert money["cost_per_participation"] == pytest.approx(6500 / 9)
+    assert [m.month for m in sheet["by_month"]["month"]] == [1, 2]
+
+
+def test_action_sheet_of_an_action_without_money_or_people(built, settings):
+    sheet = p.action_sheet(built, Filters(settings.start, settings.end), "A3", settings)
+    assert sheet["money"] == {"programme": 0.0, "engage": 0.0, "paye": 0.0, "cost_per_participant": None,
+                              "cost_per_participation": None}
+    assert p.years_label(sheet["info"]) == "non renseignées"
+
+
+def test_people_profile_query(built, everything):
+    df = queries.run(built, "people_profile", everything.params())
+    assert df["people"].sum() == 5
+    teen = df[df["tranche"] == "11-15"]
+    assert teen[["sexe", "qpv_label", "people"]].values.tolist() == [["M", "non", 1]]
+
+
+@pytest.mark.parametrize(("asked", "sidebar", "expected"), [
+    ("A2", (), "A2"), (None, ("A3",), "A3"), ("ZZ", ("A3",), "A3"), (None, (), "A1"), ("ZZ", ("YY",), "A1"),
+])
+def test_default_action(settings, asked, sidebar, expected):
+    filters = Filters(settings.start, settings.end, actions=sidebar)
+    assert p.default_action(["A1", "A2", "A3"], filters, asked) == expected
+
+
+@pytest.mark.parametrize(("params", "url", "expected"), [
+    ({"code": "A2"}, None, "A2"),
+    ({}, "http://x/fiche-action?code=A3&annee=2023", "A3"),
+    ({}, "http://x/fiche-action", None),
+])
+def test_url_code(params, url, expected):
+    class Context:
+        pass
+    ctx = Context()
+    ctx.url = url
+    assert p.url_code(params, ctx) == expected
+
+
+@pytest.mark.parametrize(("band", "label"), [("16-25", "16-25 ans"), ("26 et plus", "26 ans et plus"),
+                                             ("âge inconnu", "Âge inconnu")])
+def test_band_label(band, label):
+    assert p.band_label(band) == label
+
+
+def test_methodology_defines_every_indicator_from_the_settings(settings):
+    sections = dict(p.methodology(settings))
+    for title in ("Participations", "Participants distincts", "Parcours", "Taux de couverture des 16-25 ans",
+                  "Enveloppe de l'État", "Programmé, engagé, payé", "Effet levier", "Petits effectifs",
+                  "Tranches d'âge et calcul de l'âge", "Sources et traçabilité"):
+        assert title in sections
+    text = " ".join(sections.values())
+    from impact import fmt
+    assert fmt.euros(settings.state_envelope_per_year) in sections["Enveloppe de l'État"]
+    assert fmt.euros(settings.state_envelope_total) in sections["Enveloppe de l'État"]
+    assert fmt.integer(settings.population_16_25) in sections["Taux de couverture des 16-25 ans"]
+    assert settings.population_16_25_source in sections["Taux de couverture des 16-25 ans"]
+    assert "première participation" in text and "« < 5 »" in text and "avoir" in text
