@@ -1,0 +1,177 @@
+"""Store, migrations, query loader, French formats, filters and exports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from impact import exports, fmt, queries
+from impact.filters import Filters
+from impact.store import SCHEMA_VERSION, Store, StoreBusy, migrate
+from tests import builders
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_fresh_store_is_migrated_to_current_version(store):
+    with store.connect() as con:
+        assert con.execute("select max(version) from schema_version").fetchall()[0][0] == SCHEMA_VERSION
+        tables = {r[0] for r in con.execute("select table_name from information_schema.tables").fetchall()}
+    assert {"batches", "actions", "budget", "spending", "attendance", "batch_duplicates"} <= tables
+
+
+def test_migrate_is_idempotent_and_keeps_data(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    migrate(con)
+    con.execute("insert into meta values ('k', 'v')")
+    migrate(con)
+    assert con.execute("select count(*) from schema_version").fetchall()[0][0] == SCHEMA_VERSION
+    assert con.execute("select value from meta").fetchall() == [("v",)]
+    con.close()
+
+
+def test_data_version_changes_when_the_file_is_written(store):
+    with store.connect():
+        pass
+    before = store.data_version()
+    with store.connect() as con:
+        builders.action(con, "A1")
+    assert store.data_version() != before
+
+
+def test_store_waits_then_gives_up_when_another_process_holds_the_file(tmp_path):
+    path = tmp_path / "locked.duckdb"
+    Store(path).connect().__enter__().close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
+                               "print('ready', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        waits = []
+        with pytest.raises(StoreBusy):
+            with Store(path, wait_seconds=0.5, on_wait=waits.append).connect():
+                pass
+        assert waits, "the caller is told that it waits"
+    finally:
+        holder.kill()
+        holder.wait()
+    with Store(path, wait_seconds=5).connect() as con:  # free again
+        assert con.execute("select 1").fetchall() == [(1,)]
+
+
+@pytest.mark.parametrize("text, error", [
+    ("select 1", "no '-- name: ...' block"),
+    ("-- name: a\nselect 1", "has no one-line description"),
+    ("-- name: a\n-- desc\n", "has no SQL"),
+    ("-- name: a\n-- d\nselect 1;\n-- name: a\n-- d\nselect 2", "defined twice"),
+])
+def test_malformed_query_files_fail_loudly_naming_the_file(tmp_path, text, error):
+    path = tmp_path / "broken.sql"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(queries.QueryFileError, match=f"broken.sql.*{error}"):
+        queries.parse_query_file(path)
+
+
+def test_query_files_parse_and_unknown_query_is_named():
+    found = queries.all_queries()
+    assert "filter_actions" in found and found["filter_actions"][0] == "reference.sql"
+    with pytest.raises(queries.UnknownQuery, match="no_such_query"):
+        queries.get("no_such_query")
+
+
+def test_run_binds_only_used_parameters_and_requires_the_others(con):
+    builders.action(con, "A1", "Atelier", axe="Sport")
+    frame = queries.run(con, "filter_actions", {"unused": 1})
+    assert frame["code"].tolist() == ["A1"]
+    with pytest.raises(TypeError, match="batch_id"):
+        queries.run(con, "batch_one", {})
+
+
+def test_reference_queries(con, settings):
+    from impact import reference
+    builders.action(con, "A1", "Atelier", porteur="MJC", axe="Numérique")
+    builders.attendance(con, [
+        {"date": "2023-01-05", "action": "A1", "person": "ps_1", "tranche": "16-25", "sexe": "F", "qpv": True},
+        {"date": "2023-01-05", "action": "A1", "nombre": 3, "tranche": "11-15", "sexe": "NR"},
+    ])
+    options, labels = reference.filter_options(con, settings)
+    assert options["f_actions"] == ["A1"] and labels == {"A1": "Atelier"}
+    assert options["f_bands"] == ["16-25", "11-15"]  # the focus band first
+    assert options["f_sexes"] == ["F", "NR"] and options["f_qpvs"] == ["oui", "NR"]
+    status = reference.data_status(con)
+    assert status["active_batches"] == 2 and status["real_batches"] == 2
+
+
+@pytest.mark.parametrize("value, expected", [
+    (1234.5, "1\u202f234,50\u00a0€"),
+    (300000, "300\u202f000\u00a0€"),
+    (12345.67, "12\u202f345,67\u00a0€"),
+    (0, "0\u00a0€"),
+    (None, "—"),
+])
+def test_euros(value, expected):
+    assert fmt.euros(value) == expected
+
+
+@pytest.mark.parametrize("func, value, expected", [
+    (fmt.integer, 1234567, "1\u202f234\u202f567"),
+    (fmt.percent, 0.125, "12,5\u00a0%"),
+    (fmt.date, dt.date(2023, 12, 31), "31/12/2023"),
+    (fmt.date, "2023-01-02", "02/01/2023"),
+    (fmt.month, dt.date(2023, 3, 1), "mars 2023"),
+    (fmt.number, float("nan"), "—"),
+])
+def test_french_formats(func, value, expected):
+    assert func(value) == expected
+
+
+def test_filters_bind_as_lists():
+    f = Filters(dt.date(2022, 1, 1), dt.date(2022, 12, 31), actions=("A",))
+    p = f.params()
+    assert p["actions"] == ["A"] and p["themes"] == [] and p["date_to"] == dt.date(2022, 12, 31)
+    assert f.with_(bands=["16-25"]).bands == ("16-25",)
+
+
+def test_french_csv_opens_in_excel_and_neutralises_formulas():
+    frame = pd.DataFrame({"libellé": ["=HYPERLINK(\"http://x\")", "Café"], "montant": [1234.5, -2.0],
+                          "date": [dt.date(2023, 12, 31), dt.date(2024, 1, 2)]})
+    raw = exports.french_csv(frame)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert text.splitlines()[0] == "libellé;montant;date"
+    assert "'=HYPERLINK" in text and "1234,5" in text and "31/12/2023" in text and "-2,0" in text
+
+
+def test_xlsx_download_neutralises_formulas():
+    frame = pd.DataFrame({"libellé": ["=1+1", "ok"], "n": [1, 2]})
+    back = pd.read_excel(__import__("io").BytesIO(exports.xlsx(frame)), engine="calamine")
+    assert back["libellé"].tolist() == ["'=1+1", "ok"]
+
+
+def test_settings_file_is_self_describing(settings):
+    assert settings.name == "Cité éducative de Metz Borny"
+    assert settings.signature_date == dt.date(2022, 1, 10)
+    assert settings.years == [2022, 2023, 2024]
+    assert settings.state_envelope_total == 900_000
+    assert settings.ordered_bands[0] == "16-25" and settings.ordered_bands[-1] == "âge inconnu"
+    assert settings.population_16_25 > 0 and "10 244" in settings.population_16_25_source
+
+
+def test_another_cite_edits_the_settings_file_alone(tmp_path):
+    from impact.settings import load_settings
+    text = (ROOT / "data" / "convention.toml").read_text(encoding="utf-8")
+    text = text.replace("Metz Borny", "Exemple").replace("fin = 2024-12-31", "fin = 2025-12-31")
+    path = tmp_path / "autre.toml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    other = load_settings(path)
+    assert other.name == "Cité éducative de Exemple" and other.years == [2022, 2023, 2024, 2025]
+    assert other.state_envelope_total == 1_200_000
