@@ -100,7 +100,8 @@ def test_reference_queries(con, settings):
     from impact import reference
     builders.action(con, "A1", "Atelier", porteur="MJC", axe="Numérique")
     builders.attendance(con, [
-        {"date": "2023-01-05", "action": "A1", "person": "ps_1", "tranche": "16-25", "sexe": "F", "qpv": True},
+        {"date": "2023-01-05", "action": "A1", "person": "ps_1", "tranche": "16-25", "sexe": "F",
+         "qpv": True},
         {"date": "2023-01-05", "action": "A1", "nombre": 3, "tranche": "11-15", "sexe": "NR"},
     ])
     options, labels = reference.filter_options(con, settings)
