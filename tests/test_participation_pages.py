@@ -1,0 +1,152 @@
+"""The four pages in AppTest, on a store built by hand: what they show to a coordinator
+(exact counts) and to a reader ("< 5"), and what an empty selection says."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from impact import fmt
+from impact.store import Store
+from tests.test_participation import build_participation_store
+
+L = "< 5"
+
+
+@pytest.fixture
+def app_db(tmp_path, monkeypatch):
+    path = tmp_path / "pages.duckdb"
+    with Store(path).connect() as con:
+        build_participation_store(con)
+    monkeypatch.setenv("IMPACT_DB", str(path))
+    return path
+
+
+def run_page(page: str, coordinator: bool = False, query: dict | None = None) -> AppTest:
+    at = AppTest.from_file("../dashboard.py", default_timeout=30)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    if coordinator:
+        at.session_state["role"] = "coordinateur"
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def column(at: AppTest, i: int, name: str) -> list:
+    return at.dataframe[i].value[name].tolist()
+
+
+def test_participation_page_for_a_coordinator(app_db):
+    at = run_page("pages/participation.py", coordinator=True)
+    assert metrics(at) == {"Participations": "29", "Participants distincts": "5", "Séances": "10",
+                           "Présence moyenne par séance": "2,9", "Parcours (2 actions ou plus)": "3"}
+    assert column(at, 0, "Action") == ["Café des parents", "Atelier rap", "Boxe éducative"]
+    assert column(at, 0, "Participations") == ["13", "9", "7"]
+    assert column(at, 0, "Participants distincts") == ["1", "4", "3"]
+    assert column(at, 1, "Séances") == ["1", "3", "6"]
+    assert column(at, 1, "Présence moyenne par séance") == ["13,0", "3,0", "1,2"]
+    assert column(at, 3, "Porteur") == ["Centre social", "Asso Rap", "Club Boxe"]
+    assert column(at, 4, "Venus une fois") == ["1", "3", "2"]
+    assert column(at, 4, "5 fois ou plus") == ["0", "0", "1"]
+    assert any("15 participations" in c.value for c in at.caption)   # head counts said so
+    assert len(at.get("plotly_chart")) == 5
+
+
+def test_participation_page_for_a_reader_hides_small_counts(app_db):
+    at = run_page("pages/participation.py")
+    m = metrics(at)
+    assert m["Participations"] == "29" and m["Parcours (2 actions ou plus)"] == L
+    assert column(at, 0, "Participants distincts") == [L, L, L]
+    assert column(at, 0, "Participations") == ["13", "9", "7"]
+    months = at.dataframe[2].value
+    jan = months[months["Mois"] == "janvier 2023"].set_index("Thématique")
+    assert jan.loc["Sport", "Participations"] == L
+    assert jan.loc["Culture", "Participations"] == "masqué"
+    assert any("« < 5 »" in c.value for c in at.caption)
+
+
+def test_participation_page_with_an_empty_selection(app_db):
+    at = run_page("pages/participation.py", query={"theme": "Culture", "public": "parent"})
+    assert any("Aucune donnée pour cette sélection" in i.value for i in at.info)
+    assert not at.metric and not at.get("plotly_chart")
+
+
+def test_publics_page_for_a_coordinator(app_db):
+    at = run_page("pages/publics.py", coordinator=True)
+    m = metrics(at)
+    assert m["Jeunes de 16 à 25 ans distincts"] == "4"
+    assert m["Part des participants distincts"] == fmt.percent(0.8)
+    assert m["Taux de couverture des 16-25 ans du QPV"] == fmt.percent(3 / 1610)
+    assert m["Parcours (2 actions ou plus)"] == "3"
+    assert column(at, 0, "Tranche d'âge") == ["16-25 ans", "11-15 ans", "26 ans et plus"]
+    assert column(at, 0, "Participants distincts") == ["4", "1", "0"]
+    assert column(at, 1, "Catégorie") == ["Filles / femmes", "Garçons / hommes", "Non renseigné"]
+    assert column(at, 1, "Personnes distinctes") == ["2", "1", "1"]
+    assert column(at, 2, "Personnes distinctes") == ["3", "0", "1"]
+    assert column(at, 5, "Combinaison d'actions") == ["Atelier rap + Boxe éducative",
+                                                      "Atelier rap + Café des parents"]
+    assert any("1\u202f610" in c.value for c in at.caption)   # the population estimate and its source
+
+
+def test_publics_page_for_a_reader(app_db):
+    at = run_page("pages/publics.py")
+    m = metrics(at)
+    assert m["Jeunes de 16 à 25 ans distincts"] == L
+    assert m["Part des participants distincts"] == "masqué"
+    assert column(at, 1, "Personnes distinctes") == [L, L, L]
+    assert column(at, 1, "Part") == ["masqué"] * 3
+
+
+def test_publics_page_with_no_young_people(app_db):
+    at = run_page("pages/publics.py", query={"public": "parent"})
+    assert any("Aucun jeune de 16 à 25 ans" in i.value for i in at.info)
+
+
+def test_action_page_defaults_to_the_first_action_and_follows_the_choice(app_db):
+    at = run_page("pages/action.py", coordinator=True)
+    assert at.selectbox(key="action_code").value == "A1"
+    m = metrics(at)
+    assert (m["Participations"], m["Participants distincts"], m["Séances"]) == ("9", "4", "3")
+    assert m["Programmé"] == fmt.euros(17000) and m["Payé"] == fmt.euros(6500)
+    assert m["Engagé"] == fmt.euros(8000)
+    assert m["Coût par participant"] == fmt.euros(1625, cents=True)
+    assert any("Asso Rap" in md.value for md in at.markdown)
+    assert at.query_params["code"] == "A1"
+    sessions = at.dataframe[-1].value
+    assert sessions["Date"].tolist() == ["10/01/2023", "17/01/2023", "07/02/2023"]
+    at.selectbox(key="action_code").set_value("A2").run()
+    assert metrics(at)["Participations"] == "7"
+    assert at.query_params["code"] == "A2"
+
+
+def test_action_page_starts_from_the_sidebar_action(app_db):
+    at = run_page("pages/action.py", coordinator=True, query={"action": "A3"})
+    assert at.selectbox(key="action_code").value == "A3"
+    assert metrics(at)["Participations"] == "13"
+
+
+def test_action_page_for_a_reader(app_db):
+    at = run_page("pages/action.py")
+    m = metrics(at)
+    assert m["Participants distincts"] == L and m["Participations"] == "9"
+    assert m["Coût par participant"] == "masqué"
+    assert m["Coût par participation"] == fmt.euros(6500 / 9, cents=True)
+
+
+def test_action_page_with_an_empty_selection(app_db):
+    at = run_page("pages/action.py", query={"public": "parent"})
+    assert any("Aucune participation pour cette action" in i.value for i in at.info)
+
+
+def test_methodology_page(app_db, settings):
+    at = run_page("pages/methodology.py")
+    text = " ".join(md.value for md in at.markdown)
+    assert fmt.euros(settings.state_envelope_total) in text
+    assert settings.population_16_25_source in text
+    assert "Taux de couverture des 16-25 ans" in [h.value for h in at.subheader]
