@@ -1,3 +1,140 @@
+"""Budget: where the convention's money stands, for the steering committee."""
+
+import datetime as dt
+
 import streamlit as st
 
-st.title("En construction")
+from impact import budget, fmt, ui
+from impact.charts import budget as charts
+
+settings = ui.get_settings()
+filters = ui.current_filters()
+today = dt.date.today()
+
+st.title("Budget")
+st.caption(f"Programmation, engagements et paiements · {ui.describe_filters(filters, settings)} · "
+           "une dépense compte pour l'exercice qu'elle consomme, quelle que soit sa date. "
+           "Les filtres de publics ne s'appliquent pas aux montants.")
+
+view = ui.compute(budget.committee_view, filters, settings, today)
+if not view["has_money"]:
+    ui.empty_state("Aucune programmation ni dépense pour cette sélection. Importez la programmation "
+                   "budgétaire et les dépenses (page « Import de données »), ou élargissez les filtres.")
+    st.stop()
+
+LINK = st.column_config.LinkColumn("Fiche action", display_text="Ouvrir la fiche")
+
+
+def linked_table(data, display, name):
+    st.dataframe(display, hide_index=True, width="stretch", column_config={"Fiche action": LINK})
+    ui.downloads(data, name)
+
+
+# --- per convention year ---------------------------------------------------------------------
+st.header("Crédits de l'État par année de convention")
+t = view["totals"]
+c = st.columns(5)
+c[0].metric("Enveloppe État", fmt.euros(t["enveloppe"]),
+            help=f"{fmt.euros(settings.state_envelope_per_year)} par année de convention sélectionnée")
+c[1].metric("Programmé État", fmt.euros(t["programme"]),
+            help=f"Taux de programmation : {fmt.percent(t['taux_programmation'])} de l'enveloppe")
+c[2].metric("Engagé État", fmt.euros(t["engage"]), help="Dépenses au statut « engagé »")
+c[3].metric("Payé État", fmt.euros(t["paye"]),
+            help=f"Payé moins les avoirs · taux d'exécution : "
+                 f"{fmt.percent(t['taux_execution'])} du programmé")
+c[4].metric("Reste à payer", fmt.euros(t["reste_a_payer"]), help="Programmé − payé")
+years_data = budget.years_table(view["years"])
+ui.chart(charts.years_chart(view["years"]), years_data, "budget_par_annee",
+         display=ui.french_table(years_data, money=budget.YEAR_MONEY, percents=budget.YEAR_PERCENTS))
+
+# --- pace over the convention ------------------------------------------------------------------
+st.header("Rythme des paiements de l'État")
+proj = view["projection"]
+if proj.get("reference") is None:
+    ui.empty_state("Aucun paiement de l'État enregistré : pas de rythme à projeter.")
+else:
+    c = st.columns(4)
+    c[0].metric("Payé État cumulé", fmt.euros(proj["paye"]))
+    c[1].metric("Rythme des 6 derniers mois", f"{fmt.euros(proj['rythme_mensuel'])} / mois",
+                help=f"Moyenne des paiements sur les {proj['fenetre_mois']} mois jusqu'à "
+                     f"{fmt.month(proj['reference'])}")
+    c[2].metric("Payé projeté en fin de convention", fmt.euros(proj["projection_fin"]))
+    unspent = proj["non_depense"]
+    c[3].metric("Non dépensé projeté" if unspent >= 0 else "Dépassement projeté", fmt.euros(abs(unspent)),
+                help=f"{fmt.percent(abs(proj['part_non_depensee']))} de l'enveloppe")
+    st.caption(f"Projection au rythme moyen des {proj['fenetre_mois']} mois jusqu'à "
+               f"{fmt.month(proj['reference'])} : {fmt.euros(abs(unspent))} "
+               f"({fmt.percent(abs(proj['part_non_depensee']))} de l'enveloppe) "
+               + ("resteraient non dépensés." if unspent >= 0 else "de dépassement."))
+    pace_data = budget.pace_table(view["pace"])
+    ui.chart(charts.pace_chart(view["pace"]), pace_data, "budget_rythme_paiements",
+             display=ui.french_table(pace_data, money=("Payé État du mois", "Payé État cumulé",
+                                                       "Rythme linéaire", "Projection", "Enveloppe"),
+                                     months=("Mois",)))
+
+# --- per action and thématique -------------------------------------------------------------------
+st.header("Par action")
+st.caption("Tous financeurs · trié par reste à payer (programmé − payé), le plus grand d'abord.")
+actions = view["actions"]
+if actions.empty:
+    ui.empty_state()
+else:
+    st.plotly_chart(charts.amounts_chart(actions, "intitule", "Programmé, engagé et payé par action"),
+                    width="stretch", key="chart_budget_actions")
+    actions_data = budget.actions_table(actions)
+    linked_table(actions_data, ui.french_table(
+        actions_data, money=(*budget.ACTION_MONEY, "Effet levier (€ autres financeurs par € État)"),
+        percents=("Taux d'exécution",)), "budget_par_action")
+
+st.header("Par thématique")
+themes = view["themes"]
+if themes.empty:
+    ui.empty_state()
+else:
+    themes_data = budget.themes_table(themes)
+    ui.chart(charts.amounts_chart(themes, "axe", "Programmé, engagé et payé par thématique"), themes_data,
+             "budget_par_thematique",
+             display=ui.french_table(themes_data, money=("Programmé", "Engagé", "Payé", "Reste à payer",
+                                                         "dont programmé État", "dont payé État"),
+                                     percents=("Taux d'exécution",)))
+
+# --- funders ---------------------------------------------------------------------------------------
+st.header("Financeurs")
+lev = view["leverage"]
+c = st.columns(3)
+c[0].metric("Programmé par l'État", fmt.euros(lev["programme_etat"]))
+c[1].metric("Programmé par les autres financeurs", fmt.euros(lev["programme_autres"]))
+c[2].metric("Effet levier", "—" if lev["levier"] != lev["levier"] else
+            f"{fmt.number(lev['levier'], 2)} € par euro de l'État",
+            help="Euros programmés par les autres financeurs (Ville de Metz, CAF, Région…) "
+                 "pour un euro programmé par l'État")
+funders_data = budget.funders_table(view["funders"])
+money_cols = tuple(col for col in funders_data.columns if col.startswith(("Programmé", "Total")))
+ui.chart(charts.funders_chart(view["funders"]), funders_data, "budget_financeurs",
+         display=ui.french_table(funders_data, money=money_cols, percents=("Part du programmé",)))
+
+# --- points of attention ---------------------------------------------------------------------------
+st.header("Points d'attention")
+points = budget.attention_table(view["attention"], ui.exact_counts())
+if points.empty:
+    st.success("Aucun point d'attention pour cette sélection.")
+else:
+    st.caption(f"{len(points)} point(s) à examiner · chaque ligne mène à la fiche de l'action.")
+    linked_table(points, points, "budget_points_attention")
+
+# --- cost per participant (last: it counts distinct people over all attendance) --------------------
+st.header("Coût par participant")
+st.caption("Payé (tous financeurs) rapporté aux participants distincts et aux participations des années "
+           "sélectionnées. Une action peu coûteuse sans public et une action coûteuse très suivie "
+           "apparaissent toutes deux.")
+named = ui.compute(budget.participants, filters, settings)
+cost_data = budget.costs_table(budget.costs(actions, view["participations"], named), ui.exact_counts())
+if cost_data.empty:
+    ui.empty_state()
+else:
+    ui.table(cost_data, "budget_cout_par_participant",
+             display=ui.french_table(cost_data,
+                                     money=("Payé", "Coût par participant", "Coût par participation"),
+                                     counts=("Participants distincts", "Participations")))
+    if not ui.exact_counts():
+        st.caption("Effectifs de 1 à 4 affichés « < 5 » ; le coût correspondant est masqué.")

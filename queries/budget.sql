@@ -127,8 +127,8 @@ select
 from periods
 order by code;
 
--- name: budget_participation
--- Distinct participants and participations per action over the selected programme years (no people filter: money is not split by public).
+-- name: budget_participations
+-- Participations (sum of nombre) per action over the selected programme years (no people filter: money is not split by public).
 with chosen as (
     select code
     from actions_current
@@ -138,18 +138,38 @@ with chosen as (
 ),
 per_action as (
     -- the selection is applied before aggregating: attendance is the largest table
-    select action_code,
-        count(distinct person) as participants,
-        sum(nombre) as participations
+    select action_code, sum(nombre) as participations
     from attendance
     where date between make_date(year($date_from), 1, 1) and make_date(year($date_to), 12, 31)
         and action_code in (select code from chosen)
     group by action_code
 )
 select p.action_code as code, a.intitule, coalesce(a.porteur, 'Non renseigné') as porteur,
-    coalesce(a.axe, 'Non renseignée') as axe, p.participants, p.participations::bigint as participations
+    coalesce(a.axe, 'Non renseignée') as axe, p.participations::bigint as participations
 from per_action as p
 join actions_current as a on a.code = p.action_code
+order by code;
+
+-- name: budget_participants
+-- Distinct named participants per action over the selected programme years (the costly count: its own query).
+with chosen as (
+    select code
+    from actions_current
+    where (len($actions) = 0 or list_contains($actions, code))
+        and (len($themes) = 0 or list_contains($themes, coalesce(axe, 'Non renseignée')))
+        and (len($porteurs) = 0 or list_contains($porteurs, coalesce(porteur, 'Non renseigné')))
+),
+pairs as (
+    -- distinct pairs first, then a plain count: faster than count(distinct) on 10 million rows
+    select distinct action_code, person
+    from attendance
+    where person is not null
+        and date between make_date(year($date_from), 1, 1) and make_date(year($date_to), 12, 31)
+        and action_code in (select code from chosen)
+)
+select action_code as code, count(*) as participants
+from pairs
+group by action_code
 order by code;
 
 -- name: budget_monthly_paid

@@ -18,6 +18,7 @@ OKABE_ITO = {
     "yellow": "#F0E442",
     "black": "#000000",
 }
-PALETTE = [OKABE_ITO[k] for k in ("blue", "orange", "sky", "green", "vermillion", "purple", "yellow", "black")]
+PALETTE = [OKABE_ITO[k] for k in
+           ("blue", "orange", "sky", "green", "vermillion", "purple", "yellow", "black")]
 GREY = "#7F7F7F"
 FONT = "Source Sans Pro, sans-serif"

@@ -1,0 +1,563 @@
+"""Where the State's money stands: programme, commitments, payments, pace and points of attention.
+
+Definitions (the Méthodologie page states them for readers):
+
+- enveloppe: the State's `state_envelope_per_year` for each convention year selected;
+- programmé: the budget lines in force (`budget_current`); engagé: spending with statut
+  « engagé »; payé: statut « payé » plus credit notes (« avoir », stored negative);
+- a spending row consumes the programme of its `exercice`, not of its date's year;
+- taux de programmation = programmé État / enveloppe; taux d'exécution = payé / programmé;
+  reste à payer = programmé − payé;
+- effet levier = euros programmed by the other funders per euro programmed by the State;
+- coût par participant = payé / distinct named participants of the action over the selected
+  years; coût par participation = payé / participations (sum of `nombre`).
+
+Every function takes a connection (or frames computed from one) and returns DataFrames or
+dicts; nothing here knows about Streamlit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from urllib.parse import quote
+
+import pandas as pd
+
+from impact import fmt, queries
+from impact.filters import Filters
+from impact.privacy import SMALL, mask_small_counts
+from impact.settings import Settings
+
+STATE = "État"
+FUNDER_GROUPS = (STATE, "Ville de Metz", "CAF", "Région", "Autres financeurs")
+PACE_WINDOW_MONTHS = 6
+UNDER_USE_PAID_SHARE = 0.5
+UNDER_USE_ELAPSED_SHARE = 0.75
+ACTION_PAGE = "fiche-action"
+
+ATTENTION_LABELS = {
+    "paye_superieur": "Payé au-delà du programmé",
+    "sous_consommation": "Moins de la moitié du programme payée aux trois quarts de la période",
+    "sans_programmation": "Dépenses sans programmation sur l'exercice",
+    "sans_presence": "Dépenses sans aucune présence enregistrée",
+    "presence_sans_depense": "Présences sans aucune dépense",
+    "hors_periode": "Dépenses datées hors des années de l'action",
+}
+
+
+# --- parameters --------------------------------------------------------------------------
+
+def reference_date(settings: Settings, today: dt.date) -> dt.date:
+    """The date progress is measured at: today, or the end of the convention once it is over."""
+    return min(today, settings.end)
+
+
+def selected_years(filters: Filters, settings: Settings) -> list[int]:
+    """Convention years whose programme the filters' period touches."""
+    return [y for y in settings.years if filters.date_from.year <= y <= filters.date_to.year]
+
+
+def envelope(filters: Filters, settings: Settings) -> float:
+    """The State envelope of the selected years (900 000 € for the whole convention)."""
+    return settings.state_envelope_per_year * len(selected_years(filters, settings))
+
+
+def _params(filters: Filters, settings: Settings, today: dt.date | None) -> dict:
+    today = today or dt.date.today()
+    params = filters.params()
+    params["state_funder"] = settings.state_funder
+    params["ref_date"] = reference_date(settings, today)
+    return params
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else math.nan
+
+
+def _div(num: pd.Series, den: pd.Series) -> pd.Series:
+    """num / den, NaN where den is 0."""
+    return num / den.where(den != 0)
+
+
+def action_link(code: str) -> str:
+    """Relative link to the Fiche action page for one action."""
+    return f"{ACTION_PAGE}?code={quote(str(code), safe='')}"
+
+
+# --- per year ----------------------------------------------------------------------------
+
+def year_funder(con, filters: Filters, settings: Settings, today: dt.date | None = None) -> pd.DataFrame:
+    """Programmed, committed and paid per programme year and funder (with its group)."""
+    return queries.run(con, "budget_year_funder", _params(filters, settings, today))
+
+
+def years_summary(yf: pd.DataFrame, filters: Filters, settings: Settings) -> pd.DataFrame:
+    """One row per selected convention year: the State's envelope, programmed, committed, paid."""
+    state = yf[yf["groupe"] == STATE].groupby("annee")[["programme", "engage", "paye"]].sum()
+    years = selected_years(filters, settings)
+    out = state.reindex(years, fill_value=0.0).reset_index().rename(columns={"index": "annee"})
+    out.insert(1, "enveloppe", settings.state_envelope_per_year)
+    return _with_rates(out)
+
+
+def _with_rates(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out["reste_a_payer"] = out["programme"] - out["paye"]
+    if "enveloppe" in out:
+        out["non_programme"] = out["enveloppe"] - out["programme"]
+        out["taux_programmation"] = _div(out["programme"], out["enveloppe"])
+    out["taux_execution"] = _div(out["paye"], out["programme"])
+    return out
+
+
+def totals(years: pd.DataFrame) -> dict:
+    """Whole-selection figures of `years_summary`."""
+    sums = {c: float(years[c].sum()) for c in ("enveloppe", "programme", "engage", "paye")}
+    sums["reste_a_payer"] = sums["programme"] - sums["paye"]
+    sums["non_programme"] = sums["enveloppe"] - sums["programme"]
+    sums["taux_programmation"] = _ratio(sums["programme"], sums["enveloppe"])
+    sums["taux_execution"] = _ratio(sums["paye"], sums["programme"])
+    return sums
+
+
+def years_table(years: pd.DataFrame) -> pd.DataFrame:
+    """The per-year figures with a Total row, French headers (values stay numbers)."""
+    t = totals(years)
+    total = pd.DataFrame([{"annee": "Total", **{k: t[k] for k in years.columns if k != "annee"}}])
+    body = years.assign(annee=years["annee"].astype(str))
+    out = pd.concat([body, total], ignore_index=True)
+    return out.rename(columns=YEAR_COLUMNS)[list(YEAR_COLUMNS.values())]
+
+
+YEAR_COLUMNS = {
+    "annee": "Année", "enveloppe": "Enveloppe État", "programme": "Programmé État",
+    "engage": "Engagé État", "paye": "Payé État", "reste_a_payer": "Reste à payer",
+    "non_programme": "Enveloppe non programmée", "taux_programmation": "Taux de programmation",
+    "taux_execution": "Taux d'exécution",
+}
+YEAR_MONEY = tuple(v for k, v in YEAR_COLUMNS.items() if k not in ("annee",) and not k.startswith("taux"))
+YEAR_PERCENTS = ("Taux de programmation", "Taux d'exécution")
+
+
+# --- funders -----------------------------------------------------------------------------
+
+def funders_by_year(yf: pd.DataFrame) -> pd.DataFrame:
+    """Programmed and paid per year and funder group (État first), long format."""
+    out = yf.groupby(["annee", "groupe"], as_index=False)[["programme", "engage", "paye"]].sum()
+    out["ordre"] = out["groupe"].map({g: i for i, g in enumerate(FUNDER_GROUPS)})
+    return out.sort_values(["annee", "ordre"]).drop(columns="ordre").reset_index(drop=True)
+
+
+def funders_table(funders: pd.DataFrame) -> pd.DataFrame:
+    """Programmed per funder group (rows) and year (columns), with total and share."""
+    if funders.empty:
+        return pd.DataFrame(columns=["Financeur", "Total programmé", "Part du programmé", "Total payé"])
+    wide = funders.pivot_table(index="groupe", columns="annee", values="programme", aggfunc="sum",
+                               fill_value=0.0)
+    wide.columns = [f"Programmé {c}" for c in wide.columns]
+    wide["Total programmé"] = wide.sum(axis=1)
+    grand = wide["Total programmé"].sum()
+    wide["Part du programmé"] = wide["Total programmé"] / grand if grand else math.nan
+    wide["Total payé"] = funders.groupby("groupe")["paye"].sum()
+    order = [g for g in FUNDER_GROUPS if g in wide.index]
+    return wide.loc[order].reset_index().rename(columns={"groupe": "Financeur"})
+
+
+def leverage(funders: pd.DataFrame) -> dict:
+    """Euros programmed by the other funders per euro programmed by the State."""
+    state = float(funders.loc[funders["groupe"] == STATE, "programme"].sum())
+    others = float(funders.loc[funders["groupe"] != STATE, "programme"].sum())
+    return {"programme_etat": state, "programme_autres": others, "levier": _ratio(others, state)}
+
+
+# --- per action and thématique -----------------------------------------------------------
+
+def actions_summary(con, filters: Filters, settings: Settings, today: dt.date | None = None) -> pd.DataFrame:
+    """Per action: programmed, committed, paid (all funders and State), gap, leverage, elapsed."""
+    df = queries.run(con, "budget_by_action", _params(filters, settings, today))
+    df["reste_a_payer"] = df["programme"] - df["paye"]
+    df["reste_a_payer_etat"] = df["programme_etat"] - df["paye_etat"]
+    df["taux_execution"] = _div(df["paye"], df["programme"])
+    df["taux_execution_etat"] = _div(df["paye_etat"], df["programme_etat"])
+    df["levier"] = _div(df["programme_autres"], df["programme_etat"])
+    return df.sort_values(["reste_a_payer", "code"], ascending=[False, True]).reset_index(drop=True)
+
+
+def participations(con, filters: Filters, settings: Settings) -> pd.DataFrame:
+    """Participations (sum of `nombre`) per action over the selected years; cheap."""
+    return queries.run(con, "budget_participations", filters.params())
+
+
+def participants(con, filters: Filters, settings: Settings) -> pd.DataFrame:
+    """Distinct named participants per action over the selected years (a count over the whole
+    attendance table: the page asks for it last, on its own)."""
+    return queries.run(con, "budget_participants", filters.params())
+
+
+def themes_summary(actions: pd.DataFrame) -> pd.DataFrame:
+    """Per thématique: programmed, committed, paid and gap, sorted by gap."""
+    cols = ["programme", "programme_etat", "engage", "paye", "paye_etat"]
+    out = actions.groupby("axe", as_index=False)[cols].sum()
+    out["reste_a_payer"] = out["programme"] - out["paye"]
+    out["taux_execution"] = _div(out["paye"], out["programme"])
+    return out.sort_values(["reste_a_payer", "axe"], ascending=[False, True]).reset_index(drop=True)
+
+
+ACTION_COLUMNS = {
+    "code": "Code", "intitule": "Action", "porteur": "Porteur", "axe": "Thématique",
+    "programme": "Programmé", "engage": "Engagé", "paye": "Payé", "reste_a_payer": "Reste à payer",
+    "taux_execution": "Taux d'exécution", "programme_etat": "dont programmé État",
+    "paye_etat": "dont payé État", "levier": "Effet levier (€ autres financeurs par € État)",
+}
+ACTION_MONEY = ("Programmé", "Engagé", "Payé", "Reste à payer", "dont programmé État", "dont payé État")
+
+
+def actions_table(actions: pd.DataFrame) -> pd.DataFrame:
+    """Per-action money with French headers and the link to each action's page."""
+    out = actions[list(ACTION_COLUMNS)].rename(columns=ACTION_COLUMNS)
+    out["Fiche action"] = actions["code"].map(action_link)
+    return out
+
+
+THEME_COLUMNS = {
+    "axe": "Thématique", "programme": "Programmé", "engage": "Engagé", "paye": "Payé",
+    "reste_a_payer": "Reste à payer", "taux_execution": "Taux d'exécution",
+    "programme_etat": "dont programmé État", "paye_etat": "dont payé État",
+}
+
+
+def themes_table(themes: pd.DataFrame) -> pd.DataFrame:
+    return themes[list(THEME_COLUMNS)].rename(columns=THEME_COLUMNS)
+
+
+def porteurs_summary(actions: pd.DataFrame) -> pd.DataFrame:
+    """State money per porteur: programmed, committed, paid, left to pay; biggest programme first."""
+    cols = ["programme_etat", "engage_etat", "paye_etat"]
+    out = actions.groupby("porteur", as_index=False)[cols].sum()
+    out = out.rename(columns={"programme_etat": "programme", "engage_etat": "engage", "paye_etat": "paye"})
+    out = _with_rates(out)
+    return out.sort_values(["programme", "porteur"], ascending=[False, True]).reset_index(drop=True)
+
+
+PORTEUR_COLUMNS = {
+    "porteur": "Porteur", "programme": "Programmé État", "engage": "Engagé État", "paye": "Payé État",
+    "reste_a_payer": "Reste à payer", "taux_execution": "Taux d'exécution",
+}
+
+
+def porteurs_table(porteurs: pd.DataFrame) -> pd.DataFrame:
+    return porteurs[list(PORTEUR_COLUMNS)].rename(columns=PORTEUR_COLUMNS)
+
+
+# --- cost per participant ----------------------------------------------------------------
+
+def costs(actions: pd.DataFrame, people: pd.DataFrame, named: pd.DataFrame) -> pd.DataFrame:
+    """Paid, participants, participations and unit costs per action (actions with money or people).
+
+    `people` is `participations(...)`, `named` is `participants(...)`."""
+    money = actions[["code", "intitule", "porteur", "axe", "paye"]]
+    merged = money.merge(people[["code", "intitule", "porteur", "axe", "participations"]],
+                         on="code", how="outer", suffixes=("", "_p"))
+    for col in ("intitule", "porteur", "axe"):
+        merged[col] = merged[col].fillna(merged[f"{col}_p"])
+    merged = merged.drop(columns=["intitule_p", "porteur_p", "axe_p"])
+    merged = merged.merge(named[["code", "participants"]], on="code", how="left")
+    merged["paye"] = merged["paye"].fillna(0.0)
+    merged["participants"] = merged["participants"].fillna(0).astype("int64")
+    merged["participations"] = merged["participations"].fillna(0).astype("int64")
+    merged["cout_participant"] = _div(merged["paye"], merged["participants"])
+    merged["cout_participation"] = _div(merged["paye"], merged["participations"])
+    return merged.sort_values(["cout_participant", "code"], ascending=[False, True],
+                              na_position="last").reset_index(drop=True)
+
+
+COST_COLUMNS = {
+    "code": "Code", "intitule": "Action", "porteur": "Porteur", "paye": "Payé",
+    "participants": "Participants distincts", "participations": "Participations",
+    "cout_participant": "Coût par participant", "cout_participation": "Coût par participation",
+}
+
+
+def costs_table(cost: pd.DataFrame, exact: bool) -> pd.DataFrame:
+    """Costs with French headers; unless `exact`, counts 1–4 read "< 5" and their costs are hidden
+    (a cost and the amount paid would give the count back)."""
+    out = cost[list(COST_COLUMNS)].rename(columns=COST_COLUMNS)
+    if exact:
+        return out
+    out = mask_small_counts(out, ["Participants distincts", "Participations"])
+    for col in ("Participants distincts", "Participations"):   # numbers again, but for "< 5"
+        out[col] = out[col].map(lambda v: int(v) if isinstance(v, str) and v.isdigit() else v).astype(object)
+    for count_col, cost_col in (("Participants distincts", "Coût par participant"),
+                                ("Participations", "Coût par participation")):
+        hidden = out[count_col] == SMALL
+        out[cost_col] = out[cost_col].astype(object)
+        out.loc[hidden, cost_col] = None
+    return out
+
+
+# --- pace over the convention ------------------------------------------------------------
+
+def _month_index(d: dt.date) -> int:
+    return d.year * 12 + d.month - 1
+
+
+def _month(i: int) -> dt.date:
+    return dt.date(i // 12, i % 12 + 1, 1)
+
+
+def pace(monthly: pd.DataFrame, filters: Filters, settings: Settings,
+         today: dt.date) -> tuple[pd.DataFrame, dict]:
+    """Cumulative State payments per month against the envelope, with the linear pace and a
+    projection to the end at the pace of the last six months.
+
+    The six months end at the current month while the selected years are not over, and at the
+    last month with a State payment once they are (data arrive after the facts). Payments
+    dated after the last selected year (late payments) extend the axis.
+    """
+    years = selected_years(filters, settings)
+    env = envelope(filters, settings)
+    if not years:
+        return pd.DataFrame(), {}
+    first, last = _month_index(dt.date(years[0], 1, 1)), _month_index(dt.date(years[-1], 12, 1))
+    paid = {_month_index(m): float(v) for m, v in zip(monthly["mois"], monthly["paye_etat"], strict=True)}
+    paid_months = [m for m, v in paid.items() if v != 0]
+    stop = max([last, *paid_months])
+    months = list(range(first, stop + 1))
+    n_months = last - first + 1
+    rows, cumul = [], 0.0
+    for i, m in enumerate(months):
+        cumul += paid.get(m, 0.0)
+        rows.append({"mois": _month(m), "paye_mois": paid.get(m, 0.0), "paye_cumule": cumul,
+                     "rythme_lineaire": env * min(i + 1, n_months) / n_months, "enveloppe": env,
+                     "projection": math.nan})
+    df = pd.DataFrame(rows)
+    end_of_years = dt.date(years[-1], 12, 31)
+    if today < end_of_years:
+        ref = max(first, _month_index(today))
+    elif paid_months:
+        ref = max(paid_months)
+    else:
+        ref = None
+    if ref is None:
+        return df, {"reference": None, "enveloppe": env, "paye": 0.0, "rythme_mensuel": math.nan,
+                    "projection_fin": math.nan, "non_depense": math.nan, "part_non_depensee": math.nan}
+    window = [m for m in range(max(first, ref - PACE_WINDOW_MONTHS + 1), ref + 1)]
+    monthly_pace = sum(paid.get(m, 0.0) for m in window) / len(window)
+    cum_ref = float(df.loc[[m <= ref for m in months], "paye_cumule"].iloc[-1])
+    remaining = max(0, last - ref)
+    final = cum_ref + monthly_pace * remaining if remaining else float(df["paye_cumule"].iloc[-1])
+    if remaining:
+        for m in range(ref, last + 1):
+            df.loc[months.index(m), "projection"] = cum_ref + monthly_pace * (m - ref)
+    unspent = env - final
+    return df, {"reference": _month(ref), "fenetre_mois": len(window), "enveloppe": env,
+                "paye": float(df["paye_cumule"].iloc[-1]), "rythme_mensuel": monthly_pace,
+                "mois_restants": remaining, "projection_fin": final, "non_depense": unspent,
+                "part_non_depensee": _ratio(unspent, env)}
+
+
+PACE_COLUMNS = {
+    "mois": "Mois", "paye_mois": "Payé État du mois", "paye_cumule": "Payé État cumulé",
+    "rythme_lineaire": "Rythme linéaire", "projection": "Projection", "enveloppe": "Enveloppe",
+}
+
+
+def pace_table(df: pd.DataFrame) -> pd.DataFrame:
+    return df[list(PACE_COLUMNS)].rename(columns=PACE_COLUMNS)
+
+
+# --- points of attention -----------------------------------------------------------------
+
+def attention(con, filters: Filters, settings: Settings, today: dt.date,
+              actions: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
+    """Every point of attention, one row each: kind, action, year, amounts (see ATTENTION_LABELS)."""
+    points = queries.run(con, "budget_attention", _params(filters, settings, today))
+    spent = actions[(actions["lignes_depenses"] > 0)]
+    with_people = people[people["participations"] > 0]
+    no_people = spent[~spent["code"].isin(with_people["code"])]
+    no_money = with_people[~with_people["code"].isin(spent["code"])]
+    extra = [
+        pd.DataFrame({"kind": "sans_presence", "code": no_people["code"], "intitule": no_people["intitule"],
+                      "porteur": no_people["porteur"], "paye": no_people["paye"],
+                      "montant": no_people["paye"] + no_people["engage"]}),
+        pd.DataFrame({"kind": "presence_sans_depense", "code": no_money["code"],
+                      "intitule": no_money["intitule"], "porteur": no_money["porteur"],
+                      "participations": no_money["participations"]}),
+    ]
+    frames = [f for f in [points, *extra] if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=[*points.columns, "participations"])
+    out = pd.concat(frames, ignore_index=True)
+    if "participations" not in out:
+        out["participations"] = math.nan
+    out["ordre"] = out["kind"].map({k: i for i, k in enumerate(ATTENTION_LABELS)})
+    return (out.sort_values(["ordre", "code", "annee"], na_position="first")
+            .drop(columns="ordre").reset_index(drop=True))
+
+
+def _attention_detail(row, exact: bool) -> str:
+    e = fmt.euros
+    kind = row["kind"]
+    if kind == "paye_superieur":
+        return (f"Exercice {int(row['annee'])} : {e(row['paye'])} payés "
+                f"pour {e(row['programme'])} programmés "
+                f"(dépassement de {e(row['paye'] - row['programme'])})")
+    if kind == "sous_consommation":
+        period = (f"l'année {int(row['annee'])}" if not pd.isna(row["annee"])
+                  else f"la période {row['date_min'].year}–{row['date_max'].year}")
+        return (f"{e(row['paye'])} payés sur {e(row['programme'])} programmés "
+                f"({fmt.percent(_ratio(row['paye'], row['programme']))}) alors que "
+                f"{fmt.percent(row['periode_ecoulee'], 0)} de {period} est écoulée")
+    if kind == "sans_programmation":
+        return (f"Exercice {int(row['annee'])} : {int(row['lignes'])} ligne(s) de dépense pour "
+                f"{e(row['montant'])}, rien n'est programmé")
+    if kind == "sans_presence":
+        return f"{e(row['montant'])} engagés ou payés, aucune présence enregistrée"
+    if kind == "presence_sans_depense":
+        n = int(row["participations"])
+        shown = SMALL if (not exact and 1 <= n < 5) else fmt.integer(n)
+        return f"{shown} participation(s) enregistrée(s), aucune dépense"
+    if kind == "hors_periode":
+        return (f"{int(row['lignes'])} ligne(s) pour {e(row['montant'])}, "
+                f"datées du {fmt.date(row['date_min'])} "
+                f"au {fmt.date(row['date_max'])}, hors des années de l'action")
+    return ""
+
+
+def attention_table(points: pd.DataFrame, exact: bool) -> pd.DataFrame:
+    """The list the committee works through, in French, each row with its action's link."""
+    cols = ["Point d'attention", "Code", "Action", "Porteur", "Détail", "Fiche action"]
+    if points.empty:
+        return pd.DataFrame(columns=cols)
+    return pd.DataFrame({
+        "Point d'attention": points["kind"].map(ATTENTION_LABELS),
+        "Code": points["code"],
+        "Action": points["intitule"],
+        "Porteur": points["porteur"],
+        "Détail": [_attention_detail(r, exact) for _, r in points.iterrows()],
+        "Fiche action": points["code"].map(action_link),
+    })[cols]
+
+
+# --- the pages' data ---------------------------------------------------------------------
+
+def committee_view(con, filters: Filters, settings: Settings, today: dt.date | None = None) -> dict:
+    """Everything the Budget page shows but the distinct participants, from a few aggregate queries."""
+    today = today or dt.date.today()
+    yf = year_funder(con, filters, settings, today)
+    years = years_summary(yf, filters, settings)
+    actions = actions_summary(con, filters, settings, today)
+    people = participations(con, filters, settings)
+    monthly = queries.run(con, "budget_monthly_paid", _params(filters, settings, today))
+    pace_df, projection = pace(monthly, filters, settings, today)
+    funders = funders_by_year(yf)
+    return {
+        "has_money": not yf.empty,
+        "years": years,
+        "totals": totals(years),
+        "actions": actions,
+        "themes": themes_summary(actions),
+        "funders": funders,
+        "leverage": leverage(funders),
+        "pace": pace_df,
+        "projection": projection,
+        "participations": people,
+        "attention": attention(con, filters, settings, today, actions, people),
+    }
+
+
+def state_view(con, filters: Filters, settings: Settings, today: dt.date | None = None) -> dict:
+    """Everything the « Utilisation des fonds de l'État » page shows except the expense list."""
+    today = today or dt.date.today()
+    params = _params(filters, settings, today)
+    yf = year_funder(con, filters, settings, today)
+    years = years_summary(yf, filters, settings)
+    actions = actions_summary(con, filters, settings, today)
+    monthly = queries.run(con, "budget_monthly_paid", params)
+    pace_df, projection = pace(monthly, filters, settings, today)
+    return {
+        "has_money": bool((yf["groupe"] == STATE).any()),
+        "years": years,
+        "totals": totals(years),
+        "porteurs": porteurs_summary(actions),
+        "at_risk": at_risk(actions),
+        "pace": pace_df,
+        "projection": projection,
+        "budget_rows": queries.run(con, "state_budget_rows", params),
+        "sources": queries.run(con, "budget_sources", params),
+    }
+
+
+def at_risk(actions: pd.DataFrame) -> pd.DataFrame:
+    """State credits programmed and not paid, per action; « à risque » when less than half is paid
+    after three quarters of the action's period."""
+    df = actions[actions["programme_etat"] > 0].copy()
+    df["a_risque"] = ((df["taux_execution_etat"].fillna(0) < UNDER_USE_PAID_SHARE)
+                      & (df["periode_ecoulee"].fillna(0) >= UNDER_USE_ELAPSED_SHARE))
+    df = df.sort_values(["a_risque", "reste_a_payer_etat", "code"], ascending=[False, False, True])
+    return df.reset_index(drop=True)
+
+
+RISK_COLUMNS = {
+    "code": "Code", "intitule": "Action", "porteur": "Porteur", "programme_etat": "Programmé État",
+    "paye_etat": "Payé État", "reste_a_payer_etat": "Reste à payer",
+    "taux_execution_etat": "Taux d'exécution", "periode_ecoulee": "Part de la période écoulée",
+}
+
+
+def at_risk_table(risk: pd.DataFrame) -> pd.DataFrame:
+    out = risk[list(RISK_COLUMNS)].rename(columns=RISK_COLUMNS)
+    out["À risque"] = risk["a_risque"].map({True: "oui", False: "non"})
+    out["Fiche action"] = risk["code"].map(action_link)
+    return out
+
+
+STATUTS = ("engagé", "payé", "avoir")
+SPENDING_COLUMNS = {
+    "date": "Date", "exercice": "Exercice", "code": "Code", "intitule": "Action", "porteur": "Porteur",
+    "fournisseur": "Fournisseur", "libelle": "Libellé", "piece": "Pièce", "montant": "Montant",
+    "statut": "Statut", "financeur": "Financeur", "batch_id": "Lot n°", "file_name": "Fichier importé",
+    "imported_at": "Importé le", "line": "Ligne du fichier",
+}
+
+
+def state_spending(con, filters: Filters, settings: Settings, statuts: tuple[str, ...] = (),
+                   search: str = "", all_funders: bool = False, limit: int = 1000) -> dict:
+    """The expenses behind the figures (newest first, at most `limit`), how many match and their
+    amount per statut (engagé, payé and avoir are never added together)."""
+    params = filters.params() | {"state_funder": settings.state_funder, "statuts": list(statuts),
+                                 "search": search.strip(), "all_funders": all_funders, "limit": limit}
+    rows = queries.run(con, "state_spending_rows", params)
+    by_status = queries.run(con, "state_spending_totals", params)
+    amounts = {statut: float(by_status.loc[by_status["statut"] == statut, "montant"].sum())
+               for statut in STATUTS if statut in set(by_status["statut"])}
+    return {"rows": rows, "count": int(by_status["lignes"].sum()), "amounts": amounts}
+
+
+def spending_table(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[list(SPENDING_COLUMNS)].rename(columns=SPENDING_COLUMNS)
+
+
+BUDGET_ROW_COLUMNS = {
+    "annee": "Année", "code": "Code", "intitule": "Action", "porteur": "Porteur", "financeur": "Financeur",
+    "montant": "Montant programmé", "montant_remplace": "Montant remplacé", "batch_id": "Lot n°",
+    "file_name": "Fichier importé", "imported_at": "Importé le", "line": "Ligne du fichier",
+}
+
+
+def budget_rows_table(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[list(BUDGET_ROW_COLUMNS)].rename(columns=BUDGET_ROW_COLUMNS)
+
+
+SOURCE_COLUMNS = {
+    "batch_id": "Lot n°", "kind": "Type", "file_name": "Fichier importé", "imported_at": "Importé le",
+    "imported_by": "Importé par", "lignes": "Lignes utilisées",
+}
+KIND_LABELS = {"budget": "Programmation budgétaire", "spending": "Dépenses"}
+
+
+def sources_table(sources: pd.DataFrame) -> pd.DataFrame:
+    out = sources[list(SOURCE_COLUMNS)].rename(columns=SOURCE_COLUMNS)
+    out["Type"] = out["Type"].map(lambda k: KIND_LABELS.get(k, k))
+    return out

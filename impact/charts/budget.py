@@ -1,0 +1,102 @@
+"""Money charts: per year, per action or thématique, pace over the convention, funders."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from impact import fmt
+from impact.charts import GREY, OKABE_ITO
+
+# One colour per kind of amount, the same on every money chart.
+AMOUNT_COLOURS = {
+    "Enveloppe": GREY,
+    "Programmé": OKABE_ITO["blue"],
+    "Engagé": OKABE_ITO["orange"],
+    "Payé": OKABE_ITO["green"],
+}
+FUNDER_COLOURS = {
+    "État": OKABE_ITO["blue"],
+    "Ville de Metz": OKABE_ITO["orange"],
+    "CAF": OKABE_ITO["sky"],
+    "Région": OKABE_ITO["green"],
+    "Autres financeurs": OKABE_ITO["purple"],
+}
+FUNDER_PATTERNS = {"État": "", "Ville de Metz": "/", "CAF": ".", "Région": "x", "Autres financeurs": "-"}
+
+
+def _layout(fig: go.Figure, title: str, **kw) -> go.Figure:
+    kw.setdefault("hovermode", "closest")
+    fig.update_layout(title=title, separators=", ", legend_title_text="", margin={"t": 60, "l": 10, "r": 10},
+                      **kw)
+    return fig
+
+
+def _euro_text(values) -> list[str]:
+    return [fmt.euros(v) for v in values]
+
+
+def years_chart(years: pd.DataFrame) -> go.Figure:
+    """Envelope, programmed, committed and paid by the State, per convention year (grouped bars)."""
+    fig = go.Figure()
+    x = years["annee"].astype(str)
+    for label, col in (("Enveloppe", "enveloppe"), ("Programmé", "programme"), ("Engagé", "engage"),
+                       ("Payé", "paye")):
+        fig.add_bar(name=label, x=x, y=years[col], marker_color=AMOUNT_COLOURS[label],
+                    text=_euro_text(years[col]), textposition="outside",
+                    hovertemplate=f"{label} %{{x}} : %{{text}}<extra></extra>")
+    fig.update_yaxes(title="€", tickformat=",.0f")
+    fig.update_xaxes(type="category", title="Année de convention")
+    return _layout(fig, "Crédits de l'État par année de convention", barmode="group")
+
+
+def amounts_chart(df: pd.DataFrame, label_col: str, title: str, max_rows: int = 25) -> go.Figure:
+    """Programmed vs committed vs paid per row of `df` (horizontal grouped bars, in df's order)."""
+    shown = df.head(max_rows).iloc[::-1]   # plotly draws the first category at the bottom
+    fig = go.Figure()
+    for label, col in (("Programmé", "programme"), ("Engagé", "engage"), ("Payé", "paye")):
+        fig.add_bar(name=label, y=shown[label_col], x=shown[col], orientation="h",
+                    marker_color=AMOUNT_COLOURS[label], text=_euro_text(shown[col]),
+                    textposition="auto",
+                    hovertemplate=f"%{{y}}<br>{label} : %{{text}}<extra></extra>")
+    fig.update_xaxes(title="€", tickformat=",.0f")
+    fig.update_yaxes(type="category", automargin=True)
+    height = max(320, 70 * len(shown) + 120)
+    return _layout(fig, title, barmode="group", height=height)
+
+
+def pace_chart(pace: pd.DataFrame) -> go.Figure:
+    """Cumulative State payments per month against the envelope, linear pace and projection."""
+    fig = go.Figure()
+    fig.add_scatter(name="Enveloppe", x=pace["mois"], y=pace["enveloppe"], mode="lines",
+                    line={"color": GREY, "dash": "dot", "width": 2})
+    fig.add_scatter(name="Rythme linéaire", x=pace["mois"], y=pace["rythme_lineaire"], mode="lines",
+                    line={"color": OKABE_ITO["orange"], "dash": "dash", "width": 2})
+    fig.add_scatter(name="Payé cumulé", x=pace["mois"], y=pace["paye_cumule"], mode="lines+markers",
+                    line={"color": OKABE_ITO["blue"], "width": 3}, marker={"symbol": "circle", "size": 5})
+    projected = pace.dropna(subset=["projection"])
+    if not projected.empty:
+        fig.add_scatter(name="Projection au rythme des 6 derniers mois", x=projected["mois"],
+                        y=projected["projection"], mode="lines+markers",
+                        line={"color": OKABE_ITO["vermillion"], "dash": "longdash", "width": 2},
+                        marker={"symbol": "triangle-up", "size": 6})
+    fig.update_yaxes(title="€", tickformat=",.0f", rangemode="tozero")
+    fig.update_xaxes(title="Mois", tickformat="%m/%Y")
+    return _layout(fig, "Paiements de l'État cumulés sur la convention", hovermode="x unified")
+
+
+def funders_chart(funders: pd.DataFrame) -> go.Figure:
+    """Programmed per year and funder group (stacked bars, patterns and names as well as colours)."""
+    fig = go.Figure()
+    for group in FUNDER_COLOURS:
+        rows = funders[funders["groupe"] == group]
+        if rows.empty:
+            continue
+        fig.add_bar(name=group, x=rows["annee"].astype(str), y=rows["programme"],
+                    marker={"color": FUNDER_COLOURS[group], "pattern": {"shape": FUNDER_PATTERNS[group]}},
+                    text=[f"{group}<br>{fmt.euros(v)}" for v in rows["programme"]], textposition="inside",
+                    hovertemplate=f"{group} %{{x}} : %{{customdata}}<extra></extra>",
+                    customdata=_euro_text(rows["programme"]))
+    fig.update_yaxes(title="€ programmés", tickformat=",.0f")
+    fig.update_xaxes(type="category", title="Année de convention")
+    return _layout(fig, "Programmation par financeur et par année", barmode="stack")
