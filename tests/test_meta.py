@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -57,3 +58,49 @@ def test_every_page_has_an_apptest(page_file):
     assert any("AppTest" in text for text in sources.values()), "no test uses AppTest"
     users = [name for name, text in sources.items() if page_file in text]
     assert users, f"no test runs {page_file} (AppTest: at.switch_page({page_file!r}))"
+
+
+# --- the README documents the contract, and its example files are valid ---------------------
+
+README = ROOT / "README.md"
+EXAMPLES = [("actions", "actions.csv"), ("budget", "budget.csv"), ("spending", "depenses.csv"),
+            ("attendance", "presences.csv")]
+
+
+def _documented_headers() -> set[str]:
+    """Normalised names written in the first and third cells of the README's column tables."""
+    from impact.contract import normalise
+
+    names: set[str] = set()
+    for line in README.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or len(cells) < 4:
+            continue
+        for cell in (cells[0], cells[2]):
+            names.update(normalise(part) for part in cell.split(", ") if part)
+    return names
+
+
+@pytest.mark.parametrize("kind", ["actions", "budget", "spending", "attendance"])
+def test_readme_documents_every_column_and_alias(kind):
+    from impact.contract import COLUMNS, normalise
+
+    documented = _documented_headers()
+    missing = [name for column in COLUMNS[kind] for name in (column.name, *column.aliases)
+               if normalise(name) not in documented]
+    assert not missing, f"README.md does not list these {kind} headers: {missing}"
+
+
+def test_readme_example_files_import_cleanly(tmp_path, capsys):
+    from impact.cli import main
+
+    db = tmp_path / "exemples.duckdb"
+    for kind, name in EXAMPLES:  # in this order: the référentiel first
+        path = ROOT / "docs" / "exemples" / name
+        assert f"docs/exemples/{name}" in README.read_text(encoding="utf-8")
+        status = main(["import", kind, str(path), "--db", str(db), "--json"])
+        report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        assert status == 0, report
+        assert report["rejected"] == [] and report["duplicates"] == 0
+        data_rows = len(path.read_text(encoding="utf-8").strip().splitlines()) - 1
+        assert report["rows_stored"] == data_rows, report
