@@ -5,24 +5,51 @@ import streamlit as st
 from impact import reference, ui
 
 settings = ui.get_settings()
-st.set_page_config(page_title=f"Tableau de bord — {settings.name}", page_icon="📊", layout="wide")
+st.set_page_config(
+    page_title=f"Tableau de bord — {settings.name}", page_icon=":material/monitoring:", layout="wide"
+)
 
 PAGES = {
     "Indicateurs": [
-        st.Page("pages/overview.py", title="Vue d'ensemble", icon="🏠", url_path="", default=True),
-        st.Page("pages/participation.py", title="Participation", icon="👥", url_path="participation"),
-        st.Page("pages/publics.py", title="Publics et âges", icon="🎯", url_path="publics"),
-        st.Page("pages/action.py", title="Fiche action", icon="📄", url_path="fiche-action"),
+        st.Page(
+            "pages/overview.py", title="Vue d'ensemble", icon=":material/home:", url_path="", default=True
+        ),
+        st.Page(
+            "pages/participation.py",
+            title="Participation",
+            icon=":material/groups:",
+            url_path="participation",
+        ),
+        st.Page("pages/publics.py", title="Publics et âges", icon=":material/target:", url_path="publics"),
+        st.Page(
+            "pages/action.py", title="Fiche action", icon=":material/description:", url_path="fiche-action"
+        ),
     ],
     "Financement": [
-        st.Page("pages/budget.py", title="Budget", icon="💶", url_path="budget"),
-        st.Page("pages/state_funds.py", title="Utilisation des fonds de l'État", icon="🏛️",
-                url_path="fonds-etat"),
+        st.Page("pages/budget.py", title="Budget", icon=":material/euro:", url_path="budget"),
+        st.Page(
+            "pages/state_funds.py",
+            title="Utilisation des fonds de l'État",
+            icon=":material/account_balance:",
+            url_path="fonds-etat",
+        ),
     ],
     "Données": [
-        st.Page("pages/import_data.py", title="Import de données", icon="📥", url_path="import"),
-        st.Page("pages/history.py", title="Historique des imports", icon="🕘", url_path="historique"),
-        st.Page("pages/methodology.py", title="Méthodologie", icon="📐", url_path="methodologie"),
+        st.Page(
+            "pages/import_data.py",
+            title="Import de données",
+            icon=":material/upload_file:",
+            url_path="import",
+        ),
+        st.Page(
+            "pages/history.py",
+            title="Historique des imports",
+            icon=":material/history:",
+            url_path="historique",
+        ),
+        st.Page(
+            "pages/methodology.py", title="Méthodologie", icon=":material/menu_book:", url_path="methodologie"
+        ),
     ],
 }
 page = st.navigation(PAGES)
@@ -33,9 +60,12 @@ st.session_state["action_labels"] = labels
 
 status = ui.compute(reference.data_status)
 if status["active_batches"] and not status["real_batches"]:
-    st.warning("**Données de démonstration** : les chiffres affichés sont fictifs. "
-               "Ils seront remplacés dès que de vrais fichiers seront importés "
-               "(annulez les imports de démonstration dans l'historique).", icon="🧪")
+    st.warning(
+        "**Données de démonstration** : les chiffres affichés sont fictifs. "
+        "Ils seront remplacés dès que de vrais fichiers seront importés "
+        "(annulez les imports de démonstration dans l'historique).",
+        icon=":material/science:",
+    )
 st.sidebar.caption(f"{settings.name} · convention signée le {settings.signature_date:%d/%m/%Y}")
 if ui.role() == "coordinateur":
     st.sidebar.caption("Connecté en tant que coordinateur : effectifs exacts affichés.")
