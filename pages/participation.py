@@ -14,6 +14,8 @@ threshold = settings.small_count_threshold
 
 st.title("Participation")
 st.caption(ui.describe_filters(filters, settings))
+if note := p.privacy_note(exact, threshold):
+    st.caption(note)
 
 data = ui.compute(p.participation_overview, filters)
 totals = data["totals"]
