@@ -1,0 +1,168 @@
+"""The Budget and « Utilisation des fonds de l'État » pages in AppTest, on the built store of
+test_budget.py (answers known by construction; the convention is over, so progress is measured
+at its end and the pace projection starts from the last State payment, March 2024)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from impact.store import Store
+from tests.test_budget import build_money_store, undo
+
+NB = "\u202f"      # thousands separator
+EUR = "\u00a0€"
+
+
+def euros(text: str) -> str:
+    """'56 000 €' written with plain spaces → the French typography the page uses."""
+    return text.replace(" €", EUR).replace(" ", NB)
+
+
+@pytest.fixture
+def money_db(tmp_path, monkeypatch):
+    store = Store(tmp_path / "money.duckdb", wait_seconds=5)
+    with store.connect() as con:
+        ids = build_money_store(con)
+        undo(con, ids["revision"])
+    monkeypatch.setenv("IMPACT_DB", str(store.path))
+    return ids
+
+
+@pytest.fixture
+def empty_db(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMPACT_DB", str(tmp_path / "empty.duckdb"))
+
+
+def open_page(page: str, role: str | None = None, year: str | None = None) -> AppTest:
+    at = AppTest.from_file("../dashboard.py", default_timeout=60)
+    if role:
+        at.session_state["role"] = role
+    at.run()
+    if year:
+        at.selectbox(key="f_year").set_value(year).run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def table_with(at: AppTest, column: str):
+    for df in at.dataframe:
+        if column in df.value.columns:
+            return df.value
+    raise AssertionError(f"no table with a column « {column} »")
+
+
+# --- Budget -------------------------------------------------------------------------------------
+
+def test_budget_page_figures(money_db):
+    at = open_page("pages/budget.py")
+    assert at.title[0].value == "Budget"
+    m = metrics(at)
+    assert m["Enveloppe État"] == euros("900 000 €")
+    assert m["Programmé État"] == euros("56 000 €")
+    assert m["Engagé État"] == euros("2 000 €")
+    assert m["Payé État"] == euros("38 700 €")
+    assert m["Reste à payer"] == euros("17 300 €")
+    # 38 700 € paid + 9 months at (1 000 + 1 000 + 3 000) / 6 → 46 200 €; 900 000 − 46 200
+    assert m["Payé projeté en fin de convention"] == euros("46 200 €")
+    assert m["Non dépensé projeté"] == euros("853 800 €")
+    assert m["Effet levier"] == "0,18 € par euro de l'État"
+    years = table_with(at, "Taux de programmation")
+    assert years["Année"].tolist() == ["2022", "2023", "2024", "Total"]
+    assert years["Payé État"].tolist() == [euros(v) for v in ("13 000,00 €", "21 700,00 €", "4 000,00 €",
+                                                               "38 700,00 €")]
+    actions = table_with(at, "Effet levier (€ autres financeurs par € État)")
+    assert actions["Code"].tolist() == ["A3", "A2", "A1", "A5"]
+    assert actions["Fiche action"].tolist()[0] == "fiche-action?code=A3"
+
+
+def test_budget_page_points_of_attention(money_db):
+    points = table_with(open_page("pages/budget.py"), "Point d'attention")
+    assert list(zip(points["Point d'attention"], points["Code"], strict=True)) == [
+        ("Payé au-delà du programmé", "A1"),
+        ("Moins de la moitié du programme payée aux trois quarts de la période", "A2"),
+        ("Moins de la moitié du programme payée aux trois quarts de la période", "A3"),
+        ("Dépenses sans programmation sur l'exercice", "A5"),
+        ("Dépenses sans aucune présence enregistrée", "A5"),
+        ("Présences sans aucune dépense", "A4"),
+        ("Dépenses datées hors des années de l'action", "A3"),
+    ]
+    assert set(points["Fiche action"]) == {f"fiche-action?code=A{i}" for i in (1, 2, 3, 4, 5)}
+
+
+@pytest.mark.parametrize(("role", "a2_people", "a2_cost"), [
+    (None, "< 5", "—"),
+    ("coordinateur", "2", euros("3 500,00 €")),
+])
+def test_budget_page_costs_and_small_counts(money_db, role, a2_people, a2_cost):
+    costs = table_with(open_page("pages/budget.py", role=role), "Coût par participant").set_index("Code")
+    assert costs.loc["A2", "Participants distincts"] == a2_people
+    assert costs.loc["A2", "Coût par participant"] == a2_cost
+    assert costs.loc["A1", "Participants distincts"] == "6"
+    assert costs.loc["A1", "Coût par participant"] == euros("5 333,33 €")
+    assert costs.loc["A1", "Coût par participation"] == euros("1 882,35 €")
+
+
+def test_budget_page_year_filter(money_db):
+    m = metrics(open_page("pages/budget.py", year="2023"))
+    assert m["Enveloppe État"] == euros("300 000 €")
+    assert m["Programmé État"] == euros("26 000 €")
+    assert m["Payé État"] == euros("21 700 €")
+
+
+def test_budget_page_charts_carry_the_figures(money_db):
+    at = open_page("pages/budget.py")
+    charts = at.get("plotly_chart")
+    assert len(charts) >= 5
+    spec = json.loads(charts[0].proto.spec)
+    assert [t["name"] for t in spec["data"]] == ["Enveloppe", "Programmé", "Engagé", "Payé"]
+    assert spec["data"][3]["text"] == [euros(v) for v in ("13 000 €", "21 700 €", "4 000 €")]
+
+
+# --- Utilisation des fonds de l'État -----------------------------------------------------------------
+
+def test_state_page_figures(money_db):
+    at = open_page("pages/state_funds.py")
+    assert at.title[0].value == "Utilisation des fonds de l'État"
+    m = metrics(at)
+    assert m["Enveloppe"] == euros("900 000 €")
+    assert m["Programmé"] == euros("56 000 €")
+    assert m["Payé"] == euros("38 700 €")
+    assert m["Enveloppe non programmée"] == euros("844 000 €")
+    assert m["Non dépensé projeté"] == euros("853 800 €")
+    porteurs = table_with(at, "Porteur")
+    assert porteurs["Porteur"].tolist()[:2] == ["P1", "P2"]
+    risk = table_with(at, "À risque")
+    assert risk.iloc[0][["Code", "À risque", "Reste à payer"]].tolist() == ["A3", "oui", euros("8 000,00 €")]
+    expenses = table_with(at, "Fournisseur")
+    assert len(expenses) == 11
+    assert set(expenses["Fichier importé"]) == {"depenses_2024.csv"}
+    programme = table_with(at, "Montant programmé")
+    assert len(programme) == 5
+
+
+def test_state_page_expense_filters(money_db):
+    at = open_page("pages/state_funds.py")
+    at.multiselect(key="sf_statuts").set_value(["avoir"]).run()
+    expenses = table_with(at, "Fournisseur")
+    assert expenses[["Pièce", "Montant", "Date", "Ligne du fichier"]].values.tolist() == [
+        ["AV-1", euros("-500,00 €"), "01/06/2022", 4]]
+    at.multiselect(key="sf_statuts").set_value([]).run()
+    at.checkbox(key="sf_all_funders").check().run()
+    assert len(table_with(at, "Fournisseur")) == 12
+    at.text_input(key="sf_search").input("rien de tel").run()
+    assert any("Aucune dépense ne correspond" in i.value for i in at.info)
+
+
+@pytest.mark.parametrize("page", ["pages/budget.py", "pages/state_funds.py"])
+def test_pages_on_an_empty_store(empty_db, page):
+    at = open_page(page)
+    assert not at.metric
+    assert any("Aucune programmation" in i.value for i in at.info)
