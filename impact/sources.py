@@ -120,15 +120,23 @@ def _header_end(text: str) -> int:
     return pos
 
 
-def _fill_blank_lines(text: str, sep: str, quotes_open: bool) -> str:
-    """Blank lines become one separator, so DuckDB keeps them and row numbers match Excel's."""
-    if not _BLANK_LINE.search(text):
-        return text
-    if '"' not in text and not quotes_open:
+def _fill_blank_lines(text: str, sep: str, quotes_open: bool, line_start: bool) -> str:
+    """Blank lines become one separator, so DuckDB keeps them and row numbers match Excel's.
+
+    `text` continues the previous chunk: `quotes_open` says whether a quoted field is still open,
+    `line_start` whether the previous chunk ended with a line break (else the first piece of
+    `text` ends a line begun earlier and is not a blank line of its own).
+    """
+    if not quotes_open and '"' not in text:
+        if line_start:  # let the pattern see the first line too
+            return _BLANK_LINE.sub("\n" + sep, "\n" + text)[1:]
         return _BLANK_LINE.sub("\n" + sep, text)
+    lines = text.split("\n")
     out, inside = [], quotes_open
-    for line in text.split("\n"):
-        if not inside and not line.strip(" \t") and out:
+    for i, line in enumerate(lines):
+        complete = i < len(lines) - 1
+        starts = i > 0 or line_start
+        if complete and starts and not inside and not line.strip(" \t"):
             line = sep
         inside ^= line.count('"') % 2 == 1
         out.append(line)
@@ -211,6 +219,7 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None)
     has_sep_line = False
     pending = ""
     quotes_open = False
+    line_start = True
     chunk = head[bom:]
     try:
         with open(out_path, "w", encoding="utf-8", newline="") as out:
@@ -247,10 +256,18 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None)
                     text = "" if end == -1 else text[end + 1:]
                     if not any(headers):
                         raise EmptyFile(f"Le fichier {name} n'a pas de ligne d'en-têtes.")
-                text = _fill_blank_lines(text, sep, quotes_open)
+                text = _fill_blank_lines(text, sep, quotes_open, line_start)
                 quotes_open ^= text.count('"') % 2 == 1
+                if text:
+                    line_start = text.endswith("\n")
                 out.write(text)
                 if final:
+                    if quotes_open:
+                        raise UnreadableFile(
+                            f"{name} n'a pas pu être lu comme un CSV : un guillemet (\") ouvre un texte qui "
+                            "n'est jamais refermé, et tout le reste du fichier serait lu comme une seule "
+                            "cellule. Corrigez la cellule concernée ou enregistrez à nouveau le fichier "
+                            "depuis Excel.")
                     break
                 chunk = reader.read(CHUNK)
                 digest.update(chunk)

@@ -35,26 +35,21 @@ create or replace temp macro parse_date(v, pivot_year) as
     );
 
 -- Amounts: 1234.5, 1234,50, 1 234,50 (normal, no-break or narrow no-break spaces), 1.234,50,
--- with or without € / EUR. A dot is the decimal point unless the value also holds a comma or
--- several dots. Rounded to the cent (the decimal cast rounds half away from zero).
+-- with or without € / EUR (before or after the number, never inside). A dot is the decimal point
+-- unless the value also holds a comma or several dots; then dots separate thousands and must come
+-- in groups of three before the comma ("1,234.50" and "12€50" are not read as numbers).
+-- Rounded to the cent (the decimal cast rounds half away from zero); an amount too large for
+-- the stored decimal(14, 2) is not a number either.
 create or replace temp macro amount_text(v) as
-    regexp_replace(upper(v), '[\s\x{00A0}\x{202F}€]|EUR', '', 'g');
-
-create or replace temp macro parse_amount(v) as
-    try_cast(
-        case
-            when contains(amount_text(v), ',')
-                then replace(replace(amount_text(v), '.', ''), ',', '.')
-            when length(amount_text(v)) - length(replace(amount_text(v), '.', '')) > 1
-                then replace(amount_text(v), '.', '')
-            else amount_text(v)
-        end as decimal(18, 2));
+    regexp_replace(
+        regexp_replace(upper(trim(v)), '^(€|EUR)|(€|EUR)$', '', 'g'),
+        '[\s\x{00A0}\x{202F}]', '', 'g');
 
 -- Whole numbers, as Excel sometimes writes them ("14.0" from a spreadsheet cell).
 create or replace temp macro parse_int(v) as
     case
-        when regexp_full_match(trim(v), '-?\d+') then try_cast(trim(v) as bigint)
-        when regexp_full_match(trim(v), '-?\d+[.,]0+') then try_cast(regexp_extract(trim(v), '^-?\d+') as bigint)
+        when regexp_full_match(trim(v), '-?\d+') then try_cast(trim(v) as integer)
+        when regexp_full_match(trim(v), '-?\d+[.,]0+') then try_cast(regexp_extract(trim(v), '^-?\d+') as integer)
     end;
 
 create or replace temp macro parse_year(v) as
@@ -80,10 +75,16 @@ create or replace temp macro parts_to_date(p, pivot_year) as
         cast(p.m as integer),
         cast(p.d as integer)));
 
+-- `a` is amount_text(value): see parse_amount above for the accepted shapes.
 create or replace temp macro amount_from_text(a) as
-    try_cast(
-        case
-            when contains(a, ',') then replace(replace(a, '.', ''), ',', '.')
-            when length(a) - length(replace(a, '.', '')) > 1 then replace(a, '.', '')
-            else a
-        end as decimal(18, 2));
+    case
+        when regexp_full_match(a, '[-+]?(\d+(,\d*)?|,\d+)')
+            then try_cast(replace(a, ',', '.') as decimal(14, 2))
+        when regexp_full_match(a, '[-+]?\d{1,3}((\.\d{3}){2,}|(\.\d{3})+,\d*)')
+            then try_cast(replace(replace(a, '.', ''), ',', '.') as decimal(14, 2))
+        when regexp_full_match(a, '[-+]?(\d+\.\d*|\.\d+)')
+            then try_cast(a as decimal(14, 2))
+    end;
+
+-- One cell at a time (amount_text and amount_from_text above).
+create or replace temp macro parse_amount(v) as amount_from_text(amount_text(v));
