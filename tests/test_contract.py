@@ -10,7 +10,7 @@ import pytest
 
 from impact import contract
 from impact.sources import MissingColumns, UnknownKind
-from tests.test_ingest import counts, imp, problem, reset, seed, stored
+from tests.test_ingest import counts, imp, memory_store, problem, reset, seed, stored
 
 SPEC = {
     "actions": {
@@ -63,10 +63,18 @@ ALIAS_CASES = [(kind, canonical, header)
                for header in [canonical, *aliases]]
 
 
+@pytest.fixture(scope="module")
+def module_store():
+    con = memory_store()
+    yield con
+    con.close()
+
+
 @pytest.fixture
-def con(shared_store):  # noqa: F811 - one in-memory store for the module, emptied for each test
-    reset(shared_store)
-    return shared_store
+def con(module_store):
+    """One in-memory store for the module, emptied (back to the seeded actions) for each test."""
+    reset(module_store)
+    return module_store
 
 
 def _variants(header: str) -> list[str]:

@@ -81,12 +81,6 @@ def reset(con) -> None:
         raise AssertionError("reset left rows behind")
 
 
-@pytest.fixture(scope="module")
-def shared_store():
-    """One in-memory store per module; `con` below resets it for every test."""
-    con = memory_store()
-    yield con
-    con.close()
 
 
 def rejects(con, kind, text, expected: str, column: str | None = None, **kw) -> ingest.ImportReport:

@@ -10,13 +10,21 @@ import datetime as dt
 
 import pytest
 
-from tests.test_ingest import imp, rejects, reset, seed, stored
+from tests.test_ingest import imp, memory_store, rejects, reset, seed, stored
+
+
+@pytest.fixture(scope="module")
+def module_store():
+    con = memory_store()
+    yield con
+    con.close()
 
 
 @pytest.fixture
-def con(shared_store):  # noqa: F811 - one in-memory store for the module, emptied for each test
-    reset(shared_store)
-    return shared_store
+def con(module_store):
+    """One in-memory store for the module, emptied (back to the seeded actions) for each test."""
+    reset(module_store)
+    return module_store
 
 
 # --- dates ----------------------------------------------------------------------------------

@@ -9,16 +9,24 @@ import pandas as pd
 import pytest
 
 from impact.sources import EmptyFile, ImportProblem, UnreadableFile, open_source
-from tests.test_ingest import counts, imp, problem, rejects, reset, seed, stored
+from tests.test_ingest import counts, imp, memory_store, problem, rejects, reset, seed, stored
 
 TITLE = "Parcours d’insertion par le rap"
 SPECIAL = "Cœur d’été — 50 € « ok » ‰ Š ž Ÿ"  # every one of these is in cp1252's 0x80–0x9F range or beyond
 
 
+@pytest.fixture(scope="module")
+def module_store():
+    con = memory_store()
+    yield con
+    con.close()
+
+
 @pytest.fixture
-def con(shared_store):  # noqa: F811 - one in-memory store for the module, emptied for each test
-    reset(shared_store)
-    return shared_store
+def con(module_store):
+    """One in-memory store for the module, emptied (back to the seeded actions) for each test."""
+    reset(module_store)
+    return module_store
 
 
 def _actions_file(encoding: str, bom: bytes = b"", sep: str = ";") -> bytes:
