@@ -34,6 +34,7 @@ from impact.sources import (
     UnreadableFile,
     open_source,
 )
+from impact.store import assign_person_ids
 
 __all__ = ["ImportProblem", "UnreadableFile", "EmptyFile", "MissingColumns", "UnknownKind",
            "Problem", "ImportReport", "import_file", "analyse_headers"]
@@ -651,7 +652,7 @@ def _warnings(con, kind: str, report: ImportReport) -> None:
             where c.nth = 1 and c.piece is not null and c.rn not in (select rn from matched)
             order by c.line""").fetchall()
         seen = set()
-        for line, piece, new, old in rows:
+        for line, piece, _new, old in rows:
             if line in seen:
                 continue
             seen.add(line)
@@ -686,12 +687,17 @@ def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
              "read": report.rows_read, "stored": report.rows_stored, "dup": report.duplicates,
              "rep": len(report.replaced), "warn": len(report.warnings), "rej": report.rejected_count,
              "details": json.dumps(details, ensure_ascii=False, default=str)})
-        extra = ""
+        extra_cols, extra, source = "", "", "cand"
         if kind == "budget":
+            extra_cols = ", previous_montant"
             extra = ", (select old_value from replacing r where r.rn = cand.rn) as previous_montant"
+        elif kind == "attendance":
+            assign_person_ids(con, "cand")
+            extra_cols, extra = ", person_id", ", people.id"
+            source = "cand left join people using (person)"
         con.execute(
-            f"""insert into {table} (batch_id, line, {cols}{', previous_montant' if kind == 'budget' else ''})
-            select $bid, line, {cols}{extra} from cand
+            f"""insert into {table} (batch_id, line, {cols}{extra_cols})
+            select $bid, line, {cols}{extra} from {source}
             where nth = 1 and rn not in (select rn from matched where rn not in (select rn from replacing))""",
             {"bid": bid})
         con.execute(

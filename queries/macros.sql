@@ -21,9 +21,13 @@ from (
 )
 where rn = 1;
 
+-- `person` here is the whole-number id of the pseudonym (distinct counts compare integers);
+-- the pseudonym itself is `pseudonym`.
 create or replace temp macro attendance_f(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics) as table
 select
-    a.*,
+    a.* exclude (person, person_id),
+    a.person_id as person,
+    a.person as pseudonym,
     case when a.qpv then 'oui' when not a.qpv then 'non' else 'NR' end as qpv_label,
     ac.intitule,
     coalesce(ac.porteur, 'Non renseigné') as porteur,

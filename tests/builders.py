@@ -11,6 +11,8 @@ from decimal import Decimal
 
 import duckdb
 
+from impact.store import assign_person_ids
+
 
 def batch(con: duckdb.DuckDBPyConnection, kind: str, file_name: str = "test.csv",
           imported_by: str = "test") -> int:
@@ -40,13 +42,17 @@ def attendance(con, rows: list[dict], batch_id: int | None = None) -> int:
     bid = batch_id or batch(con, "attendance")
     for i, r in enumerate(rows):
         con.execute(
-            "insert into attendance values ($b, $line, $date, $action, $person, $age, $tranche, $sexe, "
+            "insert into attendance (batch_id, line, date, action_code, person, age, tranche, sexe, qpv, "
+            "nombre, public) values ($b, $line, $date, $action, $person, $age, $tranche, $sexe, "
             "$qpv, $nombre, $public)",
             {"b": bid, "line": i + 2, "date": r["date"], "action": r["action"],
              "person": r.get("person"), "age": r.get("age"), "tranche": r.get("tranche", "âge inconnu"),
              "sexe": r.get("sexe", "NR"), "qpv": r.get("qpv"), "nombre": r.get("nombre", 1),
              "public": r.get("public", "jeune")},
         )
+    assign_person_ids(con, "attendance")
+    con.execute("update attendance set person_id = p.id from people p "
+                "where attendance.person = p.person and attendance.person_id is null")
     return bid
 
 
