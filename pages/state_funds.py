@@ -7,6 +7,12 @@ import streamlit as st
 from impact import budget, fmt, ui
 from impact.charts import budget as charts
 
+
+def whole(value) -> str:
+    """Metrics in whole euros (the tables give the cents)."""
+    return fmt.euros(value, cents=False)
+
+
 settings = ui.get_settings()
 filters = ui.current_filters()
 today = dt.date.today()
@@ -24,16 +30,16 @@ if not view["has_money"]:
 LINK = st.column_config.LinkColumn("Fiche action", display_text="Ouvrir la fiche")
 t = view["totals"]
 
-c = st.columns(6)
-c[0].metric("Enveloppe", fmt.euros(t["enveloppe"]))
-c[1].metric("Programmé", fmt.euros(t["programme"]),
+c = [*st.columns(3), *st.columns(3)]
+c[0].metric("Enveloppe", whole(t["enveloppe"]))
+c[1].metric("Programmé", whole(t["programme"]),
             help=f"{fmt.percent(t['taux_programmation'])} de l'enveloppe (taux de programmation)")
-c[2].metric("Engagé", fmt.euros(t["engage"]), help="Dépenses au statut « engagé »")
-c[3].metric("Payé", fmt.euros(t["paye"]),
+c[2].metric("Engagé", whole(t["engage"]), help="Dépenses au statut « engagé »")
+c[3].metric("Payé", whole(t["paye"]),
             help=f"Payé moins les avoirs · {fmt.percent(t['taux_execution'])} du programmé "
                  "(taux d'exécution)")
-c[4].metric("Reste à payer", fmt.euros(t["reste_a_payer"]), help="Programmé − payé")
-c[5].metric("Enveloppe non programmée", fmt.euros(t["non_programme"]), help="Enveloppe − programmé")
+c[4].metric("Reste à payer", whole(t["reste_a_payer"]), help="Programmé − payé")
+c[5].metric("Enveloppe non programmée", whole(t["non_programme"]), help="Enveloppe − programmé")
 
 # --- per year and per porteur ------------------------------------------------------------------
 st.header("Par année de convention")
@@ -59,11 +65,11 @@ proj = view["projection"]
 if proj.get("reference") is not None:
     unspent = proj["non_depense"]
     c = st.columns(3)
-    c[0].metric("Payé projeté en fin de convention", fmt.euros(proj["projection_fin"]),
+    c[0].metric("Payé projeté en fin de convention", whole(proj["projection_fin"]),
                 help=f"Au rythme moyen des {proj['fenetre_mois']} mois "
                      f"jusqu'à {fmt.month(proj['reference'])} "
-                     f"({fmt.euros(proj['rythme_mensuel'])} par mois)")
-    c[1].metric("Non dépensé projeté" if unspent >= 0 else "Dépassement projeté", fmt.euros(abs(unspent)))
+                     f"({whole(proj['rythme_mensuel'])} par mois)")
+    c[1].metric("Non dépensé projeté" if unspent >= 0 else "Dépassement projeté", whole(abs(unspent)))
     c[2].metric("Part de l'enveloppe", fmt.percent(abs(proj["part_non_depensee"])))
     pace_data = budget.pace_table(view["pace"])
     ui.chart(charts.pace_chart(view["pace"]), pace_data, "fonds_etat_rythme",

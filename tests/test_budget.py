@@ -419,12 +419,21 @@ def test_every_budget_query_runs_on_the_built_store(con, money, settings):
         assert not queries.run(con, name, params).empty, name
 
 
+@pytest.mark.parametrize(("value", "label"), [
+    (8500, "8\u202f500\u00a0€"), (9999.6, "10\u202f000\u00a0€"), (12345.67, "12\u00a0k€"),
+    (168194.06, "168\u00a0k€"), (-20000, "-20\u00a0k€"), (1250000, "1,2\u00a0M€"),
+])
+def test_short_bar_labels(value, label):
+    assert charts.short_euros(value) == label
+
+
 def test_charts_plot_the_table_figures(con, money, settings):
     view = budget.committee_view(con, whole(settings), settings, AFTER_END)
     fig = charts.years_chart(view["years"])
     assert [t.name for t in fig.data] == ["Enveloppe", "Programmé", "Engagé", "Payé"]
     assert list(fig.data[3].y) == pytest.approx([13000, 21700, 4000])
-    assert fig.data[1].text[0] == "18\u202f000\u00a0€"
+    assert fig.data[1].text[0] == "18\u00a0k€"                       # the label on the bar
+    assert fig.data[1].customdata[0] == "18\u202f000\u00a0€"          # the exact amount on hover
     pace = charts.pace_chart(view["pace"])
     assert [t.name for t in pace.data][-1].startswith("Projection")
     assert {t.line.dash for t in pace.data} == {"dot", "dash", None, "longdash"}

@@ -123,7 +123,8 @@ def test_budget_page_charts_carry_the_figures(money_db):
     assert len(charts) >= 5
     spec = json.loads(charts[0].proto.spec)
     assert [t["name"] for t in spec["data"]] == ["Enveloppe", "Programmé", "Engagé", "Payé"]
-    assert spec["data"][3]["text"] == [euros(v) for v in ("13 000 €", "21 700 €", "4 000 €")]
+    assert spec["data"][3]["customdata"] == [euros(v) for v in ("13 000 €", "21 700 €", "4 000 €")]
+    assert spec["data"][3]["text"] == ["13\u00a0k€", "22\u00a0k€", euros("4 000 €")]
 
 
 # --- Utilisation des fonds de l'État -----------------------------------------------------------------

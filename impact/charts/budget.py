@@ -36,6 +36,16 @@ def _euro_text(values) -> list[str]:
     return [fmt.euros(v) for v in values]
 
 
+def short_euros(value: float) -> str:
+    """A bar label that fits: 1,2 M€, 168 k€, 8 500 € (exact amounts are in the table)."""
+    v = float(value)
+    if abs(v) >= 1_000_000:
+        return f"{fmt.number(v / 1_000_000, 1)}\u00a0M€"
+    if abs(v) >= 10_000:
+        return f"{fmt.number(v / 1000, 0)}\u00a0k€"
+    return fmt.euros(round(v))
+
+
 def years_chart(years: pd.DataFrame) -> go.Figure:
     """Envelope, programmed, committed and paid by the State, per convention year (grouped bars)."""
     fig = go.Figure()
@@ -43,8 +53,9 @@ def years_chart(years: pd.DataFrame) -> go.Figure:
     for label, col in (("Enveloppe", "enveloppe"), ("Programmé", "programme"), ("Engagé", "engage"),
                        ("Payé", "paye")):
         fig.add_bar(name=label, x=x, y=years[col], marker_color=AMOUNT_COLOURS[label],
-                    text=_euro_text(years[col]), textposition="outside",
-                    hovertemplate=f"{label} %{{x}} : %{{text}}<extra></extra>")
+                    text=[short_euros(v) for v in years[col]], textposition="outside",
+                    customdata=_euro_text(years[col]),
+                    hovertemplate=f"{label} %{{x}} : %{{customdata}}<extra></extra>")
     fig.update_yaxes(title="€", tickformat=",.0f")
     fig.update_xaxes(type="category", title="Année de convention")
     return _layout(fig, "Crédits de l'État par année de convention", barmode="group")
@@ -56,9 +67,9 @@ def amounts_chart(df: pd.DataFrame, label_col: str, title: str, max_rows: int = 
     fig = go.Figure()
     for label, col in (("Programmé", "programme"), ("Engagé", "engage"), ("Payé", "paye")):
         fig.add_bar(name=label, y=shown[label_col], x=shown[col], orientation="h",
-                    marker_color=AMOUNT_COLOURS[label], text=_euro_text(shown[col]),
-                    textposition="auto",
-                    hovertemplate=f"%{{y}}<br>{label} : %{{text}}<extra></extra>")
+                    marker_color=AMOUNT_COLOURS[label], text=[short_euros(v) for v in shown[col]],
+                    textposition="auto", customdata=_euro_text(shown[col]),
+                    hovertemplate=f"%{{y}}<br>{label} : %{{customdata}}<extra></extra>")
     fig.update_xaxes(title="€", tickformat=",.0f")
     fig.update_yaxes(type="category", automargin=True)
     height = max(320, 70 * len(shown) + 120)
@@ -94,7 +105,7 @@ def funders_chart(funders: pd.DataFrame) -> go.Figure:
             continue
         fig.add_bar(name=group, x=rows["annee"].astype(str), y=rows["programme"],
                     marker={"color": FUNDER_COLOURS[group], "pattern": {"shape": FUNDER_PATTERNS[group]}},
-                    text=[f"{group}<br>{fmt.euros(v)}" for v in rows["programme"]], textposition="inside",
+                    text=[f"{group}<br>{short_euros(v)}" for v in rows["programme"]], textposition="inside",
                     hovertemplate=f"{group} %{{x}} : %{{customdata}}<extra></extra>",
                     customdata=_euro_text(rows["programme"]))
     fig.update_yaxes(title="€ programmés", tickformat=",.0f")
