@@ -17,12 +17,17 @@ where b.batch_id = $batch_id and b.previous_montant is not null
 order by b.line;
 
 -- name: actions_only_in_batch_still_used
--- Actions whose every version comes from this batch and that other rows still use.
+-- Actions whose every version comes from this batch and that other rows still use. A row that
+-- another active batch also contained (batch_duplicates) is handed over on undo: it stays.
 with own as (
-    select distinct code from actions where batch_id = $batch_id
+    select distinct code, line from actions where batch_id = $batch_id
 ), only_here as (
     select code from own
     where code not in (select code from actions where batch_id <> $batch_id)
+      and not exists (
+          select 1 from batch_duplicates as d
+          where d.kind = 'actions' and d.orig_batch_id = $batch_id and d.orig_line = own.line
+            and d.batch_id <> $batch_id)
 )
 select code from only_here
 where code in (select action_code from attendance)
