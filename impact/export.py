@@ -8,19 +8,33 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from typing import TextIO
 
 from impact import queries
 from impact.exports import neutralise
 
 BATCH_ROWS = 200_000
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _cell(value):
+    """Empty for NULL; text a spreadsheet would run as a formula gets a leading apostrophe
+    (a negative amount such as -50.00 is a number, left as it is)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and _PLAIN_NUMBER.fullmatch(value):
+        return value
+    return neutralise(value)
 
 
 def write_export(con, kind: str, out: TextIO) -> int:
-    """Write the canonical CSV of `kind` to `out`, streaming; return the number of rows."""
+    """Write the canonical CSV of `kind` to `out`, streaming; return the number of rows.
+
+    Runs on `con` itself, not on a cursor: the views it reads (actions_current, budget_current)
+    are temporary, created on each connection by queries/macros.sql."""
     sql = queries.get(f"export_{kind}")
-    cur = con.cursor()
-    cur.execute(sql)
+    cur = con.execute(sql)
     names = [d[0] for d in cur.description]
     writer = csv.writer(out, delimiter=",", lineterminator="\n")
     writer.writerow(names)
@@ -29,9 +43,8 @@ def write_export(con, kind: str, out: TextIO) -> int:
         rows = cur.fetchmany(BATCH_ROWS)
         if not rows:
             break
-        writer.writerows([["" if v is None else neutralise(v) for v in row] for row in rows])
+        writer.writerows([[_cell(v) for v in row] for row in rows])
         count += len(rows)
-    cur.close()
     return count
 
 
