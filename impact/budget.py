@@ -204,11 +204,11 @@ def themes_summary(actions: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["reste_a_payer", "axe"], ascending=[False, True]).reset_index(drop=True)
 
 
-ACTION_COLUMNS = {
-    "code": "Code", "intitule": "Action", "porteur": "Porteur", "axe": "Thématique",
-    "programme": "Programmé", "engage": "Engagé", "paye": "Payé", "reste_a_payer": "Reste à payer",
-    "taux_execution": "Taux d'exécution", "programme_etat": "dont programmé État",
-    "paye_etat": "dont payé État", "levier": "Effet levier (€ autres financeurs par € État)",
+ACTION_COLUMNS = {   # the figures first, so that they show without scrolling
+    "code": "Code", "intitule": "Action", "programme": "Programmé", "engage": "Engagé", "paye": "Payé",
+    "reste_a_payer": "Reste à payer", "taux_execution": "Taux d'exécution",
+    "programme_etat": "dont programmé État", "paye_etat": "dont payé État",
+    "levier": "Effet levier (€ autres financeurs par € État)", "porteur": "Porteur", "axe": "Thématique",
 }
 ACTION_MONEY = ("Programmé", "Engagé", "Payé", "Reste à payer", "dont programmé État", "dont payé État")
 
@@ -273,9 +273,9 @@ def costs(actions: pd.DataFrame, people: pd.DataFrame, named: pd.DataFrame) -> p
 
 
 COST_COLUMNS = {
-    "code": "Code", "intitule": "Action", "porteur": "Porteur", "paye": "Payé",
-    "participants": "Participants distincts", "participations": "Participations",
-    "cout_participant": "Coût par participant", "cout_participation": "Coût par participation",
+    "code": "Code", "intitule": "Action", "participants": "Participants distincts",
+    "participations": "Participations", "paye": "Payé", "cout_participant": "Coût par participant",
+    "cout_participation": "Coût par participation", "porteur": "Porteur",
 }
 
 
@@ -427,7 +427,7 @@ def _attention_detail(row, exact: bool) -> str:
 
 def attention_table(points: pd.DataFrame, exact: bool) -> pd.DataFrame:
     """The list the committee works through, in French, each row with its action's link."""
-    cols = ["Point d'attention", "Code", "Action", "Porteur", "Détail", "Fiche action"]
+    cols = ["Point d'attention", "Action", "Détail", "Fiche action", "Code", "Porteur"]
     if points.empty:
         return pd.DataFrame(columns=cols)
     return pd.DataFrame({

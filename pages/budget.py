@@ -110,8 +110,8 @@ lev = view["leverage"]
 c = st.columns(3)
 c[0].metric("Programmé par l'État", whole(lev["programme_etat"]))
 c[1].metric("Programmé par les autres financeurs", whole(lev["programme_autres"]))
-c[2].metric("Effet levier", "—" if lev["levier"] != lev["levier"] else
-            f"{fmt.number(lev['levier'], 2)} € par euro de l'État",
+c[2].metric("Effet levier (par euro de l'État)", "—" if lev["levier"] != lev["levier"] else
+            f"{fmt.number(lev['levier'], 2)}\u00a0€",
             help="Euros programmés par les autres financeurs (Ville de Metz, CAF, Région…) "
                  "pour un euro programmé par l'État")
 funders_data = budget.funders_table(view["funders"])

@@ -342,8 +342,8 @@ def test_under_use_waits_for_three_quarters_of_the_period(con, money, settings, 
 def test_attention_table_is_french_and_linked(con, money, settings):
     points = budget.committee_view(con, whole(settings), settings, AFTER_END)["attention"]
     table = budget.attention_table(points, exact=False)
-    assert table.columns.tolist() == ["Point d'attention", "Code", "Action", "Porteur", "Détail",
-                                      "Fiche action"]
+    assert table.columns.tolist() == ["Point d'attention", "Action", "Détail", "Fiche action", "Code",
+                                      "Porteur"]
     assert table.loc[0, "Point d'attention"] == "Payé au-delà du programmé"
     assert table.loc[0, "Détail"] == ("Exercice 2022 : 16\u202f000\u00a0€ payés pour 15\u202f000\u00a0€ "
                                       "programmés (dépassement de 1\u202f000\u00a0€)")
@@ -440,4 +440,6 @@ def test_charts_plot_the_table_figures(con, money, settings):
     funders = charts.funders_chart(view["funders"])
     assert [t.name for t in funders.data] == ["État", "Ville de Metz", "CAF", "Région"]
     actions = charts.amounts_chart(view["actions"], "intitule", "t")
+    assert [t.name for t in actions.data] == ["Payé", "Engagé", "Programmé"]
     assert list(actions.data[0].y)[-1] == "Culture"   # the biggest gap is drawn on top
+    assert list(actions.data[0].x)[-1] == 4000

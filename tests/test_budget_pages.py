@@ -73,7 +73,7 @@ def test_budget_page_figures(money_db):
     # 38 700 € paid + 9 months at (1 000 + 1 000 + 3 000) / 6 → 46 200 €; 900 000 − 46 200
     assert m["Payé projeté en fin de convention"] == euros("46 200 €")
     assert m["Non dépensé projeté"] == euros("853 800 €")
-    assert m["Effet levier"] == "0,18 € par euro de l'État"
+    assert m["Effet levier (par euro de l'État)"] == "0,18\u00a0€"   # (5 000 + 3 000 + 2 000) / 56 000
     years = table_with(at, "Taux de programmation")
     assert years["Année"].tolist() == ["2022", "2023", "2024", "Total"]
     assert years["Payé État"].tolist() == [euros(v) for v in ("13 000,00 €", "21 700,00 €", "4 000,00 €",

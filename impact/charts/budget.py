@@ -36,6 +36,10 @@ def _euro_text(values) -> list[str]:
     return [fmt.euros(v) for v in values]
 
 
+def _truncate(text: str, width: int = 40) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 def short_euros(value: float) -> str:
     """A bar label that fits: 1,2 M€, 168 k€, 8 500 € (exact amounts are in the table)."""
     v = float(value)
@@ -64,16 +68,18 @@ def years_chart(years: pd.DataFrame) -> go.Figure:
 def amounts_chart(df: pd.DataFrame, label_col: str, title: str, max_rows: int = 25) -> go.Figure:
     """Programmed vs committed vs paid per row of `df` (horizontal grouped bars, in df's order)."""
     shown = df.head(max_rows).iloc[::-1]   # plotly draws the first category at the bottom
+    labels = [_truncate(str(v)) for v in shown[label_col]]
     fig = go.Figure()
-    for label, col in (("Programmé", "programme"), ("Engagé", "engage"), ("Payé", "paye")):
-        fig.add_bar(name=label, y=shown[label_col], x=shown[col], orientation="h",
+    # Added bottom-up, so that each group reads Programmé, Engagé, Payé from the top like the legend.
+    for label, col in (("Payé", "paye"), ("Engagé", "engage"), ("Programmé", "programme")):
+        fig.add_bar(name=label, y=labels, x=shown[col], orientation="h",
                     marker_color=AMOUNT_COLOURS[label], text=[short_euros(v) for v in shown[col]],
                     textposition="auto", customdata=_euro_text(shown[col]),
                     hovertemplate=f"%{{y}}<br>{label} : %{{customdata}}<extra></extra>")
     fig.update_xaxes(title="€", tickformat=",.0f")
     fig.update_yaxes(type="category", automargin=True)
     height = max(320, 70 * len(shown) + 120)
-    return _layout(fig, title, barmode="group", height=height)
+    return _layout(fig, title, barmode="group", height=height, legend_traceorder="reversed")
 
 
 def pace_chart(pace: pd.DataFrame) -> go.Figure:
