@@ -500,24 +500,24 @@ def at_risk(actions: pd.DataFrame) -> pd.DataFrame:
 
 
 RISK_COLUMNS = {
-    "code": "Code", "intitule": "Action", "porteur": "Porteur", "programme_etat": "Programmé État",
-    "paye_etat": "Payé État", "reste_a_payer_etat": "Reste à payer",
+    "code": "Code", "intitule": "Action", "reste_a_payer_etat": "Reste à payer",
     "taux_execution_etat": "Taux d'exécution", "periode_ecoulee": "Part de la période écoulée",
+    "programme_etat": "Programmé État", "paye_etat": "Payé État", "porteur": "Porteur",
 }
 
 
 def at_risk_table(risk: pd.DataFrame) -> pd.DataFrame:
     out = risk[list(RISK_COLUMNS)].rename(columns=RISK_COLUMNS)
-    out["À risque"] = risk["a_risque"].map({True: "oui", False: "non"})
+    out.insert(2, "À risque", risk["a_risque"].map({True: "oui", False: "non"}))
     out["Fiche action"] = risk["code"].map(action_link)
     return out
 
 
 STATUTS = ("engagé", "payé", "avoir")
 SPENDING_COLUMNS = {
-    "date": "Date", "exercice": "Exercice", "code": "Code", "intitule": "Action", "porteur": "Porteur",
-    "fournisseur": "Fournisseur", "libelle": "Libellé", "piece": "Pièce", "montant": "Montant",
-    "statut": "Statut", "financeur": "Financeur", "batch_id": "Lot n°", "file_name": "Fichier importé",
+    "date": "Date", "montant": "Montant", "statut": "Statut", "exercice": "Exercice", "code": "Code",
+    "intitule": "Action", "fournisseur": "Fournisseur", "libelle": "Libellé", "piece": "Pièce",
+    "porteur": "Porteur", "financeur": "Financeur", "batch_id": "Lot n°", "file_name": "Fichier importé",
     "imported_at": "Importé le", "line": "Ligne du fichier",
 }
 
