@@ -6,7 +6,9 @@ line), on a free port, and is stopped by PID at the end of the module.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -24,7 +26,11 @@ CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCRIPT_DONE = "[data-testid=stApp][data-test-script-state=notRunning]"
+SETTLED = """() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    return app !== null && app.dataset.testScriptState === 'notRunning'
+        && !document.querySelector('[data-testid=stSkeleton], [data-testid=stSkeletonElement]');
+}"""
 PLOTLY = ".js-plotly-plot, [data-testid=stPlotlyChart]"
 
 # (url_path, expected title of the page's h1, an element that only that page draws)
@@ -81,12 +87,12 @@ def demo_db(tmp_path_factory) -> Path:
     return db
 
 
-@pytest.fixture(scope="module")
-def server(demo_db, tmp_path_factory):
+@contextlib.contextmanager
+def _running_server(db: Path, log: Path):
+    """A Streamlit server on `db` and a free port; stopped by PID with SIGTERM on exit."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
-    log = tmp_path_factory.mktemp("server") / "streamlit.log"
-    env = {**os.environ, "IMPACT_DB": str(demo_db)}
+    env = {**os.environ, "IMPACT_DB": str(db)}
     env.pop("IMPACT_COORDINATOR_PASSWORD", None)  # the local "open the coordinator space" button
     with open(log, "wb") as out:
         proc = subprocess.Popen(
@@ -104,6 +110,12 @@ def server(demo_db, tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture(scope="module")
+def server(demo_db, tmp_path_factory):
+    with _running_server(demo_db, tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -128,53 +140,89 @@ def page(browser):
     context.close()
 
 
+def _settle(page) -> None:
+    """Wait until the script has finished AND every element is drawn.
+
+    The script state turns to notRunning before lazily loaded elements (a first button, an
+    exception box...) replace their skeleton placeholders, so both are waited for.
+    """
+    page.wait_for_function(SETTLED)
+    page.wait_for_timeout(250)
+    page.wait_for_function(SETTLED)
+
+
 def _open(page, url: str) -> None:
     """Go to `url` and wait until the page's script has drawn its title (or failed)."""
     page.goto(url)
     drawn = page.locator("[data-testid=stMain] h1").or_(page.locator("[data-testid=stException]"))
     drawn.first.wait_for()
-    page.wait_for_selector(SCRIPT_DONE)
+    _settle(page)
 
 
-def _assert_no_exception(page) -> None:
+def _assert_clean(page) -> None:
+    """No exception box, and no modal (Streamlit's « Page not found » when a URL is not resolved)."""
     boxes = page.locator("[data-testid=stException]")
     if boxes.count():
         pytest.fail("exception shown on the page:\n" + "\n---\n".join(boxes.all_inner_texts()))
+    dialogs = page.locator("[role=dialog]")
+    if dialogs.count():
+        pytest.fail("a dialog covers the page: " + " / ".join(dialogs.all_inner_texts()))
 
 
 @pytest.mark.parametrize(("path", "title", "marker"), PAGES, ids=[p[0] or "vue-ensemble" for p in PAGES])
 def test_page_opens_by_url(server, page, path, title, marker):
     _open(page, f"{server}/{path}")
-    _assert_no_exception(page)
+    _assert_clean(page)
     main = page.locator("[data-testid=stMain]")
     if marker:
         main.locator(marker).first.wait_for()
-    page.wait_for_selector(SCRIPT_DONE)
-    _assert_no_exception(page)
+        _settle(page)
+        _assert_clean(page)
 
     h1 = _same_text(main.locator("h1").first.inner_text())
     assert h1.startswith(_same_text(title)), f"/{path}: title {h1!r}, expected {title!r}"
+    selected = _same_text(page.locator("[data-testid=stSidebarNav] a[aria-current=page]").inner_text())
+    # The link's text starts with its icon's name (Material icons are ligatures): compare the end.
+    assert selected.endswith(_same_text(title)), f"/{path}: the menu shows {selected!r} as the current page"
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{path or 'vue-ensemble'}.png"), full_page=True)
 
 
+def test_deep_link_on_a_fresh_server(demo_db, browser, tmp_path):
+    """The first visitor after a start may arrive by a shared link to any page, not the home page."""
+    path, title = "historique", "Historique des imports"
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(45_000)
+    db = tmp_path / "impact.duckdb"  # a copy: the module's server keeps using the other file
+    shutil.copy(demo_db, db)
+    shutil.copy(demo_db.with_suffix(".secret"), db.with_suffix(".secret"))
+    try:
+        with _running_server(db, tmp_path / "fresh.log") as url:
+            _open(page, f"{url}/{path}")
+            _assert_clean(page)
+            h1 = _same_text(page.locator("[data-testid=stMain] h1").first.inner_text())
+            assert h1.startswith(title)
+    finally:
+        context.close()
+
+
 def test_overview_draws_its_charts(server, page):
     _open(page, server)
-    _assert_no_exception(page)
-    charts = page.locator(PLOTLY)
-    charts.first.wait_for()
-    # A chart is drawn when Plotly has put its SVG in the page, not when the placeholder exists.
+    _assert_clean(page)
+    page.locator(PLOTLY).first.wait_for()
+    # A chart is drawn when Plotly has put its traces in an SVG, not when the placeholder exists.
     page.wait_for_function(
-        """() => [...document.querySelectorAll('.js-plotly-plot, [data-testid=stPlotlyChart]')]
-                 .some(el => el.querySelector('svg.main-svg'))"""
-    )
-    drawn = page.evaluate(
         """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
-                 .filter(el => el.querySelector('svg.main-svg .plot')).length"""
+                 .every(el => el.querySelector('svg.main-svg .trace'))"""
     )
-    assert drawn >= 1, "no Plotly chart drawn on the overview"
-    _assert_no_exception(page)
+    counts = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+                 .map(el => el.querySelectorAll('svg.main-svg .trace').length)"""
+    )
+    assert counts and all(counts), f"Plotly charts on the overview and their drawn traces: {counts}"
+    _assert_clean(page)
 
 
 UPLOAD_CODE = "NAVTEST"
@@ -185,44 +233,49 @@ UPLOAD_CSV = (
 
 
 def _choose_kind(page, label: str) -> None:
-    """Pick the kind of file when the page asks for it (radio or select box)."""
+    """Pick the kind of file in the page's « Type de fichier » select box, when there is one."""
     main = page.locator("[data-testid=stMain]")
-    radio = main.locator("[data-testid=stRadio] label", has_text=label)
-    if radio.count():
-        radio.first.click()
-        page.wait_for_selector(SCRIPT_DONE)
+    box = main.locator("[data-testid=stSelectbox]", has_text="Type de fichier")
+    if not box.count():
         return
-    for box in main.locator("[data-testid=stSelectbox]").all():
-        if label in box.inner_text():
-            return
-        box.click()
-        option = page.locator("[role=option]", has_text=label)
-        if option.count():
-            option.first.click()
-            page.wait_for_selector(SCRIPT_DONE)
-            return
-        page.keyboard.press("Escape")
+    from playwright.sync_api import expect
+
+    box.first.click()
+    page.locator("[role=option]", has_text=label).first.click()
+    expect(box.first.locator("input[role=combobox]")).to_have_value(label)  # the chosen value
+    _settle(page)
 
 
 def test_upload_on_import_page_is_counted(server, demo_db, page, tmp_path):
     csv = tmp_path / "actions_navigateur.csv"
     csv.write_bytes(UPLOAD_CSV)
+    _open(page, server)  # not the server's first page: deep links are test_deep_link_on_a_fresh_server's
     _open(page, f"{server}/import")
-    _assert_no_exception(page)
+    _assert_clean(page)
     main = page.locator("[data-testid=stMain]")
     opener = main.get_by_role("button", name="Ouvrir l'espace coordinateur")
+    uploader = main.locator("[data-testid=stFileUploader]")
+    opener.or_(uploader).first.wait_for()
     if opener.count():
         opener.click()
-        page.wait_for_selector(SCRIPT_DONE)
+        uploader.wait_for()
+        _settle(page)
     _choose_kind(page, "Référentiel des actions")
     main.locator("input[type=file]").first.set_input_files(str(csv))
+
+    # The analysis counts the file's one row before anything is stored.
     importer = main.get_by_role("button", name="Importer", exact=True)
     importer.wait_for()
-    page.wait_for_selector(SCRIPT_DONE)
+    _settle(page)
+    _assert_clean(page)
+    to_add = main.locator("[data-testid=stMetric]", has_text="À ajouter")
+    assert to_add.locator("[data-testid=stMetricValue]").inner_text().strip() == "1"
     importer.click()
-    main.locator("[data-testid=stAlertContentSuccess]").first.wait_for()
-    page.wait_for_selector(SCRIPT_DONE)
-    _assert_no_exception(page)
+    success = main.locator("[data-testid=stAlertContentSuccess]", has_text=csv.name)
+    success.wait_for()
+    _settle(page)
+    _assert_clean(page)
+    assert "1 ligne(s) enregistrée(s)" in success.inner_text()
 
     # The row is really stored: the canonical export of the app's own database holds it.
     export = subprocess.run([_python(), "-m", "impact", "export", "actions", "--db", str(demo_db)],
@@ -230,10 +283,9 @@ def test_upload_on_import_page_is_counted(server, demo_db, page, tmp_path):
     assert export.returncode == 0, export.stderr
     assert f"{UPLOAD_CODE},Action ajoutée par le test du navigateur," in export.stdout
 
-    # And the history counts it: the file's batch is listed with one row stored.
+    # And the history lists the file's import.
     _open(page, f"{server}/historique")
-    page.locator("[role=gridcell], [data-testid=stTable], [data-testid=stMarkdown]").first.wait_for()
+    _assert_clean(page)
     # st.dataframe draws on a canvas: its cells are readable through [role=gridcell] only.
     history = main.inner_text() + "\n".join(page.locator("[role=gridcell]").all_text_contents())
     assert csv.name in history, history[:2000]
-    _assert_no_exception(page)
