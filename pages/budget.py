@@ -36,6 +36,10 @@ def linked_table(data, display, name):
     ui.downloads(data, name)
 
 
+if filters.actions or filters.themes or filters.porteurs:
+    st.caption("Filtre action, thématique ou porteur actif : l'enveloppe et le rythme linéaire restent ceux de "
+               "toute la cité éducative, les montants sont ceux de la sélection.")
+
 # --- per convention year ---------------------------------------------------------------------
 st.header("Crédits de l'État par année de convention")
 t = view["totals"]

@@ -28,6 +28,9 @@ if not view["has_money"]:
     st.stop()
 
 LINK = st.column_config.LinkColumn("Fiche action", display_text="Ouvrir la fiche")
+if filters.actions or filters.themes or filters.porteurs:
+    st.caption("Filtre action, thématique ou porteur actif : l'enveloppe et le rythme linéaire restent ceux de "
+               "toute la cité éducative, les montants sont ceux de la sélection.")
 t = view["totals"]
 
 c = [*st.columns(3), *st.columns(3)]

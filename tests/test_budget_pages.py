@@ -117,6 +117,18 @@ def test_budget_page_year_filter(money_db):
     assert m["Payé État"] == euros("21 700 €")
 
 
+@pytest.mark.parametrize(("page", "label"), [("pages/budget.py", "Programmé État"),
+                                             ("pages/state_funds.py", "Programmé")])
+def test_theme_filter(money_db, page, label):
+    at = AppTest.from_file("../dashboard.py", default_timeout=60).run()
+    at.multiselect(key="f_themes").set_value(["Santé"]).run()
+    at.switch_page(page).run()
+    m = metrics(at)
+    assert m[label] == euros("14 000 €")       # A2 only: 8 000 + 6 000
+    assert m[label.replace("Programmé", "Payé")] == euros("7 000 €")
+    assert any("l'enveloppe et le rythme linéaire restent" in c.value for c in at.caption)
+
+
 def test_budget_page_charts_carry_the_figures(money_db):
     at = open_page("pages/budget.py")
     charts = at.get("plotly_chart")
