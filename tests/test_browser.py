@@ -286,6 +286,8 @@ def test_upload_on_import_page_is_counted(server, demo_db, page, tmp_path):
     # And the history lists the file's import.
     _open(page, f"{server}/historique")
     _assert_clean(page)
-    # st.dataframe draws on a canvas: its cells are readable through [role=gridcell] only.
-    history = main.inner_text() + "\n".join(page.locator("[role=gridcell]").all_text_contents())
+    # st.dataframe draws on a canvas (its cells are readable through [role=gridcell] only) and a
+    # select box shows its choice as an input's value: read all three.
+    history = "\n".join([main.inner_text(), *page.locator("[role=gridcell]").all_text_contents(),
+                         *(box.input_value() for box in main.locator("input[role=combobox]").all())])
     assert csv.name in history, history[:2000]
