@@ -7,7 +7,9 @@
 -- * paid = statut 'payé' plus 'avoir' (credit notes are stored negative); committed = 'engagé';
 -- * the State funder is recognised by its key with accents, case, spaces and punctuation
 --   removed on both sides, so that any spelling the importer normalised matches $state_funder;
---   funders are classified after aggregation (a few keys), never row by row.
+--   funders are classified after aggregation (a few keys), never row by row;
+-- * spending is first summed per statut (a plain group by, the fastest on a million rows),
+--   then the statuts are pivoted on the few rows left.
 
 -- name: budget_year_funder
 -- Programmed, committed and paid amounts per programme year and funder, with the funder's group.
@@ -16,18 +18,24 @@ with programmed as (
     from budget_f($date_from, $date_to, $actions, $themes, $porteurs)
     group by annee, financeur_key
 ),
+by_status as (
+    -- no string aggregate over a million rows: the funder's name comes from the programme
+    select exercice as annee, financeur_key, statut, sum(montant) as montant
+    from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by exercice, financeur_key, statut
+),
 spent as (
-    select exercice as annee, financeur_key, min(financeur) as financeur,
+    select annee, financeur_key,
         sum(montant) filter (where statut = 'engagé') as engage,
         sum(montant) filter (where statut in ('payé', 'avoir')) as paye
-    from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
-    group by exercice, financeur_key
+    from by_status
+    group by annee, financeur_key
 ),
 joined as (
     select
         coalesce(p.annee, s.annee) as annee,
         coalesce(p.financeur_key, s.financeur_key) as financeur_key,
-        coalesce(p.financeur, s.financeur) as financeur,
+        coalesce(p.financeur, s.financeur_key) as financeur,
         coalesce(p.programme, 0) as programme,
         coalesce(s.engage, 0) as engage,
         coalesce(s.paye, 0) as paye
@@ -64,12 +72,17 @@ with programmed as (
     from budget_f($date_from, $date_to, $actions, $themes, $porteurs)
     group by action_code, financeur_key
 ),
+by_status as (
+    select action_code, financeur_key, statut, sum(montant) as montant, count(*) as lignes
+    from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by action_code, financeur_key, statut
+),
 spent as (
     select action_code, financeur_key,
         sum(montant) filter (where statut = 'engagé') as engage,
         sum(montant) filter (where statut in ('payé', 'avoir')) as paye,
-        count(*) as lignes
-    from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+        sum(lignes) as lignes
+    from by_status
     group by action_code, financeur_key
 ),
 joined as (
@@ -174,10 +187,14 @@ order by code;
 
 -- name: budget_monthly_paid
 -- Paid per month of payment date (State and all funders); payments dated before the first selected year count in its first month.
-with monthly as (
-    select date_trunc('month', date) as mois, financeur_key,
-        sum(montant) filter (where statut in ('payé', 'avoir')) as paye
+with by_status as (
+    select date_trunc('month', date) as mois, financeur_key, statut, sum(montant) as montant
     from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by all
+),
+monthly as (
+    select mois, financeur_key, sum(montant) filter (where statut in ('payé', 'avoir')) as paye
+    from by_status
     group by all
 ),
 keyed as (
@@ -200,12 +217,17 @@ with prog as (
     from budget_f($date_from, $date_to, $actions, $themes, $porteurs)
     group by all
 ),
+by_status as (
+    select action_code, exercice as annee, statut, sum(montant) as montant, count(*) as lignes
+    from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+    group by all
+),
 spent as (
-    select action_code, exercice as annee,
+    select action_code, annee,
         sum(montant) filter (where statut in ('payé', 'avoir')) as paye,
         sum(montant) as montant,
-        count(*) as lignes
-    from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+        sum(lignes) as lignes
+    from by_status
     group by all
 ),
 per_year as (
