@@ -389,8 +389,9 @@ def attention(con, filters: Filters, settings: Settings, today: dt.date,
     if not frames:
         return pd.DataFrame(columns=[*points.columns, "participations"])
     out = pd.concat(frames, ignore_index=True)
-    if "participations" not in out:
-        out["participations"] = math.nan
+    for col in [*points.columns, "participations"]:  # a store with attendance but no money yet
+        if col not in out:
+            out[col] = math.nan
     out["ordre"] = out["kind"].map({k: i for i, k in enumerate(ATTENTION_LABELS)})
     return (out.sort_values(["ordre", "code", "annee"], na_position="first")
             .drop(columns="ordre").reset_index(drop=True))

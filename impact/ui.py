@@ -164,8 +164,12 @@ def sidebar_filters(options: dict[str, list[str]], action_labels: dict[str, str]
     return filters
 
 
+FILTER_PARAMS = {"annee", "du", "au", *_URL_KEYS.values()}
+
+
 def _write_url(settings: Settings) -> None:
-    params: dict[str, str] = {}
+    # Parameters of a page (the Fiche action's ?code=) are kept; the filters are rewritten.
+    params: dict[str, str] = {k: st.query_params[k] for k in st.query_params if k not in FILTER_PARAMS}
     if st.session_state.get("f_year", ALL_YEARS) != ALL_YEARS:
         params["annee"] = st.session_state["f_year"]
     period = tuple(st.session_state.get("f_period") or ())

@@ -82,3 +82,14 @@ def test_demonstration_banner_only_with_demonstration_data(db, imported_by, bann
     at = AppTest.from_file("../dashboard.py", default_timeout=60).run()
     shown = any("Données de démonstration" in w.value for w in at.warning)
     assert shown is banner
+
+
+def test_page_parameters_survive_the_filters_rewriting_the_url(db):
+    _seed(db)
+    at = AppTest.from_file("../dashboard.py", default_timeout=60)
+    at.query_params["code"] = "A2"
+    at.query_params["annee"] = "2023"
+    at.run()
+    assert at.query_params["code"] == "A2" and at.query_params["annee"] == "2023"
+    at.sidebar.selectbox(key="f_year").set_value("Toute la convention").run()
+    assert at.query_params["code"] == "A2" and "annee" not in at.query_params
