@@ -96,6 +96,14 @@ def _detect_encoding(head: bytes) -> tuple[str, str, int]:
         return "utf-8", "UTF-8 avec BOM", 3
     if head.startswith(codecs.BOM_UTF16_LE) or head.startswith(codecs.BOM_UTF16_BE):
         return "utf-16", "UTF-16", 0
+    sample = head[:4096 - 4096 % 2]
+    if len(sample) >= 4:
+        # UTF-16 without BOM (some export tools): text whose every other byte is zero.
+        even, odd = sample[0::2], sample[1::2]
+        if odd.count(0) > 0.9 * len(odd) and even.count(0) < 0.1 * len(even):
+            return "utf-16-le", "UTF-16", 0
+        if even.count(0) > 0.9 * len(even) and odd.count(0) < 0.1 * len(odd):
+            return "utf-16-be", "UTF-16", 0
     try:
         # A multi-byte character may be cut at the end of the sample.
         head.decode("utf-8")
@@ -208,7 +216,7 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None)
     codec, label, bom = _detect_encoding(head)
     if force:
         codec, label, bom = force, "Windows-1252 (Excel)", 0
-    if codec != "utf-16" and _looks_binary(head):
+    if not codec.startswith("utf-16") and _looks_binary(head):
         raise UnreadableFile(f"{name} n'est pas un fichier texte (CSV) : c'est un fichier binaire. "
                              "Exportez les données en CSV depuis le logiciel d'origine.")
     errors = "impact_cp1252" if codec == "cp1252" else "strict"

@@ -111,6 +111,8 @@ def test_header_normalisation(left, right):
     ("budget", ["Subvention", "annee", "action", "Montant prévu"], "montant", "Montant prévu", "Subvention"),
     ("attendance", ["date", "Activité", "Intitulé"], "action", "Intitulé", "Activité"),
     ("actions", ["code", "Titre", "Libellé"], "intitule", "Libellé", "Titre"),
+    # the same header twice: the first one is used
+    ("budget", ["annee", "action", "Montant", "montant"], "montant", "Montant", "montant"),
 ])
 def test_priority_when_two_headers_map_to_one_column(kind, headers, canonical, used, ignored):
     mapping = contract.map_headers(kind, headers)
