@@ -2,12 +2,14 @@
 -- They mirror the contract's "Formats the importer accepts without being told".
 
 -- Header / action-name normalisation: lower case, no accents, no spaces _ - ' ’ . / ° º ( ).
+-- Spaces include the no-break ones Excel and accounting tools write (U+00A0, U+202F).
 create or replace temp macro norm_key(v) as
-    regexp_replace(strip_accents(regexp_replace(lower(v), '[°º]', '', 'g')), '[\s_\-''’./()]', '', 'g');
+    regexp_replace(strip_accents(regexp_replace(lower(v), '[°º]', '', 'g')),
+        '[\s\x{00A0}\x{202F}_\-''’./()]', '', 'g');
 
 -- Name normalisation before hashing: lower case, no accents, no spaces, hyphens, apostrophes.
 create or replace temp macro norm_name(v) as
-    regexp_replace(strip_accents(lower(trim(v))), '[\s\-''’]', '', 'g');
+    regexp_replace(strip_accents(lower(trim(v))), '[\s\x{00A0}\x{202F}\-''’]', '', 'g');
 
 -- Day-first dates: 31/12/2023, 31/12/23, 31-12-2023, 31.12.2023, 2023-12-31, 2023-12-31 00:00:00.
 -- Two-digit years are 20yy; in a birth date (pivot_year = current year) a future 20yy is 19yy.

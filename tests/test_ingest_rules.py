@@ -218,6 +218,7 @@ def test_statut_outside_accepted_values_lists_them(con):
     ("RAP", "RAP"), ("rap", "RAP"), (" Rap ", "RAP"), ("parcours d'insertion par le rap", "RAP"),
     ("PARCOURS D’INSERTION PAR LE RAP", "RAP"), ("Parcours d insertion par le rap", "RAP"),
     ("Café des parents", "PARENTS"), ("cafe des parents", "PARENTS"), ("café-des-parents", "PARENTS"),
+    ("Café\u00a0des\u202fparents", "PARENTS"),
 ])
 @pytest.mark.parametrize("kind", ["budget", "spending", "attendance"])
 def test_action_matched_by_code_then_title(con, kind, written, code):

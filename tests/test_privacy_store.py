@@ -38,6 +38,7 @@ def _people(con, text: str) -> list[str]:
     ("O’Brien;Léo;02/11/2012", "O'Brien;Leo;02/11/2012"),
     ("O’Brien;Léo;02/11/2012", "obrien;léo;2012-11-02 00:00:00"),
     ("Müller;Jean-Pierre;", " MULLER ; jean pierre ;"),
+    ("Da Silva;Inès;", "Da\u00a0Silva;Inès;"),
 ])
 def test_same_person_same_pseudonym_across_files(con, a, b):
     first = _people(con, f"03/04/2023;RAP;{a};\n")
