@@ -117,3 +117,15 @@ def test_export_queries_are_named_and_ordered(kind):
     assert ",".join(frame.columns) == HEADERS[kind]
     exported = pd.read_csv(io.StringIO(export_text(con, kind)), dtype=str, keep_default_na=False)
     assert len(exported) == len(frame)
+
+
+def test_formula_is_neutralised_in_french_csv_and_xlsx_downloads():
+    from impact import exports
+    con = memory_store()
+    seed(con)
+    imp(con, "spending", FILES[1][1])
+    frame = con.execute("select libelle, montant from spending order by date").df()
+    csv_frame = pd.read_csv(io.BytesIO(exports.french_csv(frame)), sep=";", dtype=str, encoding="utf-8-sig")
+    assert csv_frame["libelle"][1] == "'=HYPERLINK(\"http://x\")"
+    xlsx_frame = pd.read_excel(io.BytesIO(exports.xlsx(frame)), dtype=str, engine="calamine")
+    assert xlsx_frame["libelle"][1] == "'=HYPERLINK(\"http://x\")"
