@@ -128,27 +128,82 @@ def _header_end(text: str) -> int:
     return pos
 
 
-def _fill_blank_lines(text: str, sep: str, quotes_open: bool, line_start: bool) -> str:
-    """Blank lines become one separator, so DuckDB keeps them and row numbers match Excel's.
+class _RecordScanner:
+    """Follows CSV quoting across chunks and turns each blank line into one separator, so that
+    DuckDB keeps it and row numbers match Excel's.
 
-    `text` continues the previous chunk: `quotes_open` says whether a quoted field is still open,
-    `line_start` whether the previous chunk ended with a line break (else the first piece of
-    `text` ends a line begun earlier and is not a blank line of its own).
+    As DuckDB reads it: a quote opens a quoted field only at the start of a field (a quote inside
+    an unquoted cell, as in `Écran 24" HD`, is a plain character); inside a quoted field `""` is
+    a quote and a lone quote closes it. A blank line inside a quoted field is part of the cell.
     """
-    if not quotes_open and '"' not in text:
-        if line_start:  # let the pattern see the first line too
-            return _BLANK_LINE.sub("\n" + sep, "\n" + text)[1:]
-        return _BLANK_LINE.sub("\n" + sep, text)
-    lines = text.split("\n")
-    out, inside = [], quotes_open
-    for i, line in enumerate(lines):
-        complete = i < len(lines) - 1
-        starts = i > 0 or line_start
-        if complete and starts and not inside and not line.strip(" \t"):
-            line = sep
-        inside ^= line.count('"') % 2 == 1
-        out.append(line)
-    return "\n".join(out)
+
+    def __init__(self, sep: str):
+        self.sep = sep
+        self.special = re.compile("[" + re.escape(sep) + '\n"]')
+        self.inside = False        # in a quoted field
+        self.field_start = True    # nothing read yet in the current field
+        self.blank = True          # nothing but spaces or tabs read yet on the current line
+
+    def feed(self, text: str) -> str:
+        if not self.inside and '"' not in text:
+            return self._fast(text)
+        out, last, i, n = [], 0, 0, len(text)
+        for m in self.special.finditer(text):
+            j = m.start()
+            if j < i:  # the second quote of an escaped pair, already consumed
+                continue
+            between = text[i:j]
+            c = text[j]
+            if self.inside:
+                if c == '"':
+                    if j + 1 < n and text[j + 1] == '"':
+                        i = j + 2
+                        continue
+                    self.inside = False
+                i = j + 1
+                continue
+            if between:
+                self.field_start = False
+                if between.strip(" \t"):
+                    self.blank = False
+            if c == '"':
+                self.blank = False
+                if self.field_start:
+                    self.inside = True
+                self.field_start = False
+            elif c == "\n":
+                if self.blank:
+                    out.append(text[last:j])
+                    out.append(self.sep)
+                    last = j
+                self.field_start = self.blank = True
+            else:  # the separator
+                self.field_start = True
+                self.blank = False
+            i = j + 1
+        tail = text[i:]
+        if tail and not self.inside:
+            self.field_start = False
+            if tail.strip(" \t"):
+                self.blank = False
+        out.append(text[last:])
+        return "".join(out)
+
+    def _fast(self, text: str) -> str:
+        """No quote in sight: only blank lines to fill (a regex, for speed on big files)."""
+        if self.blank:  # the line begun in the previous chunk is still blank: let the pattern see it
+            filled = _BLANK_LINE.sub("\n" + self.sep, "\n" + text)[1:]
+        else:
+            filled = _BLANK_LINE.sub("\n" + self.sep, text)
+        cut = text.rfind("\n")
+        last = text[cut + 1:]
+        if cut == -1:
+            self.blank = self.blank and not last.strip(" \t")
+            self.field_start = (self.field_start and not last) or last.endswith(self.sep)
+        else:
+            self.blank = not last.strip(" \t")
+            self.field_start = not last or last.endswith(self.sep)
+        return filled
 
 
 def _xlsx_to_csv(raw: bytes, out_path: Path) -> None:
@@ -226,23 +281,21 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None)
     sep = ";"
     has_sep_line = False
     pending = ""
-    quotes_open = False
-    line_start = True
+    scanner: _RecordScanner | None = None
     chunk = head[bom:]
     try:
         with open(out_path, "w", encoding="utf-8", newline="") as out:
             while True:
                 final = not chunk
                 text = pending + decoder.decode(chunk, final=final)
-                # Keep a trailing CR for the next round so that CRLF is never split.
-                if not final and text.endswith("\r"):
-                    text, pending = text[:-1], "\r"
-                else:
-                    pending = ""
+                # Keep trailing CRs and quotes for the next round, so that neither a CRLF nor an
+                # escaped pair of quotes ("") is ever split between two rounds.
+                held = len(text) - len(text.rstrip('\r"')) if not final else 0
+                text, pending = (text[:-held], text[-held:]) if held else (text, "")
                 text = text.replace("\r\n", "\n").replace("\r", "\n")
                 if headers is None:
                     if not final and "\n" not in text:
-                        pending, chunk = text, reader.read(CHUNK)
+                        pending, chunk = text + pending, reader.read(CHUNK)
                         digest.update(chunk)
                         size += len(chunk)
                         continue
@@ -264,13 +317,12 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None)
                     text = "" if end == -1 else text[end + 1:]
                     if not any(headers):
                         raise EmptyFile(f"Le fichier {name} n'a pas de ligne d'en-têtes.")
-                text = _fill_blank_lines(text, sep, quotes_open, line_start)
-                quotes_open ^= text.count('"') % 2 == 1
-                if text:
-                    line_start = text.endswith("\n")
+                if scanner is None:
+                    scanner = _RecordScanner(sep)
+                text = scanner.feed(text)
                 out.write(text)
                 if final:
-                    if quotes_open:
+                    if scanner.inside:
                         raise UnreadableFile(
                             f"{name} n'a pas pu être lu comme un CSV : un guillemet (\") ouvre un texte qui "
                             "n'est jamais refermé, et tout le reste du fichier serait lu comme une seule "

@@ -262,3 +262,27 @@ def test_a_zip_that_is_not_a_workbook(con):
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("a.txt", "hello")
     problem(con, "actions", buf.getvalue(), UnreadableFile, "classeur Excel", file_name="a.xlsx")
+
+
+TRICKY = ('date;action;montant;objet\r\n'
+          '03/04/2023;RAP;1;Écran 24" HD\r\n'                 # row 2: a stray quote is a character
+          '\r\n'                                              # row 3: blank
+          '04/04/2023;RAP;2;"dit ""bonjour""\r\n\r\nsuite"\r\n'  # row 4: quoted, escaped quotes, blank inside
+          '  \r\n'                                            # row 5: spaces only
+          '05/04/2023;RAP;3;Câble 3" x\r\n'                   # row 6
+          ';;;\r\n'                                           # row 7: all-empty
+          '31/02/2023;RAP;4;"a;b"\r\n')                       # row 8: the invalid one
+
+
+@pytest.mark.parametrize("chunk", [None, 1, 2, 3, 5, 7, 11, 16, 29])
+def test_row_numbers_and_cells_whatever_the_chunk_boundaries(con, chunk, monkeypatch):
+    from impact import sources
+    seed(con)
+    if chunk:
+        monkeypatch.setattr(sources, "CHUNK", chunk)
+    report = rejects(con, "spending", TRICKY, "impossible")
+    assert [p.line for p in report.rejected] == [8]
+    assert report.rows_read == 4
+    report = imp(con, "spending", TRICKY, accept_valid=True)
+    assert stored(con, "select line, libelle from spending order by line") == [
+        (2, 'Écran 24" HD'), (4, 'dit "bonjour"\n\nsuite'), (6, 'Câble 3" x')]
