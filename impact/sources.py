@@ -23,6 +23,7 @@ from pathlib import Path
 CHUNK = 8 * 1024 * 1024
 SEPARATORS = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
 _BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
+_BLANK_START = re.compile(r"[ \t]*\n")
 
 
 class ImportProblem(Exception):
@@ -135,18 +136,63 @@ class _RecordScanner:
     As DuckDB reads it: a quote opens a quoted field only at the start of a field (a quote inside
     an unquoted cell, as in `Écran 24" HD`, is a plain character); inside a quoted field `""` is
     a quote and a lone quote closes it. A blank line inside a quoted field is part of the cell.
+
+    Files written by Excel only quote whole cells: counting quotes is then enough, and fast. A
+    chunk with a quote in the middle of a word, or a file whose count says a quote is left open
+    (`exact`, a second reading), is walked character by character instead.
     """
 
-    def __init__(self, sep: str):
+    def __init__(self, sep: str, exact: bool = False):
         self.sep = sep
+        self.exact = exact
         self.special = re.compile("[" + re.escape(sep) + '\n"]')
+        # a quote with an ordinary character on each side (the literal quote first: fast to search)
+        other = '[^' + re.escape(sep) + '\n"]'
+        self.mid_word = re.compile('"(?<=' + other + '")(?=' + other + ')')
         self.inside = False        # in a quoted field
         self.field_start = True    # nothing read yet in the current field
         self.blank = True          # nothing but spaces or tabs read yet on the current line
+        self.prev = "\n"          # the last character of the previous round
 
     def feed(self, text: str) -> str:
         if not self.inside and '"' not in text:
+            self.prev = text[-1:] or self.prev
             return self._fast(text)
+        # (a quote is never the last character of a round: see _decode; the first one may follow
+        # the previous round's last character)
+        if self.exact or self.mid_word.search(self.prev + text[:2]) or self.mid_word.search(text):
+            out = self._walk(text)
+        else:
+            out = self._count(text)
+        self.prev = text[-1:] or self.prev
+        return out
+
+    def _count(self, text: str) -> str:
+        """Quotes only around whole cells: the parity of the count says whether one is open."""
+        if _BLANK_LINE.search(text) or (self.blank and not self.inside and _BLANK_START.match(text)):
+            lines = text.split("\n")
+            inside = self.inside
+            for k, line in enumerate(lines):
+                blank_before = self.blank if k == 0 else True
+                if k < len(lines) - 1 and blank_before and not inside and not line.strip(" \t"):
+                    lines[k] = line + self.sep
+                inside ^= line.count('"') % 2 == 1
+            self.inside = inside
+            text = "\n".join(lines)
+        else:
+            self.inside ^= text.count('"') % 2 == 1
+        self._after(text)
+        return text
+
+    def _after(self, text: str) -> None:
+        if not text:
+            return
+        cut = text.rfind("\n")
+        last = text[cut + 1:]
+        self.blank = (self.blank or cut != -1) and not last.strip(" \t")
+        self.field_start = text[-1] in (self.sep, "\n")
+
+    def _walk(self, text: str) -> str:
         out, last, i, n = [], 0, 0, len(text)
         for m in self.special.finditer(text):
             j = m.start()
@@ -234,12 +280,17 @@ def open_source(data: bytes | str | os.PathLike, file_name: str | None = None) -
     tmpdir = tempfile.mkdtemp(prefix="impact-import-")
     try:
         with reader:
-            try:
-                return _decode(reader, name, Path(tmpdir), tmpdir)
-            except _NotUtf8:
-                # Valid UTF-8 at the start, not further on: the whole file is Windows-1252.
+            force, exact = None, False
+            for _ in range(3):
+                try:
+                    return _decode(reader, name, Path(tmpdir), tmpdir, force=force, exact=exact)
+                except _NotUtf8:
+                    # Valid UTF-8 at the start, not further on: the whole file is Windows-1252.
+                    force = "cp1252"
+                except _Rescan:
+                    exact = True
                 reader.seek(0)
-                return _decode(reader, name, Path(tmpdir), tmpdir, force="cp1252")
+            raise UnreadableFile(f"{name} n'a pas pu être lu comme un CSV.")
     except BaseException:
         shutil.rmtree(tmpdir, ignore_errors=True)
         raise
@@ -249,7 +300,12 @@ class _NotUtf8(Exception):
     pass
 
 
-def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None) -> Source:
+class _Rescan(Exception):
+    """Counting quotes left one open: read the file again, following every quote."""
+
+
+def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None,
+            exact: bool = False) -> Source:
     head = reader.read(CHUNK)
     digest = hashlib.sha256(head)
     size = len(head)
@@ -265,7 +321,7 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None)
         converted = tmp / "converted.csv"
         _xlsx_to_csv(head + rest, converted)
         with open(converted, "rb") as fh:
-            src = _decode(fh, name, tmp, tmpdir)
+            src = _decode(fh, name, tmp, tmpdir, exact=exact)
         src.sha256, src.size, src.encoding = digest.hexdigest(), size + len(rest), "classeur Excel (.xlsx)"
         return src
     codec, label, bom = _detect_encoding(head)
@@ -318,10 +374,12 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None)
                     if not any(headers):
                         raise EmptyFile(f"Le fichier {name} n'a pas de ligne d'en-têtes.")
                 if scanner is None:
-                    scanner = _RecordScanner(sep)
+                    scanner = _RecordScanner(sep, exact=exact)
                 text = scanner.feed(text)
                 out.write(text)
                 if final:
+                    if scanner.inside and not exact:
+                        raise _Rescan()  # counting was misled by a stray quote: read it exactly
                     if scanner.inside:
                         raise UnreadableFile(
                             f"{name} n'a pas pu être lu comme un CSV : un guillemet (\") ouvre un texte qui "

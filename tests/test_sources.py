@@ -286,3 +286,13 @@ def test_row_numbers_and_cells_whatever_the_chunk_boundaries(con, chunk, monkeyp
     report = imp(con, "spending", TRICKY, accept_valid=True)
     assert stored(con, "select line, libelle from spending order by line") == [
         (2, 'Écran 24" HD'), (4, 'dit "bonjour"\n\nsuite'), (6, 'Câble 3" x')]
+
+
+@pytest.mark.parametrize("text", [
+    'date;action;montant;objet\n03/04/2023;RAP;1;Écran 24"\n\n31/02/2023;RAP;2;x\n',     # quote ending a cell
+    'date;action;montant;objet\n03/04/2023;RAP;1;24";\n\n31/02/2023;RAP;2;"a\n\nb"\n',  # ... then a quoted cell
+])
+def test_stray_quote_at_the_end_of_a_cell_is_read_exactly(con, text):
+    seed(con)
+    report = rejects(con, "spending", text, "impossible")
+    assert [p.line for p in report.rejected] == [4]
