@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -93,10 +94,26 @@ def write_files(rows: int, folder: Path) -> tuple[Path, Path, Path]:
     return actions, utf8, cp1252
 
 
-def cli(*args: str) -> tuple[float, subprocess.CompletedProcess]:
+TIME = "/usr/bin/time"
+
+
+def cli(*args: str) -> tuple[float, float, subprocess.CompletedProcess]:
+    """(wall seconds, peak memory in MB, result) of `python -m impact ARGS`.
+
+    The peak comes from /usr/bin/time (%M) when it is installed: a child's ru_maxrss read here
+    would include this process's own peak (Linux keeps it across fork and exec)."""
+    command = [sys.executable, "-m", "impact", *args]
+    if os.access(TIME, os.X_OK):
+        command = [TIME, "-f", "MAXRSS_KB=%M", *command]
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "impact", *args], cwd=ROOT, capture_output=True, text=True)
-    return time.perf_counter() - t0, done
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    marks = [line for line in done.stderr.splitlines() if line.startswith("MAXRSS_KB=")]
+    if marks:
+        peak = int(marks[-1].split("=")[1]) / 1024
+    else:
+        peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # an upper bound
+    return seconds, peak, done
 
 
 def floor_seconds(utf8: Path) -> float:
@@ -128,15 +145,11 @@ def main() -> None:
     db = folder / "import_bench.duckdb"
     for p in (db, db.with_name(db.name + ".wal")):
         p.unlink(missing_ok=True)
-    _, ref = cli("import", "actions", str(actions), "--db", str(db))
+    _, _, ref = cli("import", "actions", str(actions), "--db", str(db))
     if ref.returncode != 0:
         sys.exit(f"import du référentiel impossible :\n{ref.stdout}\n{ref.stderr}")
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    seconds, done = cli("import", "attendance", str(cp1252), "--db", str(db), "--json")
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    if peak_mb * 1024 <= before:
-        peak_mb = float("nan")  # an earlier child used more: not attributable to this import
+    seconds, peak_mb, done = cli("import", "attendance", str(cp1252), "--db", str(db), "--json")
     floor = floor_seconds(utf8)
 
     try:
