@@ -40,6 +40,7 @@ __all__ = ["ImportProblem", "UnreadableFile", "EmptyFile", "MissingColumns", "Un
            "Problem", "ImportReport", "import_file", "analyse_headers"]
 
 MAX_LISTED_PROBLEMS = 50_000
+_PERSONAL = {"nom", "prenom", "date_naissance"}
 _IMPORT_LOCK = threading.Lock()  # one import at a time per process (DuckDB write conflicts)
 Progress = Callable[[float, str], None]
 
@@ -534,7 +535,9 @@ def _validate(con, kind: str, mapping: contract.Mapping, settings: Settings, key
     selects, check_params = [], {}
     for order, (col, condition, message) in enumerate(checks_for(kind, settings)):
         raw_col = {"action": "action_raw", "tranche_age": "tranche_raw"}.get(col, f"{col}_raw")
-        value = raw_col if raw_col in columns else "cast(null as varchar)"
+        # Names and birth dates never leave the row: a problem on them is reported without the value
+        # (the report may be printed to a log); the rejected-rows file gives the row back to its owner.
+        value = raw_col if raw_col in columns and col not in _PERSONAL else "cast(null as varchar)"
         selects.append(f"select rn, line, $col_{order}, {value}, $message_{order}, {order} from t "
                        f"where {condition}")
         check_params |= {f"col_{order}": mapping.headers.get(col, col), f"message_{order}": message}

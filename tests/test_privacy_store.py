@@ -150,3 +150,17 @@ def test_hmac_pads_match_python_hmac():
     c.execute(load_script("parsing"))
     got = c.execute("select hmac_sha256($i, $o, $m)", {"i": ipad, "o": opad, "m": "nom|x|y|"}).fetchall()[0][0]
     assert got == hmac.new(key, b"nom|x|y|", hashlib.sha256).hexdigest()
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ("03/04/2023;RAP;Kerbrat;;;", "Nom et prénom vont ensemble"),
+    ("03/04/2023;RAP;;Zéphyrine;;", "Nom et prénom vont ensemble"),
+    ("03/04/2023;RAP;Kerbrat;Anaëlle;31/02/2013;", "Date de naissance illisible"),
+])
+def test_problems_on_names_or_birth_dates_do_not_repeat_them(con, row, expected):
+    report = imp(con, "attendance", HEADER + row + "\n")
+    assert [p.message[:len(expected)] for p in report.rejected] == [expected]
+    assert report.rejected[0].value is None and report.rejected[0].line == 2
+    text = str([p.as_dict() for p in report.rejected])
+    assert not any(word in text for word in ["Kerbrat", "Zéphyrine", "Anaëlle", "2013"])
+    assert b"Kerbrat" in report.rejected_rows_csv or b"Z\xc3\xa9phyrine" in report.rejected_rows_csv
