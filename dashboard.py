@@ -9,6 +9,9 @@ st.set_page_config(
     page_title=f"Tableau de bord — {settings.name}", page_icon=":material/monitoring:", layout="wide"
 )
 
+# Each page file is named after its URL path: before st.navigation runs, Streamlit still knows
+# the pages/ folder by file name, and a shared link to a path it does not know there opens
+# with a "Page not found" dialog.
 PAGES = {
     "Indicateurs": [
         st.Page(
@@ -22,13 +25,13 @@ PAGES = {
         ),
         st.Page("pages/publics.py", title="Publics et âges", icon=":material/target:", url_path="publics"),
         st.Page(
-            "pages/action.py", title="Fiche action", icon=":material/description:", url_path="fiche-action"
+            "pages/fiche-action.py", title="Fiche action", icon=":material/description:", url_path="fiche-action"
         ),
     ],
     "Financement": [
         st.Page("pages/budget.py", title="Budget", icon=":material/euro:", url_path="budget"),
         st.Page(
-            "pages/state_funds.py",
+            "pages/fonds-etat.py",
             title="Utilisation des fonds de l'État",
             icon=":material/account_balance:",
             url_path="fonds-etat",
@@ -36,19 +39,19 @@ PAGES = {
     ],
     "Données": [
         st.Page(
-            "pages/import_data.py",
+            "pages/import.py",
             title="Import de données",
             icon=":material/upload_file:",
             url_path="import",
         ),
         st.Page(
-            "pages/history.py",
+            "pages/historique.py",
             title="Historique des imports",
             icon=":material/history:",
             url_path="historique",
         ),
         st.Page(
-            "pages/methodology.py", title="Méthodologie", icon=":material/menu_book:", url_path="methodologie"
+            "pages/methodologie.py", title="Méthodologie", icon=":material/menu_book:", url_path="methodologie"
         ),
     ],
 }

@@ -18,7 +18,7 @@ if not status["active_batches"]:
     ui.empty_state("Aucune donnée n'a encore été importée. Commencez par la page « Import de données » : "
                    "référentiel des actions, programmation budgétaire, dépenses et présences "
                    "(ou chargez les données de démonstration).")
-    st.page_link("pages/import_data.py", label="Aller à l'import de données", icon="📥")
+    st.page_link("pages/import.py", label="Aller à l'import de données", icon="📥")
     st.stop()
 
 data = ui.compute(overview.overview, filters, settings)

@@ -118,7 +118,7 @@ def test_budget_page_year_filter(money_db):
 
 
 @pytest.mark.parametrize(("page", "label"), [("pages/budget.py", "Programmé État"),
-                                             ("pages/state_funds.py", "Programmé")])
+                                             ("pages/fonds-etat.py", "Programmé")])
 def test_theme_filter(money_db, page, label):
     at = AppTest.from_file("../dashboard.py", default_timeout=60).run()
     at.multiselect(key="f_themes").set_value(["Santé"]).run()
@@ -142,7 +142,7 @@ def test_budget_page_charts_carry_the_figures(money_db):
 # --- Utilisation des fonds de l'État -----------------------------------------------------------------
 
 def test_state_page_figures(money_db):
-    at = open_page("pages/state_funds.py")
+    at = open_page("pages/fonds-etat.py")
     assert at.title[0].value == "Utilisation des fonds de l'État"
     m = metrics(at)
     assert m["Enveloppe"] == euros("900 000 €")
@@ -162,7 +162,7 @@ def test_state_page_figures(money_db):
 
 
 def test_state_page_expense_filters(money_db):
-    at = open_page("pages/state_funds.py")
+    at = open_page("pages/fonds-etat.py")
     at.multiselect(key="sf_statuts").set_value(["avoir"]).run()
     expenses = table_with(at, "Fournisseur")
     assert expenses[["Pièce", "Montant", "Date", "Ligne du fichier"]].values.tolist() == [
@@ -174,7 +174,7 @@ def test_state_page_expense_filters(money_db):
     assert any("Aucune dépense ne correspond" in i.value for i in at.info)
 
 
-@pytest.mark.parametrize("page", ["pages/budget.py", "pages/state_funds.py"])
+@pytest.mark.parametrize("page", ["pages/budget.py", "pages/fonds-etat.py"])
 def test_pages_on_an_empty_store(empty_db, page):
     at = open_page(page)
     assert not at.metric

@@ -27,7 +27,7 @@ def app(tmp_path, monkeypatch):
 
 
 def _as_coordinator(at: AppTest) -> AppTest:
-    at.switch_page("pages/import_data.py").run()
+    at.switch_page("pages/import.py").run()
     assert "réservée aux coordinateurs" in at.info[0].value
     next(b for b in at.button if b.label == "Ouvrir l'espace coordinateur").click().run()
     return at
@@ -108,7 +108,7 @@ def test_history_lists_batches_and_undo_restores_the_replaced_budget(app):
     assert replaced["Ancienne valeur"].iloc[0] == "30\u202f000,00\u00a0€"
     next(b for b in at.button if b.label == "Importer").click().run()
 
-    at.switch_page("pages/history.py").run()
+    at.switch_page("pages/historique.py").run()
     table = at.dataframe[0].value
     assert table["N°"].tolist() == [3, 2, 1]
     assert table["Fichier"].tolist() == ["budget2.csv", "budget.csv", "actions.csv"]
@@ -126,5 +126,5 @@ def test_history_lists_batches_and_undo_restores_the_replaced_budget(app):
 
 def test_history_empty_state(app):
     at, _ = app
-    at.switch_page("pages/history.py").run()
+    at.switch_page("pages/historique.py").run()
     assert "Aucun import" in at.info[0].value

@@ -12,12 +12,12 @@ PAGES = {
     "pages/overview.py": "Vue d'ensemble",
     "pages/participation.py": "Participation",
     "pages/publics.py": "Publics et âges",
-    "pages/action.py": "Fiche action",
+    "pages/fiche-action.py": "Fiche action",
     "pages/budget.py": "Budget",
-    "pages/state_funds.py": "Utilisation des fonds de l'État",
-    "pages/import_data.py": "Import de données",
-    "pages/history.py": "Historique des imports",
-    "pages/methodology.py": "Méthodologie",
+    "pages/fonds-etat.py": "Utilisation des fonds de l'État",
+    "pages/import.py": "Import de données",
+    "pages/historique.py": "Historique des imports",
+    "pages/methodologie.py": "Méthodologie",
 }
 
 

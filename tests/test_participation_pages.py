@@ -109,7 +109,7 @@ def test_publics_page_with_no_young_people(app_db):
 
 
 def test_action_page_defaults_to_the_first_action_and_follows_the_choice(app_db):
-    at = run_page("pages/action.py", coordinator=True)
+    at = run_page("pages/fiche-action.py", coordinator=True)
     assert at.selectbox(key="action_code").value == "A1"
     m = metrics(at)
     assert (m["Participations"], m["Participants distincts"], m["Séances"]) == ("9", "4", "3")
@@ -126,13 +126,13 @@ def test_action_page_defaults_to_the_first_action_and_follows_the_choice(app_db)
 
 
 def test_action_page_starts_from_the_sidebar_action(app_db):
-    at = run_page("pages/action.py", coordinator=True, query={"action": "A3"})
+    at = run_page("pages/fiche-action.py", coordinator=True, query={"action": "A3"})
     assert at.selectbox(key="action_code").value == "A3"
     assert metrics(at)["Participations"] == "13"
 
 
 def test_action_page_for_a_reader(app_db):
-    at = run_page("pages/action.py")
+    at = run_page("pages/fiche-action.py")
     m = metrics(at)
     assert m["Participants distincts"] == L and m["Participations"] == "9"
     assert m["Coût par participant"] == "masqué"
@@ -140,12 +140,12 @@ def test_action_page_for_a_reader(app_db):
 
 
 def test_action_page_with_an_empty_selection(app_db):
-    at = run_page("pages/action.py", query={"public": "parent"})
+    at = run_page("pages/fiche-action.py", query={"public": "parent"})
     assert any("Aucune participation pour cette action" in i.value for i in at.info)
 
 
 def test_methodology_page(app_db, settings):
-    at = run_page("pages/methodology.py")
+    at = run_page("pages/methodologie.py")
     text = " ".join(md.value for md in at.markdown)
     assert fmt.euros(settings.state_envelope_total) in text
     assert settings.population_16_25_source in text
