@@ -218,8 +218,9 @@ def _cell(mapping: contract.Mapping, name: str) -> str:
     if idx is None:
         return "cast(null as varchar)"
     c = f"c{idx}"
+    # trimmed of spaces, tabs and the no-break spaces Excel leaves around values
     return (f"nullif(trim(case when regexp_matches({c}, '^''[=+\\-@]') then substr({c}, 2) "
-            f"else {c} end), '')")
+            f"else {c} end, ' \t\u00a0\u202f'), '')")
 
 
 def _band_case(settings: Settings, age_expr: str) -> str:
