@@ -59,6 +59,21 @@ def clear_caches() -> None:
     _compute.clear()
 
 
+def require_dashboard() -> None:
+    """Make sure the page runs inside dashboard.py (navigation, sidebar filters, banner).
+
+    On a fresh server, Streamlit 1.67 still treats the pages/ folder the old way until
+    st.navigation has run once: a shared link to /budget would run pages/budget.py alone,
+    without the sidebar. Every page calls this first: it switches Streamlit to the app's own
+    navigation and runs the request again through dashboard.py.
+    """
+    if "filters" not in st.session_state:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 # --- roles -------------------------------------------------------------------------------
 
 def role() -> str:

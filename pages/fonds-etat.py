@@ -7,6 +7,8 @@ import streamlit as st
 from impact import budget, fmt, ui
 from impact.charts import budget as charts
 
+ui.require_dashboard()
+
 
 def whole(value) -> str:
     """Metrics in whole euros (the tables give the cents)."""

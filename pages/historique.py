@@ -4,6 +4,8 @@ import streamlit as st
 
 from impact import history, history_view, ui
 
+ui.require_dashboard()
+
 st.title("Historique des imports")
 st.caption("Chaque import est un lot : on sait d'où vient chaque chiffre (lot et ligne du fichier "
            "d'origine). Un lot annulé reste dans l'historique.")

@@ -4,6 +4,8 @@ import streamlit as st
 
 from impact import contract, fmt, ui, uploads
 
+ui.require_dashboard()
+
 st.title("Import de données")
 if not ui.coordinator_gate():
     st.stop()

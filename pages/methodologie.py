@@ -5,6 +5,8 @@ import streamlit as st
 from impact import participation as p
 from impact import ui
 
+ui.require_dashboard()
+
 settings = ui.get_settings()
 
 st.title("Méthodologie")

@@ -5,6 +5,8 @@ import streamlit as st
 from impact import fmt, overview, reference, ui
 from impact.charts.overview import monthly_participation_chart, state_paid_cumulative_chart
 
+ui.require_dashboard()
+
 settings = ui.get_settings()
 filters = ui.current_filters()
 exact = ui.exact_counts()

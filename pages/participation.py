@@ -7,6 +7,8 @@ from impact import participation as p
 from impact import ui
 from impact.charts import participation as charts
 
+ui.require_dashboard()
+
 settings = ui.get_settings()
 filters = ui.current_filters()
 exact = ui.exact_counts()
