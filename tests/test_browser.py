@@ -162,11 +162,17 @@ def _open(page, url: str) -> None:
 def _assert_clean(page) -> None:
     """No exception box, and no modal (Streamlit's « Page not found » when a URL is not resolved)."""
     boxes = page.locator("[data-testid=stException]")
-    if boxes.count():
-        pytest.fail("exception shown on the page:\n" + "\n---\n".join(boxes.all_inner_texts()))
     dialogs = page.locator("[role=dialog]")
-    if dialogs.count():
-        pytest.fail("a dialog covers the page: " + " / ".join(dialogs.all_inner_texts()))
+    problem = ""
+    if boxes.count():
+        problem = "exception shown on the page:\n" + "\n---\n".join(boxes.all_inner_texts())
+    elif dialogs.count():
+        problem = "a dialog covers the page: " + " / ".join(dialogs.all_inner_texts())
+    if problem:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SCREENSHOTS / f"echec-{time.strftime('%H%M%S')}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        pytest.fail(f"{page.url}: {problem}\n(screenshot: {shot})")
 
 
 @pytest.mark.parametrize(("path", "title", "marker"), PAGES, ids=[p[0] or "vue-ensemble" for p in PAGES])
