@@ -12,6 +12,7 @@ listed in the returned ImportReport.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 import threading
@@ -453,6 +454,17 @@ def _load_raw(con: duckdb.DuckDBPyConnection, source: Source) -> None:
         where length(trim(concat_ws('', {every}), ' \t')) > 0""")
 
 
+def _load_parsing_macros(con) -> None:
+    """Create the parsing macros once per connection (a marker macro names the script's version)."""
+    script = load_script("parsing")
+    marker = "parsing_macros_" + hashlib.sha256(script.encode()).hexdigest()[:12]
+    try:
+        con.execute(f"select {marker}()")
+    except duckdb.CatalogException:
+        con.execute(script)
+        con.execute(f"create or replace temp macro {marker}() as true")
+
+
 def _action_lookup(con) -> None:
     """Code keys first, then titles (a title that equals another action's code loses)."""
     con.execute("""create or replace temp table action_lookup as
@@ -485,7 +497,7 @@ def import_file(con: duckdb.DuckDBPyConnection, kind: str | None, data: bytes | 
                               kind_guessed=guessed, mapping=mapping.headers, ignored=mapping.ignored,
                               dry_run=dry_run)
         with _IMPORT_LOCK:
-            con.execute(load_script("parsing"))
+            _load_parsing_macros(con)
             step(0.15, "Décodage et lecture des lignes")
             _load_raw(con, source)
             report.rows_read = con.execute("select count(*) from src").fetchall()[0][0]
