@@ -223,3 +223,19 @@ def test_import_waits_while_another_process_holds_the_database(tmp_path):
     assert "utilisée par un autre processus" in done.stderr
     assert "enregistré : import n° 2" in done.stdout
     assert waited > 1
+
+
+def test_json_warnings_and_rejected_out_for_several_files(env, capsys, tmp_path):
+    db, write = env
+    first = write("m1.csv", "date;action;montant;pièce\n03/04/2023;RAP;10;M-1\n")
+    second = write("m2.csv", "date;action;montant;pièce\n03/04/2023;RAP;12;M-1\n")
+    bad = write("bad.csv", BAD)
+    target = tmp_path / "rejets.csv"
+    code, out, _ = run(["import", "spending", first, second, bad, "--db", str(db), "--json",
+                        "--rejected-out", str(target)], capsys)
+    assert code == 1
+    one, two, three = json_lines(out)
+    assert one["warnings"] == [] and two["batch"] == 3
+    assert [(w["line"], w["column"], w["value"]) for w in two["warnings"]] == [(2, "piece", "M-1")]
+    assert three["batch"] is None
+    assert sorted(p.name for p in tmp_path.glob("rejets*.csv")) == ["rejets-3.csv"]
