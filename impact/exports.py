@@ -7,14 +7,19 @@ with a leading apostrophe, so a partner's `=HYPERLINK(...)` never runs on a read
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+_PLAIN_NUMBER = re.compile(r"-?\d+([.,]\d+)?")
+
+
 def neutralise(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
+    """Prefix a text cell that a spreadsheet would run as a formula (a plain "-20" stays)."""
+    if isinstance(value, str) and value.startswith(FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

@@ -7,6 +7,8 @@ import pytest
 from impact.settings import load_settings
 from impact.store import Store
 
+pytest_plugins = ["tests.conftest_meta"]
+
 
 @pytest.fixture
 def settings():

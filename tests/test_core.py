@@ -176,3 +176,17 @@ def test_another_cite_edits_the_settings_file_alone(tmp_path):
     other = load_settings(path)
     assert other.name == "Cité éducative de Exemple" and other.years == [2022, 2023, 2024, 2025]
     assert other.state_envelope_total == 1_200_000
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+    ("+33 6 12", "'+33 6 12"),
+    ("@SUM(A1)", "'@SUM(A1)"),
+    ("-20", "-20"),
+    ("-12,50", "-12,50"),
+    ("- fournitures", "'- fournitures"),
+    ("Café", "Café"),
+    (12, 12),
+])
+def test_neutralise_only_what_a_spreadsheet_would_run(value, expected):
+    assert exports.neutralise(value) == expected
