@@ -172,7 +172,8 @@ def main() -> None:
             ("rapport import / plancher", fr(seconds / floor, 1) + "×", "—" if big else "≤ 10×",
              big or seconds / floor <= 10)]
     for label, value, target, met in rows:
-        print(f"{label:<40} {value:>10} {target:>14} {('oui' if met else 'NON') if target else '':>9}")
+        verdict = ("oui" if met else "NON") if target not in ("", "—") else ""
+        print(f"{label:<40} {value:>10} {target:>14} {verdict:>9}")
     print(f"débit : {args.rows / seconds:,.0f} lignes/s".replace(",", " "))
     if not args.keep:
         for p in (utf8, cp1252, db, db.with_name(db.name + ".wal"), db.with_suffix(".secret")):
