@@ -212,16 +212,30 @@ def checks_for(kind: str, settings: Settings) -> list[tuple[str, str, str]]:
 
 # --- parsing in SQL ------------------------------------------------------------------------
 
+_EDGE_SPACES = "(chr(9), chr(160), chr(8239))"
+
+
+def _trimmed_src(mapping: contract.Mapping) -> str:
+    """`src` with the mapped cells trimmed of spaces, tabs and the no-break spaces Excel leaves
+    around values. The full trim runs only where an edge holds one of those (it is slow)."""
+    cols = []
+    for idx in sorted(set(mapping.columns.values())):
+        c = f"c{idx}"
+        cols.append(f"case when left({c}, 1) in {_EDGE_SPACES} or right({c}, 1) in {_EDGE_SPACES} "
+                    f"then trim({c}, ' \t\u00a0\u202f') else trim({c}) end as {c}")
+    return f"(select rn, {', '.join(cols)} from src) as src"
+
+
 def _cell(mapping: contract.Mapping, name: str) -> str:
-    """The raw text of a canonical column as an SQL expression (NULL when absent or blank).
-    A leading apostrophe that neutralised a formula in one of our exports is taken off."""
+    """The text of a canonical column as an SQL expression (NULL when absent or blank).
+    A leading apostrophe that neutralised a formula in one of our exports is taken off
+    (a prefix test, not a regex: this runs on every cell of the file)."""
     idx = mapping.columns.get(name)
     if idx is None:
         return "cast(null as varchar)"
     c = f"c{idx}"
-    # trimmed of spaces, tabs and the no-break spaces Excel leaves around values
-    return (f"nullif(trim(case when regexp_matches({c}, '^''[=+\\-@]') then substr({c}, 2) "
-            f"else {c} end, ' \t\u00a0\u202f'), '')")
+    return (f"nullif(case when starts_with({c}, '''') and substr({c}, 2, 1) in ('=', '+', '-', '@') "
+            f"then substr({c}, 2) else {c} end, '')")
 
 
 def _band_case(settings: Settings, age_expr: str) -> str:
@@ -245,13 +259,14 @@ def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
     runs once per cell: s (raw cells), k (normalised keys, date parts), p (values)."""
     cell = lambda name: _cell(mapping, name)  # noqa: E731
     base = "select rn, rn + 2 as line"
+    src = _trimmed_src(mapping)
     if kind == "actions":
         return f"""
         with s as (
             {base}, {cell('code')} as code_raw, {cell('intitule')} as intitule_raw,
                 {cell('porteur')} as porteur, {cell('axe')} as axe, {cell('public_cible')} as public_cible,
                 {cell('annee_debut')} as annee_debut_raw, {cell('annee_fin')} as annee_fin_raw
-            from src
+            from {src}
         ), p as (
             select *, code_raw as code, norm_key(code_raw) as code_key, intitule_raw as intitule,
                 norm_key(intitule_raw) as intitule_key,
@@ -270,7 +285,7 @@ def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
         with s as (
             {base}, {cell('annee')} as annee_raw, {cell('action')} as action_raw,
                 coalesce({cell('financeur')}, $state_funder) as financeur, {cell('montant')} as montant_raw
-            from src
+            from {src}
         ), k as (
             select *, norm_key(action_raw) as action_k, amount_text(montant_raw) as montant_txt from s
         ), p as (
@@ -291,7 +306,7 @@ def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
                 {cell('statut')} as statut_raw, {cell('libelle')} as libelle,
                 {cell('fournisseur')} as fournisseur, {cell('piece')} as piece,
                 {cell('exercice')} as exercice_raw
-            from src
+            from {src}
         ), k as (
             select *, date_parts(date_raw) as date_p, norm_key(action_raw) as action_k,
                 amount_text(montant_raw) as montant_txt, norm_key(statut_raw) as statut_k
@@ -310,6 +325,8 @@ def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
         """
     if kind == "attendance":
         band_lookup = contract.band_values(list(settings.bands))
+        # A file repeats the same dates, actions, names and people on many rows: each distinct
+        # value is parsed (and each person hashed) once, then joined back.
         return f"""
         with s as (
             {base}, {cell('date')} as date_raw, {cell('action')} as action_raw,
@@ -317,43 +334,63 @@ def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
                 {cell('date_naissance')} as date_naissance_raw, {cell('age')} as age_raw,
                 {cell('tranche_age')} as tranche_raw, {cell('sexe')} as sexe_raw, {cell('qpv')} as qpv_raw,
                 {cell('nombre')} as nombre_raw, {cell('public')} as public_raw
-            from src
-        ), k as (
-            select *, date_parts(date_raw) as date_p, date_parts(date_naissance_raw) as birth_p,
-                norm_key(action_raw) as action_k, norm_key(tranche_raw) as tranche_k,
-                norm_key(sexe_raw) as sexe_k, norm_key(qpv_raw) as qpv_k, norm_key(public_raw) as public_k
-            from s
+            from {src}
+        ), d_date as (
+            select v, parts_to_date(p, 9999) as d
+            from (select v, date_parts(v) as p from (select distinct date_raw as v from s))
+        ), d_birth as (
+            select v, parts_to_date(p, $this_year) as d
+            from (select v, date_parts(v) as p from (select distinct date_naissance_raw as v from s))
+        ), d_key as (
+            select v, norm_key(v) as k from (
+                select distinct action_raw as v from s union select distinct tranche_raw from s
+                union select distinct sexe_raw from s union select distinct qpv_raw from s
+                union select distinct public_raw from s)
+        ), d_name as (
+            select v, norm_name(v) as k
+            from (select distinct nom_raw as v from s union select distinct prenom_raw from s)
         ), p as (
-            select k.*, parts_to_date(date_p, 9999) as date, l.code as action_code, l.porteur_key,
-                parts_to_date(birth_p, $this_year) as date_naissance,
+            select s.*, dd.d as date, l.code as action_code, l.porteur_key, db.d as date_naissance,
                 parse_int(age_raw) as age_decl,
-                {_lookup_case('tranche_k', band_lookup)} as tranche_decl,
-                coalesce({_lookup_case('sexe_k', contract.SEXES)}, 'NR') as sexe,
-                {_lookup_case('qpv_k', contract.QPV_VALUES)} as qpv_known,
+                {_lookup_case('kt.k', band_lookup)} as tranche_decl,
+                coalesce({_lookup_case('ks.k', contract.SEXES)}, 'NR') as sexe,
+                {_lookup_case('kq.k', contract.QPV_VALUES)} as qpv_known,
                 case when public_raw is null then 'jeune'
-                     else {_lookup_case('public_k', contract.PUBLICS)} end as public,
-                parse_int(nombre_raw) as nombre_in
-            from k left join action_lookup l on l.key = k.action_k
+                     else {_lookup_case('kp.k', contract.PUBLICS)} end as public,
+                parse_int(nombre_raw) as nombre_in,
+                nn.k as nom_k, np.k as prenom_k
+            from s
+            left join d_date dd on dd.v = s.date_raw
+            left join d_birth db on db.v = s.date_naissance_raw
+            left join d_key ka on ka.v = s.action_raw
+            left join action_lookup l on l.key = ka.k
+            left join d_key kt on kt.v = s.tranche_raw
+            left join d_key ks on ks.v = s.sexe_raw
+            left join d_key kq on kq.v = s.qpv_raw
+            left join d_key kp on kp.v = s.public_raw
+            left join d_name nn on nn.v = s.nom_raw
+            left join d_name np on np.v = s.prenom_raw
         ), q as (
-            select *,
+            select * exclude (nom_k, prenom_k),
                 age_at(date_naissance, date) as age_from_birth,
                 case
                     when nom_raw is not null and prenom_raw is not null then
-                        'nom|' || norm_name(nom_raw) || '|' || norm_name(prenom_raw) || '|'
-                        || coalesce(strftime(date_naissance, '%Y-%m-%d'), '')
+                        'nom|' || nom_k || '|' || prenom_k || '|' || coalesce(strftime(date_naissance, '%Y-%m-%d'), '')
                     when participant is not null and not regexp_full_match(participant, 'ps_[0-9a-f]+') then
                         'id|' || coalesce(porteur_key, '') || '|' || participant
                 end as identity_text
             from p
+        ), d_person as (
+            select identity_text, 'ps_' || left(hmac_sha256($ipad, $opad, identity_text), 16) as hashed
+            from (select distinct identity_text from q where identity_text is not null)
         ), r as (
-            select *, coalesce(age_from_birth, case when age_decl between 0 and 99 then age_decl end) as age
-            from q
+            select q.*, h.hashed,
+                coalesce(age_from_birth, case when age_decl between 0 and 99 then age_decl end) as age
+            from q left join d_person h using (identity_text)
         )
-        select *,
-            case
-                when identity_text is not null then 'ps_' || left(hmac_sha256($ipad, $opad, identity_text), 16)
-                when participant is not null then participant
-            end as person,
+        select * exclude (hashed),
+            case when identity_text is not null then hashed when participant is not null then participant end
+                as person,
             coalesce(nombre_in, 1) as nombre,
             qpv_known as qpv,
             coalesce({_band_case(settings, 'age')}, tranche_decl, 'âge inconnu') as tranche
@@ -543,19 +580,29 @@ def _validate(con, kind: str, mapping: contract.Mapping, settings: Settings, key
     con.execute(f"create or replace temp table t as {sql}", used)
     con.execute("create or replace temp table problems (rn bigint, line bigint, col varchar, "
                 "value varchar, message varchar, ord integer)")
-    # Every check in one statement (one scan per check, one round trip for all).
+    # One scan of t gives each row a bit mask of the rules it breaks; only the (few) flagged
+    # rows are then spelled out, one problem per broken rule.
     columns = _columns(con, "t")
-    selects, check_params = [], {}
-    for order, (col, condition, message) in enumerate(checks_for(kind, settings)):
+    checks = checks_for(kind, settings)
+    mask = " + ".join(f"(case when {condition} then {1 << order} else 0 end)"
+                      for order, (_, condition, _) in enumerate(checks))
+    mask_params = {k: v for k, v in params.items() if f"${k}" in mask}
+    con.execute(f"create or replace temp table flagged as "
+                f"select * from (select rn, ({mask})::bigint as mask from t) where mask <> 0", mask_params)
+    con.execute("create or replace temp table rules (ord integer, col varchar, message varchar)")
+    values = []
+    for order, (col, _, message) in enumerate(checks):
+        con.execute("insert into rules values ($o, $c, $m)",
+                    {"o": order, "c": mapping.headers.get(col, col), "m": message})
         raw_col = {"action": "action_raw", "tranche_age": "tranche_raw"}.get(col, f"{col}_raw")
         # Names and birth dates never leave the row: a problem on them is reported without the value
         # (the report may be printed to a log); the rejected-rows file gives the row back to its owner.
-        value = raw_col if raw_col in columns and col not in _PERSONAL else "cast(null as varchar)"
-        selects.append(f"select rn, line, $col_{order}, {value}, $message_{order}, {order} from t "
-                       f"where {condition}")
-        check_params |= {f"col_{order}": mapping.headers.get(col, col), f"message_{order}": message}
-        check_params |= {k: v for k, v in params.items() if f"${k}" in condition}
-    con.execute("insert into problems " + " union all ".join(selects), check_params)
+        if raw_col in columns and col not in _PERSONAL:
+            values.append(f"when {order} then t.{raw_col}")
+    value = f"case r.ord {' '.join(values)} end" if values else "cast(null as varchar)"
+    con.execute(f"""insert into problems
+        select t.rn, t.line, r.col, {value}, r.message, r.ord
+        from flagged f join t using (rn) join rules r on (f.mask >> r.ord) & 1 = 1""")
     report.problems_total, report.rejected_count = con.execute(
         "select count(*), count(distinct rn) from problems").fetchall()[0]
     report.rows_valid = report.rows_read - report.rejected_count
