@@ -341,33 +341,32 @@ def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
         ), d_birth as (
             select v, parts_to_date(p, $this_year) as d
             from (select v, date_parts(v) as p from (select distinct date_naissance_raw as v from s))
-        ), d_key as (
-            select v, norm_key(v) as k from (
-                select distinct action_raw as v from s union select distinct tranche_raw from s
-                union select distinct sexe_raw from s union select distinct qpv_raw from s
-                union select distinct public_raw from s)
+        ), d_pattern as (
+            -- action, band, sex, QPV and public together take few distinct values in a file
+            select action_raw, tranche_raw, sexe_raw, qpv_raw, public_raw, l.code as action_code, l.porteur_key,
+                {_lookup_case('norm_key(tranche_raw)', band_lookup)} as tranche_decl,
+                coalesce({_lookup_case('norm_key(sexe_raw)', contract.SEXES)}, 'NR') as sexe,
+                {_lookup_case('norm_key(qpv_raw)', contract.QPV_VALUES)} as qpv_known,
+                case when public_raw is null then 'jeune'
+                     else {_lookup_case('norm_key(public_raw)', contract.PUBLICS)} end as public
+            from (select distinct action_raw, tranche_raw, sexe_raw, qpv_raw, public_raw from s) as d
+            left join action_lookup l on l.key = norm_key(d.action_raw)
         ), d_name as (
             select v, norm_name(v) as k
             from (select distinct nom_raw as v from s union select distinct prenom_raw from s)
         ), p as (
-            select s.*, dd.d as date, l.code as action_code, l.porteur_key, db.d as date_naissance,
+            select s.*, dd.d as date, db.d as date_naissance,
+                dp.action_code, dp.porteur_key, dp.tranche_decl, dp.sexe, dp.qpv_known, dp.public,
                 parse_int(age_raw) as age_decl,
-                {_lookup_case('kt.k', band_lookup)} as tranche_decl,
-                coalesce({_lookup_case('ks.k', contract.SEXES)}, 'NR') as sexe,
-                {_lookup_case('kq.k', contract.QPV_VALUES)} as qpv_known,
-                case when public_raw is null then 'jeune'
-                     else {_lookup_case('kp.k', contract.PUBLICS)} end as public,
                 parse_int(nombre_raw) as nombre_in,
                 nn.k as nom_k, np.k as prenom_k
             from s
             left join d_date dd on dd.v = s.date_raw
             left join d_birth db on db.v = s.date_naissance_raw
-            left join d_key ka on ka.v = s.action_raw
-            left join action_lookup l on l.key = ka.k
-            left join d_key kt on kt.v = s.tranche_raw
-            left join d_key ks on ks.v = s.sexe_raw
-            left join d_key kq on kq.v = s.qpv_raw
-            left join d_key kp on kp.v = s.public_raw
+            left join d_pattern dp
+                on dp.action_raw is not distinct from s.action_raw and dp.tranche_raw is not distinct from s.tranche_raw
+               and dp.sexe_raw is not distinct from s.sexe_raw and dp.qpv_raw is not distinct from s.qpv_raw
+               and dp.public_raw is not distinct from s.public_raw
             left join d_name nn on nn.v = s.nom_raw
             left join d_name np on np.v = s.prenom_raw
         ), q as (
@@ -486,9 +485,11 @@ def _load_raw(con: duckdb.DuckDBPyConnection, source: Source) -> None:
             "longue ou séparateur incohérent). Ouvrez-le dans Excel et enregistrez-le à nouveau en « CSV "
             "(séparateur : point-virgule) ».") from exc
     every = ", ".join(f"c{i}" for i in range(n))
-    con.execute(f"""create or replace temp table src as
+    # A view, not a copy: the rows are read where read_csv put them.
+    con.execute(f"""create or replace temp view src as
         select rowid as rn, * from raw
-        where length(trim(concat_ws('', {every}), ' \t')) > 0""")
+        where length(trim(concat_ws('', {every}))) > 0
+          and length(trim(replace(concat_ws('', {every}), chr(9), ' '))) > 0""")
 
 
 def _load_parsing_macros(con) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -145,8 +146,12 @@ class Store:
     """Where the database lives, and how to open it safely. Cheap to create; thread-safe."""
 
     def __init__(self, path: str | os.PathLike, wait_seconds: float = 60.0,
-                 on_wait: Callable[[float], None] | None = None):
+                 on_wait: Callable[[float], None] | None = None, memory_limit: str = "1GB"):
         self.path = Path(path)
+        # DuckDB spills to disk beyond this; the spill folder is outside the database folder,
+        # since an import's working tables hold names until they are hashed.
+        self.config = {"memory_limit": memory_limit,
+                       "temp_directory": str(Path(tempfile.gettempdir()) / "impact-duckdb-spill")}
         self.wait_seconds = wait_seconds
         self.on_wait = on_wait
         self._lock = threading.Lock()
@@ -154,7 +159,7 @@ class Store:
 
     def _connect_once(self) -> duckdb.DuckDBPyConnection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.path))
+        con = duckdb.connect(str(self.path), config=self.config)
         if not self._ready:
             with self._lock:
                 if not self._ready:
