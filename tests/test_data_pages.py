@@ -9,7 +9,6 @@ from streamlit.testing.v1 import AppTest
 
 from impact.store import Store
 
-SAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "samples"
 ACTIONS = ("code;intitulé;porteur;axe;public cible;année début;année fin\r\n"
            "LECTURE;Club lecture du mercredi;Médiathèque;Culture;6-10;2022;2024\r\n"
            "FORUM;Forum permanent des métiers;CMA;Insertion professionnelle;16-25;2023;2024\r\n"
