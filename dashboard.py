@@ -1,8 +1,11 @@
 """Entry point: navigation, shared filters, page title, demonstration banner."""
 
+import datetime as dt
+
 import streamlit as st
 
-from impact import reference, ui
+from impact import budget, overview, participation, reference, ui
+from impact.filters import Filters
 
 settings = ui.get_settings()
 st.set_page_config(
@@ -62,6 +65,15 @@ st.session_state["filters"] = ui.sidebar_filters(options, labels)
 st.session_state["action_labels"] = labels
 
 status = ui.compute(reference.data_status)
+default_filters = Filters(settings.start, settings.end)
+ui.warm_default_views([
+    (overview.overview, (default_filters, settings)),
+    (participation.participation_overview, (default_filters,)),
+    (participation.publics_overview, (default_filters, settings)),
+    (budget.committee_view, (default_filters, settings, dt.date.today())),
+    (budget.state_view, (default_filters, settings, dt.date.today())),
+    (budget.participants, (default_filters, settings)),
+])
 if status["active_batches"] and not status["real_batches"]:
     st.warning(
         "**Données de démonstration** : les chiffres affichés sont fictifs. "

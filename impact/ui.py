@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from collections.abc import Callable
 
 import pandas as pd
@@ -52,6 +53,37 @@ def compute(fn: Callable, *args, **kwargs):
         st.warning("La base de données est en cours de mise à jour par un import. "
                    "Rechargez la page dans quelques secondes.")
         st.stop()
+
+
+_warmed: set[tuple] = set()
+_warm_lock = threading.Lock()
+
+
+def warm_default_views(jobs: list[tuple[Callable, tuple]], background: bool = True) -> bool:
+    """Compute the pages' default views once per data version, in a background thread, so that
+    the first visitor after a start or an import finds them in the cache (at national scale a
+    cold page takes seconds). Returns True when it started. IMPACT_WARM_CACHE=0 turns it off."""
+    if os.environ.get("IMPACT_WARM_CACHE", "1") == "0":
+        return False
+    store = get_store()
+    version = store.data_version()
+    with _warm_lock:
+        if (str(store.path), version) in _warmed:
+            return False
+        _warmed.add((str(store.path), version))
+
+    def run() -> None:
+        for fn, args in jobs:
+            try:
+                _compute(fn, f"{fn.__module__}.{fn.__qualname__}", args, (), version)
+            except Exception:  # a failure here only means a cold page later
+                return
+
+    if background:
+        threading.Thread(target=run, name="impact-warm-cache", daemon=True).start()
+    else:
+        run()
+    return True
 
 
 def clear_caches() -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from impact.settings import load_settings
 from impact.store import Store
 
 pytest_plugins = ["tests.conftest_meta"]
+
+# Pages are tested on purpose with a cold cache; the background warm-up has its own test.
+os.environ.setdefault("IMPACT_WARM_CACHE", "0")
 
 
 @pytest.fixture

@@ -93,3 +93,36 @@ def test_page_parameters_survive_the_filters_rewriting_the_url(db):
     assert at.query_params["code"] == "A2" and at.query_params["annee"] == "2023"
     at.sidebar.selectbox(key="f_year").set_value("Toute la convention").run()
     assert at.query_params["code"] == "A2" and "annee" not in at.query_params
+
+
+def test_default_views_are_computed_ahead_once_per_data_version(db, monkeypatch, settings):
+    import datetime as dt
+
+    from impact import participation, ui
+    from impact.filters import Filters
+
+    _seed(db)
+    monkeypatch.setenv("IMPACT_WARM_CACHE", "1")
+    default = Filters(settings.start, settings.end)
+    jobs = [(participation.participation_overview, (default,))]
+    assert ui.warm_default_views(jobs, background=False)
+    assert not ui.warm_default_views(jobs, background=False), "same data version: nothing to do"
+
+    def no_connection(self):
+        raise AssertionError("the warmed view should come from the cache")
+
+    monkeypatch.setattr(Store, "connect", no_connection)
+    warmed = ui.compute(participation.participation_overview, default)
+    assert warmed["totals"]["participations"] == 2
+    with pytest.raises(AssertionError, match="from the cache"):  # another view is not warmed
+        ui.compute(participation.participation_overview, default.with_(date_to=dt.date(2023, 12, 31)))
+
+
+def test_warming_can_be_turned_off(db, monkeypatch, settings):
+    from impact import participation, ui
+    from impact.filters import Filters
+
+    _seed(db)
+    monkeypatch.setenv("IMPACT_WARM_CACHE", "0")
+    assert not ui.warm_default_views([(participation.participation_overview,
+                                       (Filters(settings.start, settings.end),))], background=False)
