@@ -144,6 +144,7 @@ def worker_queries(db: Path) -> dict:
 
 def worker_apptest(db: Path) -> dict:
     os.environ["IMPACT_DB"] = str(db)
+    os.environ["IMPACT_WARM_CACHE"] = "0"  # measure the cold cache, without the background warm-up
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
