@@ -173,10 +173,11 @@ with chosen as (
         and (len($porteurs) = 0 or list_contains($porteurs, coalesce(porteur, 'Non renseigné')))
 ),
 pairs as (
-    -- distinct pairs first, then a plain count: faster than count(distinct) on 10 million rows
-    select distinct action_code, person
+    -- distinct pairs first, then a plain count: faster than count(distinct) on 10 million rows;
+    -- people compared by their whole-number id
+    select distinct action_code, person_id
     from attendance
-    where person is not null
+    where person_id is not null
         and date between make_date(year($date_from), 1, 1) and make_date(year($date_to), 12, 31)
         and action_code in (select code from chosen)
 )
