@@ -88,6 +88,9 @@ def _shares(counts: pd.DataFrame, key: str, labels: dict[str, str]) -> pd.DataFr
 def publics_overview(con, filters: Filters, settings: Settings) -> dict:
     """Bands (16–25 first) and the focus band: share, sex, QPV, coverage, actions, parcours, months."""
     params = _params(filters, settings)
+    # The per-person working tables, once for the whole page (temporary: this connection only).
+    queries.run(con, "publics_people", params)
+    queries.run(con, "publics_people_first", params)
     bands = _order_bands(queries.run(con, "participation_by_band", params), settings)
     profile = queries.run(con, "focus_profile", params)
     people = profile[profile["kind"] == "people"]

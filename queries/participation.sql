@@ -103,106 +103,110 @@ from f
 group by porteur
 order by participations desc, porteur;
 
+-- name: publics_people
+-- Working table of the Publics et âges page: one row per person and action, built in one pass.
+create or replace temp table publics_pairs as
+select
+    person,
+    action_code,
+    count(*) as participations,
+    min(date) as first_date,
+    arg_min(tranche, date) as first_tranche   -- one row per person, action and date: no tie
+from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+where person is not null
+group by person, action_code;
+
+-- name: publics_people_first
+-- One row per person: band at first participation (same day: first action code), sex and QPV of
+-- the first participation that gives them, first date, number of actions.
+create or replace temp table publics_people as
+with declared as (
+    select
+        person,
+        arg_min(sexe, (date, action_code)) filter (where sexe <> 'NR') as sexe,
+        arg_min(qpv, (date, action_code)) filter (where qpv is not null) as qpv
+    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+    where person is not null and (sexe <> 'NR' or qpv is not null)
+    group by person
+)
+select
+    pa.person,
+    arg_min(pa.first_tranche, (pa.first_date, pa.action_code)) as tranche,
+    coalesce(any_value(d.sexe), 'NR') as sexe,
+    any_value(d.qpv) as qpv,
+    min(pa.first_date) as first_date,
+    count(*) as n_actions
+from publics_pairs as pa
+left join declared as d using (person)
+group by pa.person;
+
 -- name: participation_by_band
 -- Per age band: participations (band of each session) and distinct participants (band at first participation).
-with f as (
-    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-),
-people as (
-    select person, arg_min(tranche, (date, action_code)) as tranche
-    from f
-    where person is not null
-    group by person
-),
-by_session as (
+with by_session as (
     select
         tranche,
         sum(nombre)::bigint as participations,
         coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations
-    from f
+    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
     group by tranche
 )
 select s.tranche, s.participations, s.headcount_participations, coalesce(p.participants, 0) as participants
 from by_session as s
-left join (select tranche, count(*) as participants from people group by tranche) as p using (tranche);
+left join (select tranche, count(*) as participants from publics_people group by tranche) as p using (tranche);
 
 -- name: focus_profile
 -- Distinct people of the focus band (at first participation) by sex and QPV residence, with head counts.
-with f as (
-    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-),
-people as (
-    select
-        person,
-        arg_min(tranche, (date, action_code)) as tranche,
-        coalesce(arg_min(sexe, (date, action_code)) filter (where sexe <> 'NR'), 'NR') as sexe,
-        arg_min(qpv, (date, action_code)) filter (where qpv is not null) as qpv
-    from f
-    where person is not null
-    group by person
-)
 -- kind 'people': distinct focus-band people; kind 'headcount': focus-band participations without identity
 select
     'people' as kind,
     sexe,
     case when qpv then 'oui' when not qpv then 'non' else 'NR' end as qpv_label,
     count(*)::bigint as n
-from people
+from publics_people
 where tranche = $focus_band
 group by all
 union all
 select 'headcount', sexe, qpv_label, sum(nombre)::bigint
-from f
+from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 where person is null and tranche = $focus_band
 group by all
 order by kind, sexe, qpv_label;
 
 -- name: focus_by_action
 -- Per action: distinct focus-band people (band at first participation) who joined it, and their participations.
-with f as (
-    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-),
-people as (
-    select person, arg_min(tranche, (date, action_code)) as tranche
-    from f
-    where person is not null
-    group by person
-)
 select
-    f.action_code,
-    any_value(f.intitule) as intitule,
-    count(distinct f.person) as young_people,
-    count(*) as participations
-from f
-join people as p on p.person = f.person and p.tranche = $focus_band
-group by f.action_code
+    pa.action_code,
+    any_value(a.intitule) as intitule,
+    count(*) as young_people,
+    sum(pa.participations)::bigint as participations
+from publics_pairs as pa
+join publics_people as p using (person)
+join actions_current as a on a.code = pa.action_code
+where p.tranche = $focus_band
+group by pa.action_code
 order by young_people desc, intitule;
 
 -- name: focus_parcours
 -- Focus-band people by number of actions joined, and the most common combinations of two actions or more.
-with f as (
-    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+with focus as (
+    select person, n_actions from publics_people where tranche = $focus_band
 ),
-people as (
-    select
-        person,
-        arg_min(tranche, (date, action_code)) as tranche,
-        count(distinct action_code) as n_actions,
-        string_agg(distinct intitule, ' + ' order by intitule) as combination
-    from f
-    where person is not null
-    group by person
+combinations as (
+    select pa.person, string_agg(a.intitule, ' + ' order by a.intitule) as combination
+    from publics_pairs as pa
+    join focus as f using (person)
+    join actions_current as a on a.code = pa.action_code
+    where f.n_actions >= 2
+    group by pa.person
 )
 -- kind 'count': people per number of actions (capped at 4 = "4 ou plus");
 -- kind 'combination': people per combination of actions, for parcours only
 select 'count' as kind, least(n_actions, 4)::varchar as label, count(*) as people
-from people
-where tranche = $focus_band
+from focus
 group by all
 union all
 select 'combination', combination, count(*)
-from people
-where tranche = $focus_band and n_actions >= 2
+from combinations
 group by all
 order by kind, people desc, label;
 
@@ -211,17 +215,15 @@ order by kind, people desc, label;
 with f as (
     select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 ),
-people as (
-    select person, arg_min(tranche, (date, action_code)) as tranche, min(date) as first_date
-    from f
-    where person is not null
-    group by person
-),
-focus as (select * from people where tranche = $focus_band),
+focus as (select person, first_date from publics_people where tranche = $focus_band),
 came as (
-    select date_trunc('month', f.date)::date as month, count(distinct f.person) as young_people
-    from f
-    join focus using (person)
+    -- distinct (month, person) pairs first, then a plain count
+    select month, count(*) as young_people
+    from (
+        select distinct date_trunc('month', f.date)::date as month, f.person
+        from f
+        join focus using (person)
+    )
     group by all
 ),
 newcomers as (
