@@ -39,19 +39,28 @@ def _ratio(numerator, denominator) -> float | None:
 
 # --- Participation page ------------------------------------------------------------------
 
-def totals(con, filters: Filters) -> dict:
+def _prepare_pairs(con, params: dict) -> None:
+    """The per person-and-action working table the participation queries read (this connection only)."""
+    queries.run(con, "participation_pairs", params)
+
+
+def totals(con, filters: Filters, prepared: bool = False) -> dict:
     """{'participations', 'headcount_participations', 'participants', 'sessions', 'actions', 'parcours'}."""
-    row = queries.run(con, "participation_totals", _params(filters)).iloc[0]
+    params = _params(filters)
+    if not prepared:
+        _prepare_pairs(con, params)
+    row = queries.run(con, "participation_totals", params).iloc[0]
     return {k: int(row[k]) for k in row.index}
 
 
 def participation_overview(con, filters: Filters) -> dict:
-    """Everything the Participation page shows, in four aggregate queries."""
+    """Everything the Participation page shows: one pass for the people, then four aggregates."""
     params = _params(filters)
+    _prepare_pairs(con, params)
     by_action = queries.run(con, "participation_by_action", params)
     by_action["average_per_session"] = by_action["average_per_session"].astype(float).round(1)
     return {
-        "totals": totals(con, filters),
+        "totals": totals(con, filters, prepared=True),
         "by_action": by_action,
         "by_month": queries.run(con, "participation_by_month", params),
         "by_porteur": queries.run(con, "participation_by_porteur", params),
@@ -189,6 +198,7 @@ def action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
     info = choices[choices["code"] == code]
     info = info.iloc[0].to_dict() if len(info) else {"code": code, "intitule": code}
 
+    _prepare_pairs(con, params)
     row = queries.run(con, "participation_by_action", params)
     keys = ["participations", "participants", "headcount_participations", "sessions",
             *REGULARITY_LABELS]

@@ -6,25 +6,35 @@
 -- participation in the selection (same day: the first action code); sex and QPV
 -- fall back to the first known value when the first row leaves them blank.
 
+-- name: participation_pairs
+-- Working table of the Participation page: one row per person and action (sessions attended).
+create or replace temp table participation_pairs as
+select person, action_code, count(*) as times   -- one named row per (date, action, person)
+from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+where person is not null
+group by person, action_code;
+
 -- name: participation_totals
 -- Headline figures: participations, distinct participants, head counts, sessions, actions, parcours.
 with f as (
     select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 ),
-per_person as (
-    select person, count(distinct action_code) as n_actions
+rows as (
+    select
+        coalesce(sum(nombre), 0)::bigint as participations,
+        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
+        count(distinct action_code) as actions
     from f
-    where person is not null
-    group by person
+),
+sessions as (
+    select count(*) as sessions from (select distinct date, action_code from f)
+),
+people as (
+    select count(*) as participants, count(*) filter (where n_actions >= 2) as parcours
+    from (select person, count(*) as n_actions from participation_pairs group by person)
 )
-select
-    coalesce(sum(nombre), 0)::bigint as participations,
-    coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
-    count(distinct person) as participants,
-    count(distinct (date, action_code)) as sessions,
-    count(distinct action_code) as actions,
-    (select count(*) from per_person where n_actions >= 2) as parcours
-from f;
+select r.participations, r.headcount_participations, p.participants, s.sessions, r.actions, p.parcours
+from rows as r, sessions as s, people as p;
 
 -- name: participation_by_action
 -- Per action: participations, distinct participants, sessions, average per session and regularity.
@@ -43,13 +53,6 @@ per_action as (
     from f
     group by action_code
 ),
-per_person as (
-    -- the importer keeps one named row per (date, action, person): a row is a session attended
-    select action_code, person, count(*) as times
-    from f
-    where person is not null
-    group by action_code, person
-),
 regularity as (
     select
         action_code,
@@ -57,7 +60,7 @@ regularity as (
         count(*) filter (where times = 1) as once,
         count(*) filter (where times between 2 and 4) as two_to_four,
         count(*) filter (where times >= 5) as five_or_more
-    from per_person
+    from participation_pairs
     group by action_code
 )
 select
@@ -78,30 +81,52 @@ order by a.participations desc, a.intitule;
 -- Per month and thématique: participations and distinct participants.
 with f as (
     select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+),
+participations as (
+    select date_trunc('month', date)::date as month, axe, sum(nombre)::bigint as participations
+    from f
+    group by all
+),
+people as (
+    -- distinct (month, thématique, person) first, then a plain count
+    select month, axe, count(*) as participants
+    from (select distinct date_trunc('month', date)::date as month, axe, person from f where person is not null)
+    group by all
 )
-select
-    date_trunc('month', date)::date as month,
-    axe,
-    sum(nombre)::bigint as participations,
-    count(distinct person) as participants
-from f
-group by all
+select month, axe, p.participations, coalesce(q.participants, 0) as participants
+from participations as p
+left join people as q using (month, axe)
 order by month, axe;
 
 -- name: participation_by_porteur
 -- Per porteur: actions, sessions, participations and distinct participants.
 with f as (
     select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+),
+per_porteur as (
+    select
+        porteur,
+        count(distinct action_code) as actions,
+        sum(nombre)::bigint as participations
+    from f
+    group by porteur
+),
+sessions as (
+    select porteur, count(*) as sessions
+    from (select distinct porteur, date, action_code from f)
+    group by porteur
+),
+people as (
+    select coalesce(a.porteur, 'Non renseigné') as porteur, count(distinct pa.person) as participants
+    from participation_pairs as pa
+    join actions_current as a on a.code = pa.action_code
+    group by all
 )
-select
-    porteur,
-    count(distinct action_code) as actions,
-    count(distinct (date, action_code)) as sessions,
-    sum(nombre)::bigint as participations,
-    count(distinct person) as participants
-from f
-group by porteur
-order by participations desc, porteur;
+select p.porteur, p.actions, s.sessions, p.participations, coalesce(q.participants, 0) as participants
+from per_porteur as p
+join sessions as s using (porteur)
+left join people as q using (porteur)
+order by p.participations desc, p.porteur;
 
 -- name: publics_people
 -- Working table of the Publics et âges page: one row per person and action, built in one pass.
