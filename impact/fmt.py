@@ -37,6 +37,11 @@ def euros(value, cents: bool | None = None) -> str:
     return f"{number(v, 2 if cents else 0)}\u00a0€"
 
 
+def whole_euros(value) -> str:
+    """Metrics in whole euros (300 000 €; the tables beside them give the cents)."""
+    return euros(value, cents=False)
+
+
 def percent(value, decimals: int = 1) -> str:
     """A ratio (0.125) as 12,5 %."""
     if _missing(value):

@@ -10,11 +10,6 @@ from impact.charts import budget as charts
 ui.require_dashboard()
 
 
-def whole(value) -> str:
-    """Metrics in whole euros (the tables give the cents)."""
-    return fmt.euros(value, cents=False)
-
-
 settings = ui.get_settings()
 filters = ui.current_filters()
 today = dt.date.today()
@@ -46,15 +41,15 @@ if filters.actions or filters.themes or filters.porteurs:
 st.header("Crédits de l'État par année de convention")
 t = view["totals"]
 c = [*st.columns(3), *st.columns(3)]
-c[0].metric("Enveloppe État", whole(t["enveloppe"]),
+c[0].metric("Enveloppe État", fmt.whole_euros(t["enveloppe"]),
             help=f"{fmt.euros(settings.state_envelope_per_year)} par année de convention sélectionnée")
-c[1].metric("Programmé État", whole(t["programme"]),
+c[1].metric("Programmé État", fmt.whole_euros(t["programme"]),
             help=f"Taux de programmation : {fmt.percent(t['taux_programmation'])} de l'enveloppe")
-c[2].metric("Engagé État", whole(t["engage"]), help="Dépenses au statut « engagé »")
-c[3].metric("Payé État", whole(t["paye"]),
+c[2].metric("Engagé État", fmt.whole_euros(t["engage"]), help="Dépenses au statut « engagé »")
+c[3].metric("Payé État", fmt.whole_euros(t["paye"]),
             help=f"Payé moins les avoirs · taux d'exécution : "
                  f"{fmt.percent(t['taux_execution'])} du programmé")
-c[4].metric("Reste à payer", whole(t["reste_a_payer"]), help="Programmé − payé")
+c[4].metric("Reste à payer", fmt.whole_euros(t["reste_a_payer"]), help="Programmé − payé")
 years_data = budget.years_table(view["years"])
 ui.chart(charts.years_chart(view["years"]), years_data, "budget_par_annee",
          display=ui.french_table(years_data, money=budget.YEAR_MONEY, percents=budget.YEAR_PERCENTS))
@@ -66,16 +61,16 @@ if proj.get("reference") is None:
     ui.empty_state("Aucun paiement de l'État enregistré : pas de rythme à projeter.")
 else:
     c = [*st.columns(2), *st.columns(2)]
-    c[0].metric("Payé État cumulé", whole(proj["paye"]))
-    c[1].metric("Rythme des 6 derniers mois", f"{whole(proj['rythme_mensuel'])} / mois",
+    c[0].metric("Payé État cumulé", fmt.whole_euros(proj["paye"]))
+    c[1].metric("Rythme des 6 derniers mois", f"{fmt.whole_euros(proj['rythme_mensuel'])} / mois",
                 help=f"Moyenne des paiements sur les {proj['fenetre_mois']} mois jusqu'à "
                      f"{fmt.month(proj['reference'])}")
-    c[2].metric("Payé projeté en fin de convention", whole(proj["projection_fin"]))
+    c[2].metric("Payé projeté en fin de convention", fmt.whole_euros(proj["projection_fin"]))
     unspent = proj["non_depense"]
-    c[3].metric("Non dépensé projeté" if unspent >= 0 else "Dépassement projeté", whole(abs(unspent)),
+    c[3].metric("Non dépensé projeté" if unspent >= 0 else "Dépassement projeté", fmt.whole_euros(abs(unspent)),
                 help=f"{fmt.percent(abs(proj['part_non_depensee']))} de l'enveloppe")
     st.caption(f"Projection au rythme moyen des {proj['fenetre_mois']} mois jusqu'à "
-               f"{fmt.month(proj['reference'])} : {whole(abs(unspent))} "
+               f"{fmt.month(proj['reference'])} : {fmt.whole_euros(abs(unspent))} "
                f"({fmt.percent(abs(proj['part_non_depensee']))} de l'enveloppe) "
                + ("resteraient non dépensés." if unspent >= 0 else "de dépassement."))
     pace_data = budget.pace_table(view["pace"])
@@ -114,8 +109,8 @@ else:
 st.header("Financeurs")
 lev = view["leverage"]
 c = st.columns(3)
-c[0].metric("Programmé par l'État", whole(lev["programme_etat"]))
-c[1].metric("Programmé par les autres financeurs", whole(lev["programme_autres"]))
+c[0].metric("Programmé par l'État", fmt.whole_euros(lev["programme_etat"]))
+c[1].metric("Programmé par les autres financeurs", fmt.whole_euros(lev["programme_autres"]))
 c[2].metric("Effet levier (par euro de l'État)", "—" if lev["levier"] != lev["levier"] else
             f"{fmt.number(lev['levier'], 2)}\u00a0€",
             help="Euros programmés par les autres financeurs (Ville de Metz, CAF, Région…) "

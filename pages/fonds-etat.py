@@ -10,11 +10,6 @@ from impact.charts import budget as charts
 ui.require_dashboard()
 
 
-def whole(value) -> str:
-    """Metrics in whole euros (the tables give the cents)."""
-    return fmt.euros(value, cents=False)
-
-
 settings = ui.get_settings()
 filters = ui.current_filters()
 today = dt.date.today()
@@ -36,15 +31,15 @@ if filters.actions or filters.themes or filters.porteurs:
 t = view["totals"]
 
 c = [*st.columns(3), *st.columns(3)]
-c[0].metric("Enveloppe", whole(t["enveloppe"]))
-c[1].metric("Programmé", whole(t["programme"]),
+c[0].metric("Enveloppe", fmt.whole_euros(t["enveloppe"]))
+c[1].metric("Programmé", fmt.whole_euros(t["programme"]),
             help=f"{fmt.percent(t['taux_programmation'])} de l'enveloppe (taux de programmation)")
-c[2].metric("Engagé", whole(t["engage"]), help="Dépenses au statut « engagé »")
-c[3].metric("Payé", whole(t["paye"]),
+c[2].metric("Engagé", fmt.whole_euros(t["engage"]), help="Dépenses au statut « engagé »")
+c[3].metric("Payé", fmt.whole_euros(t["paye"]),
             help=f"Payé moins les avoirs · {fmt.percent(t['taux_execution'])} du programmé "
                  "(taux d'exécution)")
-c[4].metric("Reste à payer", whole(t["reste_a_payer"]), help="Programmé − payé")
-c[5].metric("Enveloppe non programmée", whole(t["non_programme"]), help="Enveloppe − programmé")
+c[4].metric("Reste à payer", fmt.whole_euros(t["reste_a_payer"]), help="Programmé − payé")
+c[5].metric("Enveloppe non programmée", fmt.whole_euros(t["non_programme"]), help="Enveloppe − programmé")
 
 # --- per year and per porteur ------------------------------------------------------------------
 st.header("Par année de convention")
@@ -70,11 +65,11 @@ proj = view["projection"]
 if proj.get("reference") is not None:
     unspent = proj["non_depense"]
     c = st.columns(3)
-    c[0].metric("Payé projeté en fin de convention", whole(proj["projection_fin"]),
+    c[0].metric("Payé projeté en fin de convention", fmt.whole_euros(proj["projection_fin"]),
                 help=f"Au rythme moyen des {proj['fenetre_mois']} mois "
                      f"jusqu'à {fmt.month(proj['reference'])} "
-                     f"({whole(proj['rythme_mensuel'])} par mois)")
-    c[1].metric("Non dépensé projeté" if unspent >= 0 else "Dépassement projeté", whole(abs(unspent)))
+                     f"({fmt.whole_euros(proj['rythme_mensuel'])} par mois)")
+    c[1].metric("Non dépensé projeté" if unspent >= 0 else "Dépassement projeté", fmt.whole_euros(abs(unspent)))
     c[2].metric("Part de l'enveloppe", fmt.percent(abs(proj["part_non_depensee"])))
     pace_data = budget.pace_table(view["pace"])
     ui.chart(charts.pace_chart(view["pace"]), pace_data, "fonds_etat_rythme",
