@@ -212,16 +212,13 @@ def checks_for(kind: str, settings: Settings) -> list[tuple[str, str, str]]:
 
 # --- parsing in SQL ------------------------------------------------------------------------
 
-_EDGE_SPACES = "(chr(9), chr(160), chr(8239))"
-
-
 def _trimmed_src(mapping: contract.Mapping) -> str:
     """`src` with the mapped cells trimmed of spaces, tabs and the no-break spaces Excel leaves
-    around values. The full trim runs only where an edge holds one of those (it is slow)."""
+    around values. The full trim runs only on cells that hold one of those (it is slow)."""
     cols = []
     for idx in sorted(set(mapping.columns.values())):
         c = f"c{idx}"
-        cols.append(f"case when left({c}, 1) in {_EDGE_SPACES} or right({c}, 1) in {_EDGE_SPACES} "
+        cols.append(f"case when contains({c}, chr(9)) or contains({c}, chr(160)) or contains({c}, chr(8239)) "
                     f"then trim({c}, ' \t\u00a0\u202f') else trim({c}) end as {c}")
     return f"(select rn, {', '.join(cols)} from src) as src"
 
@@ -484,12 +481,13 @@ def _load_raw(con: duckdb.DuckDBPyConnection, source: Source) -> None:
             f"{source.file_name} n'a pas pu être lu comme un CSV (guillemets non refermés, ligne trop "
             "longue ou séparateur incohérent). Ouvrez-le dans Excel et enregistrez-le à nouveau en « CSV "
             "(séparateur : point-virgule) ».") from exc
-    every = ", ".join(f"c{i}" for i in range(n))
-    # A view, not a copy: the rows are read where read_csv put them.
+    # A view, not a copy: the rows are read where read_csv put them. A row is kept when one of its
+    # cells holds more than spaces and tabs; written as a disjunction, DuckDB stops at the first
+    # filled cell of each row (the first one, nearly always).
+    filled = " or ".join(f"trim(replace(c{i}, chr(9), ' ')) <> ''" for i in range(n))
     con.execute(f"""create or replace temp view src as
         select rowid as rn, * from raw
-        where length(trim(concat_ws('', {every}))) > 0
-          and length(trim(replace(concat_ws('', {every}), chr(9), ' '))) > 0""")
+        where {filled}""")
 
 
 def _load_parsing_macros(con) -> None:
