@@ -118,7 +118,7 @@ def cmd_import(args, settings) -> int:
             try:
                 report = ingest.import_file(con, args.kind, Path(path), settings=settings, key=key,
                                             imported_by=args.by, dry_run=args.dry_run,
-                                            accept_valid=args.accept_valid)
+                                            accept_valid=args.accept_valid, with_preview=False)
             except ingest.ImportProblem as exc:
                 status = max(status, REJECTED)
                 if args.json:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import io
 import re
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -25,6 +28,7 @@ def neutralise(value):
 
 
 def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
+    import pandas as pd
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
@@ -34,6 +38,7 @@ def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
 
 def french_csv(df: pd.DataFrame) -> bytes:
     """`;` separator, decimal comma, dates as 31/12/2023, UTF-8 with BOM, CRLF."""
+    import pandas as pd
     out = _neutralised(df)
     for col in out.columns:
         if pd.api.types.is_datetime64_any_dtype(out[col]):
@@ -45,6 +50,7 @@ def french_csv(df: pd.DataFrame) -> bytes:
 
 
 def xlsx(df: pd.DataFrame, sheet: str = "Données") -> bytes:
+    import pandas as pd
     buf = io.BytesIO()
     out = _neutralised(df)
     for col in out.columns:

@@ -19,9 +19,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from impact import contract, exports, fmt, privacy
 from impact.queries import load_script
@@ -36,6 +36,9 @@ from impact.sources import (
     open_source,
 )
 from impact.store import assign_person_ids
+
+if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
+    import pandas as pd
 
 __all__ = ["ImportProblem", "UnreadableFile", "EmptyFile", "MissingColumns", "UnknownKind",
            "Problem", "ImportReport", "import_file", "analyse_headers"]
@@ -518,7 +521,8 @@ def _action_lookup(con) -> None:
 def import_file(con: duckdb.DuckDBPyConnection, kind: str | None, data: bytes | str | Path, *,
                 settings: Settings, key: bytes, file_name: str | None = None,
                 imported_by: str = "", dry_run: bool = False, accept_valid: bool = False,
-                today: dt.date | None = None, progress: Progress | None = None) -> ImportReport:
+                today: dt.date | None = None, progress: Progress | None = None,
+                with_preview: bool = True) -> ImportReport:
     """Import one file of `kind` (None: recognise it from the headers).
 
     Returns the report; stores nothing when a row is invalid unless `accept_valid`.
@@ -551,7 +555,8 @@ def import_file(con: duckdb.DuckDBPyConnection, kind: str | None, data: bytes | 
                 return report
             step(0.6, "Recherche des doublons")
             _classify(con, kind, report)
-            report.preview = _preview(con, kind)
+            if with_preview:  # the upload page shows it; the command line does not need it
+                report.preview = _preview(con, kind)
             if dry_run:
                 return report
             step(0.8, "Enregistrement")

@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 SMALL = "< 5"
 
@@ -57,6 +60,7 @@ def small_count_mask(df: pd.DataFrame, columns: list[str], threshold: int = 5, t
     does not give the hidden one back by subtraction. With `total_row`, the last row is that
     total: it is hidden itself when small, and it counts as shown for the rule above.
     """
+    import pandas as pd
     hidden = pd.DataFrame(False, index=df.index, columns=list(columns))
     body_index = df.index[:-1] if total_row and len(df) else df.index
     groups = ([body_index] if not by else
@@ -83,6 +87,7 @@ def mask_small_counts(df: pd.DataFrame, columns: list[str], threshold: int = 5,
     a group of `by` columns) is hidden, the smallest other non-zero cell is hidden too; a small
     total row is hidden as well.
     """
+    import pandas as pd
     hidden = small_count_mask(df, columns, threshold=threshold, total_row=total_row, by=by)
     out = df.copy()
     label = f"< {threshold}"

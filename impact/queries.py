@@ -15,8 +15,11 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
+    import pandas as pd
+
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
 SCRIPTS = {"macros", "parsing"}
