@@ -145,9 +145,7 @@ order by code;
 with chosen as (
     select code
     from actions_current
-    where (len($actions) = 0 or list_contains($actions, code))
-        and (len($themes) = 0 or list_contains($themes, coalesce(axe, 'Non renseignée')))
-        and (len($porteurs) = 0 or list_contains($porteurs, coalesce(porteur, 'Non renseigné')))
+    where action_selected(code, axe, porteur, $actions, $themes, $porteurs)
 ),
 per_action as (
     -- the selection is applied before aggregating: attendance is the largest table
@@ -168,9 +166,7 @@ order by code;
 with chosen as (
     select code
     from actions_current
-    where (len($actions) = 0 or list_contains($actions, code))
-        and (len($themes) = 0 or list_contains($themes, coalesce(axe, 'Non renseignée')))
-        and (len($porteurs) = 0 or list_contains($porteurs, coalesce(porteur, 'Non renseigné')))
+    where action_selected(code, axe, porteur, $actions, $themes, $porteurs)
 ),
 pairs as (
     -- distinct pairs first, then a plain count: faster than count(distinct) on 10 million rows;

@@ -21,6 +21,12 @@ from (
 )
 where rn = 1;
 
+-- The action dimensions of the shared filters (action, thématique, porteur), in one place.
+create or replace temp macro action_selected(code, axe, porteur, actions, themes, porteurs) as
+    (len(actions) = 0 or list_contains(actions, code))
+    and (len(themes) = 0 or list_contains(themes, coalesce(axe, 'Non renseignée')))
+    and (len(porteurs) = 0 or list_contains(porteurs, coalesce(porteur, 'Non renseigné')));
+
 -- `person` here is the whole-number id of the pseudonym (distinct counts compare integers);
 -- the pseudonym itself is `pseudonym`.
 create or replace temp macro attendance_f(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics) as table
@@ -35,9 +41,7 @@ select
 from attendance as a
 join actions_current as ac on ac.code = a.action_code
 where a.date between date_from and date_to
-    and (len(actions) = 0 or list_contains(actions, a.action_code))
-    and (len(themes) = 0 or list_contains(themes, coalesce(ac.axe, 'Non renseignée')))
-    and (len(porteurs) = 0 or list_contains(porteurs, coalesce(ac.porteur, 'Non renseigné')))
+    and action_selected(a.action_code, ac.axe, ac.porteur, actions, themes, porteurs)
     and (len(bands) = 0 or list_contains(bands, a.tranche))
     and (len(sexes) = 0 or list_contains(sexes, a.sexe))
     and (len(qpvs) = 0 or list_contains(qpvs, case when a.qpv then 'oui' when not a.qpv then 'non' else 'NR' end))
@@ -54,9 +58,7 @@ select
 from spending as s
 join actions_current as ac on ac.code = s.action_code
 where s.exercice between year(date_from) and year(date_to)
-    and (len(actions) = 0 or list_contains(actions, s.action_code))
-    and (len(themes) = 0 or list_contains(themes, coalesce(ac.axe, 'Non renseignée')))
-    and (len(porteurs) = 0 or list_contains(porteurs, coalesce(ac.porteur, 'Non renseigné')));
+    and action_selected(s.action_code, ac.axe, ac.porteur, actions, themes, porteurs);
 
 create or replace temp macro budget_f(date_from, date_to, actions, themes, porteurs) as table
 select
@@ -67,6 +69,4 @@ select
 from budget_current as b
 join actions_current as ac on ac.code = b.action_code
 where b.annee between year(date_from) and year(date_to)
-    and (len(actions) = 0 or list_contains(actions, b.action_code))
-    and (len(themes) = 0 or list_contains(themes, coalesce(ac.axe, 'Non renseignée')))
-    and (len(porteurs) = 0 or list_contains(porteurs, coalesce(ac.porteur, 'Non renseigné')));
+    and action_selected(b.action_code, ac.axe, ac.porteur, actions, themes, porteurs);
