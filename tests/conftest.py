@@ -31,6 +31,16 @@ def con(store):
         yield c
 
 
+@pytest.fixture(scope="module")
+def module_store():
+    """One in-memory store per test module, for the importer tests (each module resets it per test)."""
+    from tests.test_ingest import memory_store
+
+    con = memory_store()
+    yield con
+    con.close()
+
+
 @pytest.fixture(autouse=True)
 def _clean_streamlit_caches():
     """st.cache_* survive between AppTests in one process: never read another test's store."""

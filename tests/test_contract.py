@@ -10,7 +10,7 @@ import pytest
 
 from impact import contract
 from impact.sources import MissingColumns, UnknownKind
-from tests.test_ingest import counts, imp, memory_store, problem, reset, seed, stored
+from tests.test_ingest import counts, imp, problem, reset, seed, stored
 
 SPEC = {
     "actions": {
@@ -61,13 +61,6 @@ ALIAS_CASES = [(kind, canonical, header)
                for kind, cols in SPEC.items()
                for canonical, aliases in cols.items()
                for header in [canonical, *aliases]]
-
-
-@pytest.fixture(scope="module")
-def module_store():
-    con = memory_store()
-    yield con
-    con.close()
 
 
 @pytest.fixture

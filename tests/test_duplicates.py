@@ -4,14 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_ingest import counts, imp, memory_store, rejects, reset, seed, stored
-
-
-@pytest.fixture(scope="module")
-def module_store():
-    con = memory_store()
-    yield con
-    con.close()
+from tests.test_ingest import counts, imp, rejects, reset, seed, stored
 
 
 @pytest.fixture

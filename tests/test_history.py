@@ -5,14 +5,7 @@ from __future__ import annotations
 import pytest
 
 from impact import history
-from tests.test_ingest import counts, imp, memory_store, reset, seed, stored
-
-
-@pytest.fixture(scope="module")
-def module_store():
-    con = memory_store()
-    yield con
-    con.close()
+from tests.test_ingest import counts, imp, reset, seed, stored
 
 
 @pytest.fixture

@@ -10,14 +10,7 @@ import datetime as dt
 
 import pytest
 
-from tests.test_ingest import imp, memory_store, rejects, reset, seed, stored
-
-
-@pytest.fixture(scope="module")
-def module_store():
-    con = memory_store()
-    yield con
-    con.close()
+from tests.test_ingest import imp, rejects, reset, seed, stored
 
 
 @pytest.fixture

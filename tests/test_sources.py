@@ -9,17 +9,10 @@ import pandas as pd
 import pytest
 
 from impact.sources import EmptyFile, ImportProblem, UnreadableFile, open_source
-from tests.test_ingest import counts, imp, memory_store, problem, rejects, reset, seed, stored
+from tests.test_ingest import counts, imp, problem, rejects, reset, seed, stored
 
 TITLE = "Parcours d’insertion par le rap"
 SPECIAL = "Cœur d’été — 50 € « ok » ‰ Š ž Ÿ"  # every one of these is in cp1252's 0x80–0x9F range or beyond
-
-
-@pytest.fixture(scope="module")
-def module_store():
-    con = memory_store()
-    yield con
-    con.close()
 
 
 @pytest.fixture
