@@ -27,6 +27,7 @@ import pandas as pd
 from impact import fmt, queries
 from impact.filters import Filters
 from impact.privacy import SMALL, mask_small_counts
+from impact.reference import set_bounds
 from impact.settings import Settings
 
 STATE = "État"
@@ -192,7 +193,7 @@ def participations(con, filters: Filters, settings: Settings) -> pd.DataFrame:
 def participants(con, filters: Filters, settings: Settings) -> pd.DataFrame:
     """Distinct named participants per action over the selected years (a count over the whole
     attendance table: the page asks for it last, on its own)."""
-    return queries.run(con, "budget_participants", filters.params())
+    return queries.run(con, "budget_participants", {**filters.params(), **set_bounds(con)})
 
 
 def themes_summary(actions: pd.DataFrame) -> pd.DataFrame:

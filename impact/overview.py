@@ -11,6 +11,7 @@ import pandas as pd
 
 from impact import fmt, queries
 from impact.filters import Filters
+from impact.reference import set_bounds
 from impact.settings import Settings
 
 
@@ -31,7 +32,7 @@ def participation_figures(con, filters: Filters, settings: Settings) -> dict:
 
 def monthly_participation(con, filters: Filters, settings: Settings) -> pd.DataFrame:
     """One row per month with sessions: month (date), participations, participants."""
-    return queries.run(con, "overview_monthly", _params(filters, settings))
+    return queries.run(con, "overview_monthly", {**_params(filters, settings), **set_bounds(con)})
 
 
 def state_envelope_by_year(con, filters: Filters, settings: Settings) -> pd.DataFrame:

@@ -13,6 +13,7 @@ import pandas as pd
 from impact import fmt, queries
 from impact.filters import Filters
 from impact.privacy import small_count_mask
+from impact.reference import set_bounds
 from impact.settings import UNKNOWN_BAND, Settings
 
 SEX_LABELS = {"F": "Filles / femmes", "M": "Garçons / hommes", "NR": "Non renseigné"}
@@ -25,9 +26,11 @@ ACTION_COUNTS = ["participations", "participants", "headcount_participations",
                  "once", "two_to_four", "five_or_more"]
 
 
-def _params(filters: Filters, settings: Settings | None = None) -> dict:
+def _params(con, filters: Filters, settings: Settings | None = None) -> dict:
+    """The filters' parameters, the focus band and the bounds of the ids counted as bitstrings."""
     params = filters.params()
     params["focus_band"] = settings.focus_band if settings else "16-25"
+    params.update(set_bounds(con))
     return params
 
 
@@ -39,24 +42,26 @@ def _ratio(numerator, denominator) -> float | None:
 
 # --- Participation page ------------------------------------------------------------------
 
-def _prepare_pairs(con, params: dict) -> None:
-    """The per person-and-action working table the participation queries read (this connection only)."""
+def _prepare(con, params: dict) -> None:
+    """The working tables the participation queries read, one pass each over the selected rows
+    (temporary: this connection only): per person and action, and per session."""
     queries.run(con, "participation_pairs", params)
+    queries.run(con, "participation_sessions", params)
 
 
 def totals(con, filters: Filters, prepared: bool = False) -> dict:
     """{'participations', 'headcount_participations', 'participants', 'sessions', 'actions', 'parcours'}."""
-    params = _params(filters)
+    params = _params(con, filters)
     if not prepared:
-        _prepare_pairs(con, params)
+        _prepare(con, params)
     row = queries.run(con, "participation_totals", params).iloc[0]
     return {k: int(row[k]) for k in row.index}
 
 
 def participation_overview(con, filters: Filters) -> dict:
     """Everything the Participation page shows: one pass for the people, then four aggregates."""
-    params = _params(filters)
-    _prepare_pairs(con, params)
+    params = _params(con, filters)
+    _prepare(con, params)
     by_action = queries.run(con, "participation_by_action", params)
     by_action["average_per_session"] = by_action["average_per_session"].astype(float).round(1)
     return {
@@ -96,10 +101,10 @@ def _shares(counts: pd.DataFrame, key: str, labels: dict[str, str]) -> pd.DataFr
 
 def publics_overview(con, filters: Filters, settings: Settings) -> dict:
     """Bands (16–25 first) and the focus band: share, sex, QPV, coverage, actions, parcours, months."""
-    params = _params(filters, settings)
+    params = _params(con, filters, settings)
     # The per-person working tables, once for the whole page (temporary: this connection only).
     queries.run(con, "publics_people", params)
-    queries.run(con, "publics_people_first", params)
+    queries.run(con, "publics_focus_pairs", params)
     bands = _order_bands(queries.run(con, "participation_by_band", params), settings)
     profile = queries.run(con, "focus_profile", params)
     people = profile[profile["kind"] == "people"]
@@ -193,12 +198,12 @@ def action_header(info: dict) -> str:
 def action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
     """One action under the sidebar filters (its own code replacing the action filter)."""
     f = filters.with_(actions=[code])
-    params = _params(f, settings)
+    params = _params(con, f, settings)
     choices = action_choices(con)
     info = choices[choices["code"] == code]
     info = info.iloc[0].to_dict() if len(info) else {"code": code, "intitule": code}
 
-    _prepare_pairs(con, params)
+    _prepare(con, params)
     row = queries.run(con, "participation_by_action", params)
     keys = ["participations", "participants", "headcount_participations", "sessions",
             *REGULARITY_LABELS]

@@ -30,3 +30,10 @@ def data_status(con) -> dict:
     """{'active_batches', 'real_batches', 'last_import'}: is the store empty, or demo only?"""
     row = queries.run(con, "data_status").iloc[0]
     return {k: row[k] for k in row.index}
+
+
+def set_bounds(con) -> dict:
+    """{'people_max', 'actions_max'}: the largest person id and action_no (at least 1), the
+    bounds of the bitstrings that count distinct people and sets of actions."""
+    row = queries.run(con, "set_bounds").iloc[0]
+    return {k: int(row[k]) for k in row.index}

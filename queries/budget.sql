@@ -162,23 +162,17 @@ join actions_current as a on a.code = p.action_code
 order by code;
 
 -- name: budget_participants
--- Distinct named participants per action over the selected programme years (the costly count: its own query).
+-- Distinct named participants per action over the selected programme years (a bitstring of person ids per action).
 with chosen as (
     select code
     from actions_current
     where action_selected(code, axe, porteur, $actions, $themes, $porteurs)
-),
-pairs as (
-    -- distinct pairs first, then a plain count: faster than count(distinct) on 10 million rows;
-    -- people compared by their whole-number id
-    select distinct action_code, person_id
-    from attendance
-    where person_id is not null
-        and date between make_date(year($date_from), 1, 1) and make_date(year($date_to), 12, 31)
-        and action_code in (select code from chosen)
 )
-select action_code as code, count(*) as participants
-from pairs
+select action_code as code, bit_count(bitstring_agg(person_id, 1, $people_max)) as participants
+from attendance
+where person_id is not null
+    and date between make_date(year($date_from), 1, 1) and make_date(year($date_to), 12, 31)
+    and action_code in (select code from chosen)
 group by action_code
 order by code;
 

@@ -3,8 +3,9 @@
 
 -- The current version of each action: the newest one still brought by an active batch
 -- (undoing a batch deletes its rows, so the older version comes back by itself).
+-- action_no numbers them 1..n by code: a small whole number for sets of actions (bitstrings).
 create or replace temp view actions_current as
-select * exclude (rn)
+select * exclude (rn), row_number() over (order by code) as action_no
 from (
     select *, row_number() over (partition by code_key order by batch_id desc, line desc) as rn
     from actions
@@ -27,8 +28,16 @@ create or replace temp macro action_selected(code, axe, porteur, actions, themes
     and (len(themes) = 0 or list_contains(themes, coalesce(axe, 'Non renseignée')))
     and (len(porteurs) = 0 or list_contains(porteurs, coalesce(porteur, 'Non renseigné')));
 
--- `person` here is the whole-number id of the pseudonym (distinct counts compare integers);
--- the pseudonym itself is `pseudonym`.
+-- The order of participations as one whole number: the day, then the action (same day: the first
+-- action code, as action_no follows the codes). arg_min over it is several times faster than over
+-- a (date, code) pair.
+create or replace temp macro participation_order(on_date, action_no) as
+    (on_date - date '1970-01-01')::bigint * 1048576 + action_no;
+
+-- `person` here is the whole-number id of the pseudonym (1..max(people.id)); the pseudonym itself
+-- is `pseudonym`. Distinct people of a group are counted exactly as the set bits of a bitstring:
+-- bit_count(bitstring_agg(person, 1, $people_max)), a fixed-size set per group, several times
+-- faster than count(distinct) over millions of rows (see the bounds query in reference.sql).
 create or replace temp macro attendance_f(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics) as table
 select
     a.* exclude (person, person_id),
@@ -36,6 +45,7 @@ select
     a.person as pseudonym,
     case when a.qpv then 'oui' when not a.qpv then 'non' else 'NR' end as qpv_label,
     ac.intitule,
+    ac.action_no,
     coalesce(ac.porteur, 'Non renseigné') as porteur,
     coalesce(ac.axe, 'Non renseignée') as axe
 from attendance as a

@@ -9,37 +9,45 @@
 
 -- name: overview_participation
 -- Participations, head-count participations, distinct participants, those in the focus band, actions with activity.
-with f as (
-    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-),
-people as (
+with people as (
     -- a person's band is the one of their first participation in the selection
     -- (same day: the first action code), as on the participation pages
-    select person, first(tranche order by date, action_code) as tranche
-    from f
+    select person, arg_min(tranche, participation_order(date, action_no)) as tranche
+    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
     where person is not null
     group by person
+),
+rows as (
+    select
+        coalesce(sum(nombre), 0)::bigint as participations,
+        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
+        count(distinct action_code) as actions
+    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 )
 select
-    coalesce(sum(nombre), 0)::bigint as participations,
-    coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
+    r.participations,
+    r.headcount_participations,
     (select count(*) from people) as participants,
     (select count(*) from people where tranche = $focus_band) as focus_participants,
-    count(distinct action_code) as actions
-from f;
+    r.actions
+from rows as r;
 
 -- name: overview_monthly
--- Participations and distinct participants per month of session.
-with f as (
-    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-)
+-- Participations and distinct participants per month of session (people as a bitstring of ids per month).
 select
-    date_trunc('month', date)::date as month,
-    sum(nombre)::bigint as participations,
-    count(distinct person) as participants
-from f
-group by 1
-order by 1;
+    make_date(y, m, 1) as month,
+    participations,
+    participants
+from (
+    select
+        year(date) as y,
+        month(date) as m,
+        sum(nombre)::bigint as participations,
+        coalesce(bit_count(bitstring_agg(person, 1, $people_max)), 0) as participants
+    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+    group by all
+)
+order by month;
 
 -- name: overview_state_by_year
 -- State envelope per programme year: envelope, programmed (budget in force), committed, paid (payments net of credit notes).

@@ -9,48 +9,59 @@
 -- name: participation_pairs
 -- Working table of the Participation page: one row per person and action (sessions attended).
 create or replace temp table participation_pairs as
-select person, action_code, count(*) as times   -- one named row per (date, action, person)
+select action_code, person, count(*) as times   -- one named row per (date, action, person)
 from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 where person is not null
-group by person, action_code;
+group by action_code, person;
+
+-- name: participation_sessions
+-- Working table of the Participation page: one row per session (date, action), with its participations.
+create or replace temp table participation_sessions as
+select
+    s.*,
+    a.intitule,
+    coalesce(a.porteur, 'Non renseigné') as porteur,
+    coalesce(a.axe, 'Non renseignée') as axe
+from (
+    select
+        action_code,
+        date,
+        sum(nombre)::bigint as participations,
+        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations
+    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+    group by action_code, date
+) as s
+join actions_current as a on a.code = s.action_code;
 
 -- name: participation_totals
 -- Headline figures: participations, distinct participants, head counts, sessions, actions, parcours.
-with f as (
-    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-),
-rows as (
+with sessions as (
     select
-        coalesce(sum(nombre), 0)::bigint as participations,
-        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
+        coalesce(sum(participations), 0)::bigint as participations,
+        coalesce(sum(headcount_participations), 0)::bigint as headcount_participations,
+        count(*) as sessions,
         count(distinct action_code) as actions
-    from f
-),
-sessions as (
-    select count(*) as sessions from (select distinct date, action_code from f)
+    from participation_sessions
 ),
 people as (
     select count(*) as participants, count(*) filter (where n_actions >= 2) as parcours
     from (select person, count(*) as n_actions from participation_pairs group by person)
 )
-select r.participations, r.headcount_participations, p.participants, s.sessions, r.actions, p.parcours
-from rows as r, sessions as s, people as p;
+select s.participations, s.headcount_participations, p.participants, s.sessions, s.actions, p.parcours
+from sessions as s, people as p;
 
 -- name: participation_by_action
 -- Per action: participations, distinct participants, sessions, average per session and regularity.
-with f as (
-    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-),
-per_action as (
+with per_action as (
     select
         action_code,
         any_value(intitule) as intitule,
         any_value(porteur) as porteur,
         any_value(axe) as axe,
-        sum(nombre)::bigint as participations,
-        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
-        count(distinct date) as sessions            -- a session is one (date, action)
-    from f
+        sum(participations)::bigint as participations,
+        sum(headcount_participations)::bigint as headcount_participations,
+        count(*) as sessions            -- a session is one (date, action)
+    from participation_sessions
     group by action_code
 ),
 regularity as (
@@ -79,19 +90,21 @@ order by a.participations desc, a.intitule;
 
 -- name: participation_by_month
 -- Per month and thématique: participations and distinct participants.
-with f as (
-    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-),
-participations as (
-    select date_trunc('month', date)::date as month, axe, sum(nombre)::bigint as participations
-    from f
+with participations as (
+    select date_trunc('month', date)::date as month, axe, sum(participations)::bigint as participations
+    from participation_sessions
     group by all
 ),
 people as (
-    -- distinct (month, thématique, person) first, then a plain count
-    select month, axe, count(*) as participants
-    from (select distinct date_trunc('month', date)::date as month, axe, person from f where person is not null)
-    group by all
+    -- one set of people per (year, month, thématique): a bitstring of ids, counted at the end
+    select make_date(y, m, 1) as month, axe, participants
+    from (
+        select year(date) as y, month(date) as m, axe,
+            bit_count(bitstring_agg(person, 1, $people_max)) as participants
+        from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+        where person is not null
+        group by all
+    )
 )
 select month, axe, p.participations, coalesce(q.participants, 0) as participants
 from participations as p
@@ -100,70 +113,66 @@ order by month, axe;
 
 -- name: participation_by_porteur
 -- Per porteur: actions, sessions, participations and distinct participants.
-with f as (
-    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-),
-per_porteur as (
+with per_porteur as (
     select
         porteur,
         count(distinct action_code) as actions,
-        sum(nombre)::bigint as participations
-    from f
-    group by porteur
-),
-sessions as (
-    select porteur, count(*) as sessions
-    from (select distinct porteur, date, action_code from f)
+        count(*) as sessions,
+        sum(participations)::bigint as participations
+    from participation_sessions
     group by porteur
 ),
 people as (
-    select coalesce(a.porteur, 'Non renseigné') as porteur, count(distinct pa.person) as participants
+    select coalesce(a.porteur, 'Non renseigné') as porteur,
+        bit_count(bitstring_agg(pa.person, 1, $people_max)) as participants
     from participation_pairs as pa
     join actions_current as a on a.code = pa.action_code
     group by all
 )
-select p.porteur, p.actions, s.sessions, p.participations, coalesce(q.participants, 0) as participants
+select p.porteur, p.actions, p.sessions, p.participations, coalesce(q.participants, 0) as participants
 from per_porteur as p
-join sessions as s using (porteur)
 left join people as q using (porteur)
 order by p.participations desc, p.porteur;
 
 -- name: publics_people
--- Working table of the Publics et âges page: one row per person and action, built in one pass.
-create or replace temp table publics_pairs as
+-- Working table of the Publics et âges page, in one pass: one row per person with the band of their
+-- first participation (same day: first action code), the sex and QPV of the first participation
+-- that gives them, and the first date. Sex and QPV travel in the low bits of the order number
+-- (min of one whole number: faster than arg_min with a filter).
+create or replace temp table publics_people as
 select
     person,
-    action_code,
-    count(*) as participations,
-    min(date) as first_date,
-    arg_min(tranche, date) as first_tranche   -- one row per person, action and date: no tie
-from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-where person is not null
-group by person, action_code;
-
--- name: publics_people_first
--- One row per person: band at first participation (same day: first action code), sex and QPV of
--- the first participation that gives them, first date, number of actions.
-create or replace temp table publics_people as
-with declared as (
+    tranche,
+    case first_sex % 4 when 0 then 'F' when 1 then 'M' else 'NR' end as sexe,
+    case first_qpv % 2 when 1 then true when 0 then false end as qpv,
+    first_date
+from (
     select
         person,
-        arg_min(sexe, (date, action_code)) filter (where sexe <> 'NR') as sexe,
-        arg_min(qpv, (date, action_code)) filter (where qpv is not null) as qpv
-    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-    where person is not null and (sexe <> 'NR' or qpv is not null)
+        arg_min(tranche, k) as tranche,
+        min(case sexe when 'F' then k * 4 when 'M' then k * 4 + 1 end) as first_sex,
+        min(case when qpv is not null then k * 2 + qpv::integer end) as first_qpv,
+        min(date) as first_date
+    from (
+        select person, tranche, sexe, qpv, date, participation_order(date, action_no) as k
+        from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+        where person is not null
+    )
     group by person
-)
-select
-    pa.person,
-    arg_min(pa.first_tranche, (pa.first_date, pa.action_code)) as tranche,
-    coalesce(any_value(d.sexe), 'NR') as sexe,
-    any_value(d.qpv) as qpv,
-    min(pa.first_date) as first_date,
-    count(*) as n_actions
-from publics_pairs as pa
-left join declared as d using (person)
-group by pa.person;
+);
+
+-- name: publics_focus_pairs
+-- Working table of the Publics et âges page: one row per focus-band person (band at first
+-- participation) and action joined, with their participations (named rows: one each).
+create or replace temp table publics_focus_pairs as
+select p.person, a.code as action_code, p.action_no, a.intitule, p.participations
+from (
+    select f.person, f.action_no, count(*)::bigint as participations
+    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics) as f
+    join (select person from publics_people where tranche = $focus_band) as focus using (person)
+    group by f.person, f.action_no
+) as p
+join actions_current as a using (action_no);
 
 -- name: participation_by_band
 -- Per age band: participations (band of each session) and distinct participants (band at first participation).
@@ -200,29 +209,32 @@ order by kind, sexe, qpv_label;
 -- name: focus_by_action
 -- Per action: distinct focus-band people (band at first participation) who joined it, and their participations.
 select
-    pa.action_code,
-    any_value(a.intitule) as intitule,
+    action_code,
+    any_value(intitule) as intitule,
     count(*) as young_people,
-    sum(pa.participations)::bigint as participations
-from publics_pairs as pa
-join publics_people as p using (person)
-join actions_current as a on a.code = pa.action_code
-where p.tranche = $focus_band
-group by pa.action_code
+    sum(participations)::bigint as participations
+from publics_focus_pairs
+group by action_code
 order by young_people desc, intitule;
 
 -- name: focus_parcours
 -- Focus-band people by number of actions joined, and the most common combinations of two actions or more.
 with focus as (
-    select person, n_actions from publics_people where tranche = $focus_band
+    -- each focus person's set of actions: a bitstring of action_no
+    select person, count(*) as n_actions, bitstring_agg(action_no, 1, $actions_max) as action_set
+    from publics_focus_pairs
+    group by person
+),
+sets as (
+    -- people per set of actions first (few distinct sets), then each set spelled out once
+    select action_set, count(*) as people from focus where n_actions >= 2 group by action_set
 ),
 combinations as (
-    select pa.person, string_agg(a.intitule, ' + ' order by a.intitule) as combination
-    from publics_pairs as pa
-    join focus as f using (person)
-    join actions_current as a on a.code = pa.action_code
-    where f.n_actions >= 2
-    group by pa.person
+    select s.action_set, any_value(s.people) as people,
+        string_agg(a.intitule, ' + ' order by a.intitule) as combination
+    from sets as s
+    join actions_current as a on get_bit(s.action_set, a.action_no::integer - 1) = 1
+    group by s.action_set
 )
 -- kind 'count': people per number of actions (capped at 4 = "4 ou plus");
 -- kind 'combination': people per combination of actions, for parcours only
@@ -230,37 +242,38 @@ select 'count' as kind, least(n_actions, 4)::varchar as label, count(*) as peopl
 from focus
 group by all
 union all
-select 'combination', combination, count(*)
+select 'combination', combination, sum(people)::bigint
 from combinations
 group by all
 order by kind, people desc, label;
 
 -- name: focus_by_month
 -- Per month: distinct focus-band people who came, newcomers (first participation that month), participations.
-with f as (
-    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-),
-focus as (select person, first_date from publics_people where tranche = $focus_band),
+with focus as (select person, first_date from publics_people where tranche = $focus_band),
 came as (
-    -- distinct (month, person) pairs first, then a plain count
-    select month, count(*) as young_people
+    -- the focus people who came: a bitstring of ids per month
+    select make_date(y, m, 1) as month, young_people
     from (
-        select distinct date_trunc('month', f.date)::date as month, f.person
-        from f
-        join focus using (person)
+        select year(f.date) as y, month(f.date) as m,
+            bit_count(bitstring_agg(f.person, 1, $people_max)) as young_people
+        from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics) as f
+        semi join focus using (person)
+        group by all
     )
-    group by all
+),
+sessions as (
+    -- participations counted in the band of each session, head counts included
+    select make_date(y, m, 1) as month, participations
+    from (
+        select year(date) as y, month(date) as m, sum(nombre)::bigint as participations
+        from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+        where tranche = $focus_band
+        group by all
+    )
 ),
 newcomers as (
     select date_trunc('month', first_date)::date as month, count(*) as newcomers
     from focus
-    group by all
-),
-sessions as (
-    -- participations counted in the band of each session, head counts included
-    select date_trunc('month', date)::date as month, sum(nombre)::bigint as participations
-    from f
-    where tranche = $focus_band
     group by all
 )
 select
@@ -297,9 +310,9 @@ with f as (
 people as (
     select
         person,
-        arg_min(tranche, (date, action_code)) as tranche,
-        coalesce(arg_min(sexe, (date, action_code)) filter (where sexe <> 'NR'), 'NR') as sexe,
-        arg_min(qpv, (date, action_code)) filter (where qpv is not null) as qpv
+        arg_min(tranche, participation_order(date, action_no)) as tranche,
+        coalesce(arg_min(sexe, participation_order(date, action_no)) filter (where sexe <> 'NR'), 'NR') as sexe,
+        arg_min(qpv, participation_order(date, action_no)) filter (where qpv is not null) as qpv
     from f
     where person is not null
     group by person

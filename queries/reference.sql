@@ -6,14 +6,24 @@ from actions_current
 order by intitule;
 
 -- name: filter_people_values
--- Values present in attendance for the people filters (dimension, value).
-select distinct 'f_bands' as dimension, tranche as value from attendance
+-- Values present in attendance for the people filters (dimension, value): one pass over the rows.
+with present as (
+    select distinct tranche, sexe, qpv, public from attendance
+)
+select distinct 'f_bands' as dimension, tranche as value from present
 union all
-select distinct 'f_sexes', sexe from attendance
+select distinct 'f_sexes', sexe from present
 union all
-select distinct 'f_qpvs', case when qpv then 'oui' when not qpv then 'non' else 'NR' end from attendance
+select distinct 'f_qpvs', case when qpv then 'oui' when not qpv then 'non' else 'NR' end from present
 union all
-select distinct 'f_publics', public from attendance;
+select distinct 'f_publics', public from present;
+
+-- name: set_bounds
+-- Upper bounds of the whole-number ids that distinct counts put in bitstrings (at least 1):
+-- people (ids of pseudonyms, never reused) and current actions (action_no).
+select
+    greatest(coalesce((select max(id) from people), 0), 1)::integer as people_max,
+    greatest((select count(*) from actions_current), 1)::integer as actions_max;
 
 -- name: data_status
 -- Whether anything is loaded, whether it is only the demonstration data, and the last import.

@@ -14,6 +14,7 @@ import pytest
 from impact import participation as p
 from impact import queries
 from impact.filters import Filters
+from impact.reference import set_bounds
 from tests import builders
 
 D = dt.date
@@ -147,6 +148,40 @@ def test_focus_actions_parcours_and_months(built, everything, settings):
     months = {r.month.month: (r.young_people, r.newcomers, r.focus_participations)
               for r in data["by_month"].itertuples()}
     assert months == {1: (4, 4, 8), 2: (3, 0, 4), 3: (0, 0, 4)}
+
+
+def test_first_participation_rules(con, everything, settings):
+    """Same day: the first action code gives the band; a blank sex or QPV falls back to the
+    first participation that gives it; a late person id still counts (bitstring bounds)."""
+    builders.action(con, "B1", "Boxe")
+    builders.action(con, "B2", "Atelier")
+    builders.attendance(con, [
+        # q1: same day in two actions; B1 (first code) says 11-15, B2 says 16-25
+        {"date": D(2023, 5, 2), "action": "B2", "person": "ps_q1", "tranche": "16-25", "sexe": "NR"},
+        {"date": D(2023, 5, 2), "action": "B1", "person": "ps_q1", "tranche": "11-15", "sexe": "NR",
+         "qpv": None},
+        {"date": D(2023, 6, 6), "action": "B1", "person": "ps_q1", "tranche": "11-15", "sexe": "F",
+         "qpv": False},
+        {"date": D(2023, 7, 4), "action": "B2", "person": "ps_q1", "tranche": "11-15", "sexe": "M",
+         "qpv": True},
+        # q2: sex and QPV known from the start, 16-25
+        {"date": D(2023, 5, 9), "action": "B2", "person": "ps_q2", "tranche": "16-25", "sexe": "M",
+         "qpv": True},
+    ])
+    for i in range(300):   # many people imported later: the last ids are large
+        builders.attendance(con, [{"date": D(2023, 8, 1), "action": "B1", "person": f"ps_late{i}",
+                                   "tranche": "26 et plus", "public": "parent"}])
+    data = p.publics_overview(con, everything, settings)
+    bands = data["bands"].set_index("tranche")["participants"].to_dict()
+    assert bands == {"16-25": 1, "11-15": 1, "26 et plus": 300}
+    # the page's working table (temporary, on this connection) and the action sheet's query agree
+    first = con.execute("select p.person, tranche, sexe, qpv from publics_people as w "
+                        "join people as p on p.id = w.person where p.person like 'ps_q%' order by 1").fetchall()
+    assert first == [("ps_q1", "11-15", "F", False), ("ps_q2", "16-25", "M", True)]
+    profile = queries.run(con, "people_profile", {**everything.params(), **set_bounds(con)})
+    assert profile.values.tolist() == [["11-15", "F", "non", 1], ["16-25", "M", "oui", 1],
+                                       ["26 et plus", "NR", "NR", 300]]
+    assert p.totals(con, everything)["participants"] == 302
 
 
 @pytest.mark.parametrize(("change", "participations", "participants"), [
