@@ -297,3 +297,34 @@ def test_upload_on_import_page_is_counted(server, demo_db, page, tmp_path):
     history = "\n".join([main.inner_text(), *page.locator("[role=gridcell]").all_text_contents(),
                          *(box.input_value() for box in main.locator("input[role=combobox]").all())])
     assert csv.name in history, history[:2000]
+
+
+def test_chart_data_downloads_as_csv_and_xlsx(server, page, tmp_path):
+    """The files are written when the button is clicked (deferred download): both arrive, the
+    CSV ready for French Excel (BOM, semicolons), the .xlsx readable, with the table's columns."""
+    import openpyxl
+
+    _open(page, f"{server}/fonds-etat")
+    _assert_clean(page)
+    main = page.locator("[data-testid=stMain]")
+    expander = main.locator("[data-testid=stExpander]", has_text="Voir les données du graphique").first
+    expander.locator("summary").click()
+    got = {}
+    for label in ("Télécharger (CSV)", "Télécharger (Excel)"):
+        button = expander.get_by_role("button", name=label)
+        button.wait_for()
+        with page.expect_download() as info:
+            button.click()
+        download = info.value
+        target = tmp_path / download.suggested_filename
+        download.save_as(target)
+        got[label] = target
+        _settle(page)
+    csv = got["Télécharger (CSV)"].read_bytes()
+    assert got["Télécharger (CSV)"].suffix == ".csv" and csv.startswith(b"\xef\xbb\xbf")
+    header = csv[3:].decode("utf-8").splitlines()[0]
+    assert ";" in header
+    sheet = openpyxl.load_workbook(got["Télécharger (Excel)"]).active
+    assert [c.value for c in next(sheet.iter_rows(max_row=1))] == header.split(";")
+    assert sheet.max_row == len(csv[3:].decode("utf-8").splitlines())
+    _assert_clean(page)
