@@ -254,6 +254,21 @@ def fr(x: float, digits: int = 3) -> str:
     return f"{x:.{digits}f}".replace(".", ",")
 
 
+def print_page_sums(rows: list[dict], used: dict) -> None:
+    """Per page: the sum of the cold times of the functions its script computes, beside the
+    shared sidebar (computed once per data version for every page and visitor)."""
+    shared = sum(r.get("cold", 0) for r in rows if "toutes les pages" in used.get((r["module"], r["function"]), []))
+    pages: dict[str, float] = {}
+    for r in rows:
+        for page in used.get((r["module"], r["function"]), []):
+            if page != "toutes les pages" and "cold" in r:
+                pages[page] = pages.get(page, 0.0) + r["cold"]
+    print(f"\nRequêtes par page, à froid (cible : ≤ {fr(TARGET_QUERY, 1)} s ; barre latérale commune, "
+          f"calculée une fois pour toutes les pages : {fr(shared)} s)")
+    for page, seconds in sorted(pages.items()):
+        print(f"{page:<28} {fr(seconds):>8} {ok(seconds <= TARGET_QUERY):>6}")
+
+
 def report_store(label: str, db: Path) -> None:
     print(f"\n## {label} — {db} ({db.stat().st_size / 1e6:.0f} Mo)")
     used = pages_using()
@@ -273,6 +288,7 @@ def report_store(label: str, db: Path) -> None:
             print(f"{name:<48} {pages:<28} {fr(r['cold']):>8} {fr(r['warm']):>8} "
                   f"{ok(r['cold'] <= TARGET_QUERY):>6}")
         print(f"mémoire de pointe du processus : {q['rss_mb']:.0f} Mo")
+        print_page_sums(q["rows"], used)
 
     a = run_worker("apptest", db)
     print(f"\nPages dans AppTest (cible : ≤ {fr(TARGET_APPTEST, 1)} s)")
