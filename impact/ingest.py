@@ -648,10 +648,19 @@ def _classify(con, kind: str, report: ImportReport) -> None:
     table = TABLE[kind]
     stored_cols = ", ".join(STORED_COLUMNS[kind])
     current = {"actions": "actions_current", "budget": "budget_current"}.get(kind, table)
+    identity = ", ".join(IDENTITY[kind])
+    # nth: 1 for the first row of each identity in the file, 2, 3... for its repeats. Repeats are
+    # few: the rows whose identity hashes like another row's are ranked, the others are first.
     con.execute(f"""create or replace temp table cand as
-        select rn, line, {stored_cols}{_key_extras(kind)},
-            row_number() over (partition by {', '.join(IDENTITY[kind])} order by rn) as nth
-        from (select * from t where rn not in (select rn from problems))""")
+        select rn, line, {stored_cols}{_key_extras(kind)}, 1::bigint as nth
+        from t where rn not in (select rn from problems)""")
+    con.execute(f"""update cand set nth = r.nth
+        from (
+            select rn, row_number() over (partition by {identity} order by rn) as nth
+            from cand
+            where hash({identity}) in (select hash({identity}) as h from cand group by h having count(*) > 1)
+        ) as r
+        where cand.rn = r.rn and r.nth > 1""")
     compare = ""
     if kind == "budget":
         compare = ", s.montant as old_value"

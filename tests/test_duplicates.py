@@ -59,6 +59,21 @@ def test_duplicates_of_an_earlier_row_of_the_same_file(con, kind, text, stored_r
     assert (report.rows_stored, report.duplicates) == (stored_rows, 1)
 
 
+def test_repeats_are_counted_once_each_and_the_first_row_is_stored(con):
+    """Three copies of one head count (blank sex and QPV), two of one person, among distinct rows."""
+    text = ("date;action;nombre;tranche;nom;prénom\n"
+            "03/04/2023;RAP;12;16-25;;\n"
+            "03/04/2023;RAP;;;Dupont;Léa\n"
+            "03/04/2023;RAP;12;16-25;;\n"
+            "03/04/2023;RAP;13;16-25;;\n"
+            "03/04/2023;RAP;;;DUPONT;lea\n"
+            "03/04/2023;RAP;12;16-25;;\n"
+            "04/04/2023;RAP;;;Dupont;Léa\n")
+    report = imp(con, "attendance", text)
+    assert (report.rows_stored, report.duplicates) == (4, 3)
+    assert stored(con, "select line from attendance order by line") == [(2,), (3,), (5,), (8,)]
+
+
 @pytest.mark.parametrize(("kind", "text"), [
     # one piece split across actions: two real rows
     ("spending", "date;action;montant;piece\n03/04/2023;RAP;10;M-1\n03/04/2023;SPORT;10;M-1\n"),
