@@ -324,78 +324,147 @@ def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
         from p
         """
     if kind == "attendance":
-        band_lookup = contract.band_values(list(settings.bands))
-        # A file repeats the same dates, actions, names and people on many rows: each distinct
-        # value is parsed (and each person hashed) once, then joined back.
-        return f"""
-        with s as (
-            {base}, {cell('date')} as date_raw, {cell('action')} as action_raw,
-                {cell('participant')} as participant, {cell('nom')} as nom_raw, {cell('prenom')} as prenom_raw,
-                {cell('date_naissance')} as date_naissance_raw, {cell('age')} as age_raw,
-                {cell('tranche_age')} as tranche_raw, {cell('sexe')} as sexe_raw, {cell('qpv')} as qpv_raw,
-                {cell('nombre')} as nombre_raw, {cell('public')} as public_raw
-            from {src}
-        ), d_date as (
-            select v, parts_to_date(p, 9999) as d
-            from (select v, date_parts(v) as p from (select distinct date_raw as v from s))
-        ), d_birth as (
-            select v, parts_to_date(p, $this_year) as d
-            from (select v, date_parts(v) as p from (select distinct date_naissance_raw as v from s))
-        ), d_pattern as (
-            -- action, band, sex, QPV and public together take few distinct values in a file
-            select action_raw, tranche_raw, sexe_raw, qpv_raw, public_raw, l.code as action_code, l.porteur_key,
-                {_lookup_case('norm_key(tranche_raw)', band_lookup)} as tranche_decl,
-                coalesce({_lookup_case('norm_key(sexe_raw)', contract.SEXES)}, 'NR') as sexe,
-                {_lookup_case('norm_key(qpv_raw)', contract.QPV_VALUES)} as qpv_known,
-                case when public_raw is null then 'jeune'
-                     else {_lookup_case('norm_key(public_raw)', contract.PUBLICS)} end as public
-            from (select distinct action_raw, tranche_raw, sexe_raw, qpv_raw, public_raw from s) as d
-            left join action_lookup l on l.key = norm_key(d.action_raw)
-        ), d_name as (
-            select v, norm_name(v) as k
-            from (select distinct nom_raw as v from s union select distinct prenom_raw from s)
-        ), p as (
-            select s.*, dd.d as date, db.d as date_naissance,
-                dp.action_code, dp.porteur_key, dp.tranche_decl, dp.sexe, dp.qpv_known, dp.public,
-                parse_int(age_raw) as age_decl,
-                parse_int(nombre_raw) as nombre_in,
-                nn.k as nom_k, np.k as prenom_k
-            from s
-            left join d_date dd on dd.v = s.date_raw
-            left join d_birth db on db.v = s.date_naissance_raw
-            left join d_pattern dp
-                on dp.action_raw is not distinct from s.action_raw and dp.tranche_raw is not distinct from s.tranche_raw
-               and dp.sexe_raw is not distinct from s.sexe_raw and dp.qpv_raw is not distinct from s.qpv_raw
-               and dp.public_raw is not distinct from s.public_raw
-            left join d_name nn on nn.v = s.nom_raw
-            left join d_name np on np.v = s.prenom_raw
-        ), q as (
-            select * exclude (nom_k, prenom_k),
-                age_at(date_naissance, date) as age_from_birth,
-                case
-                    when nom_raw is not null and prenom_raw is not null then
-                        'nom|' || nom_k || '|' || prenom_k || '|' || coalesce(strftime(date_naissance, '%Y-%m-%d'), '')
-                    when participant is not null and not regexp_full_match(participant, 'ps_[0-9a-f]+') then
-                        'id|' || coalesce(porteur_key, '') || '|' || participant
-                end as identity_text
-            from p
-        ), d_person as (
-            select identity_text, 'ps_' || left(hmac_sha256($ipad, $opad, identity_text), 16) as hashed
-            from (select distinct identity_text from q where identity_text is not null)
-        ), r as (
-            select q.*, h.hashed,
-                coalesce(age_from_birth, case when age_decl between 0 and 99 then age_decl end) as age
-            from q left join d_person h using (identity_text)
-        )
+        return _attendance_select(mapping, settings)
+    raise UnknownKind(kind)
+
+
+def _trim_sql(x: str) -> str:
+    """Trim spaces, and tabs and no-break spaces only when the cell holds one (the full trim is slow)."""
+    return (f"case when contains({x}, chr(9)) or contains({x}, chr(160)) or contains({x}, chr(8239)) "
+            f"then trim({x}, ' \t\u00a0\u202f') else trim({x}) end")
+
+
+def _unformula_sql(x: str) -> str:
+    """NULL for a blank cell; a leading apostrophe that neutralised a formula taken off."""
+    return (f"nullif(case when starts_with({x}, '''') and substr({x}, 2, 1) in ('=', '+', '-', '@') "
+            f"then substr({x}, 2) else {x} end, '')")
+
+
+def _attendance_select(mapping: contract.Mapping, settings: Settings) -> str:
+    """SQL turning `src` into parsed attendance rows.
+
+    A file repeats the same dates, actions, groups and people on many rows: every value is
+    cleaned and parsed once per distinct cell (or combination of cells) in a small dictionary,
+    and each row only looks its cells up, so that the million-row part of the work is a few
+    joins. Only `age`, `nombre` and `participant` are cleaned row by row."""
+    idx = mapping.columns
+
+    def col(name: str) -> str | None:
+        return f"c{idx[name]}" if name in idx else None
+
+    def dictionary(cells: dict[str, str]) -> tuple[str, str]:
+        """(query of the distinct raw cells v_* and their cleaned values, join condition on src
+        with {d} standing for the dictionary's alias); ("", "") when no cell is mapped."""
+        mapped = {alias: col(name) for alias, name in cells.items() if col(name)}
+        if not mapped:
+            return "", ""
+        distinct = ", ".join(f"{c} as v_{alias}" for alias, c in mapped.items())
+        trimmed = ", ".join(f"{_trim_sql(f'v_{alias}')} as t_{alias}" for alias in mapped)
+        cleaned = ", ".join(f"{_unformula_sql(f't_{alias}')} as {alias}" for alias in mapped)
+        query = f"select *, {cleaned} from (select *, {trimmed} from (select distinct {distinct} from src))"
+        on = " and ".join(f"{{d}}.v_{alias} is not distinct from src.{c}" for alias, c in mapped.items())
+        return query, on
+
+    def cleaned(alias: str, name: str, table: str) -> str:
+        return f"{table}.{alias}" if col(name) else "cast(null as varchar)"
+
+    def per_row(alias: str, name: str) -> str:
+        c = col(name)
+        return f"{_unformula_sql(_trim_sql(c))} as {alias}" if c else f"cast(null as varchar) as {alias}"
+
+    band_lookup = contract.band_values(list(settings.bands))
+    date_q, date_on = dictionary({"date_raw": "date"})
+    birth_q, birth_on = dictionary({"date_naissance_raw": "date_naissance"})
+    pattern_q, pattern_on = dictionary({"action_raw": "action", "tranche_raw": "tranche_age", "sexe_raw": "sexe",
+                                        "qpv_raw": "qpv", "public_raw": "public"})
+    # The cells that make a person's identity: names and birth date, or an identifier within the
+    # porteur of the action.
+    who_cells = {"nom_raw": "nom", "prenom_raw": "prenom", "date_naissance_raw": "date_naissance"}
+    if col("participant"):
+        who_cells.update({"participant": "participant", "action_raw": "action"})
+    who_q, who_on = dictionary(who_cells)
+
+    tranche_raw, sexe_raw = cleaned("tranche_raw", "tranche_age", "p"), cleaned("sexe_raw", "sexe", "p")
+    qpv_raw, public_raw = cleaned("qpv_raw", "qpv", "p"), cleaned("public_raw", "public", "p")
+    ctes = [
+        f"d_date as (select *, parts_to_date(date_parts(date_raw), 9999) as d from ({date_q}))",
+        f"""d_pattern as (
+            select p.*, l.code as action_code, l.porteur_key,
+                {_lookup_case(f'norm_key({tranche_raw})', band_lookup)} as tranche_decl,
+                coalesce({_lookup_case(f'norm_key({sexe_raw})', contract.SEXES)}, 'NR') as sexe,
+                {_lookup_case(f'norm_key({qpv_raw})', contract.QPV_VALUES)} as qpv_known,
+                case when {public_raw} is null then 'jeune'
+                     else {_lookup_case(f'norm_key({public_raw})', contract.PUBLICS)} end as public
+            from ({pattern_q}) as p
+            left join action_lookup l on l.key = norm_key(p.action_raw))""",
+    ]
+    joins = [f"left join d_date as dd on {date_on.format(d='dd')}",
+             f"left join d_pattern as dp on {pattern_on.format(d='dp')}"]
+    birth_raw, birth_date = "cast(null as varchar)", "cast(null as date)"
+    if birth_q:
+        ctes.append(f"d_birth as (select *, parts_to_date(date_parts(date_naissance_raw), $this_year) as d "
+                    f"from ({birth_q}))")
+        joins.append(f"left join d_birth as db on {birth_on.format(d='db')}")
+        birth_raw, birth_date = "db.date_naissance_raw", "db.d"
+    names = "cast(null as varchar) as nom_raw, cast(null as varchar) as prenom_raw"
+    hashed = "cast(null as varchar)"
+    if who_q:
+        cases = []
+        if col("nom") and col("prenom"):
+            born = "b.d" if birth_q else "cast(null as date)"
+            cases.append("when w.nom_raw is not null and w.prenom_raw is not null then 'nom|' || "
+                         "norm_name(w.nom_raw) || '|' || norm_name(w.prenom_raw) || '|' || "
+                         f"coalesce(strftime({born}, '%Y-%m-%d'), '')")
+        if col("participant"):
+            cases.append("when w.participant is not null and not regexp_full_match(w.participant, 'ps_[0-9a-f]+') "
+                         "then 'id|' || coalesce(l.porteur_key, '') || '|' || w.participant")
+        extra_joins = ""
+        if birth_q:
+            extra_joins += (" left join d_birth as b"
+                            " on b.v_date_naissance_raw is not distinct from w.v_date_naissance_raw")
+        if col("participant"):
+            extra_joins += " left join action_lookup l on l.key = norm_key(w.action_raw)"
+        identity = f"case {' '.join(cases)} end" if cases else "cast(null as varchar)"
+        ctes.append(f"""d_who as (
+            select *, 'ps_' || left(hmac_sha256($ipad, $opad, identity_text), 16) as hashed
+            from (select w.*, {identity} as identity_text from ({who_q}) as w{extra_joins}))""")
+        joins.append(f"left join d_who as dw on {who_on.format(d='dw')}")
+        names = f"{cleaned('nom_raw', 'nom', 'dw')} as nom_raw, {cleaned('prenom_raw', 'prenom', 'dw')} as prenom_raw"
+        hashed = "dw.hashed"
+
+    return f"""
+        with {', '.join(ctes)}
         select * exclude (hashed),
-            case when identity_text is not null then hashed when participant is not null then participant end
-                as person,
+            case when hashed is not null then hashed when participant is not null then participant end as person,
             coalesce(nombre_in, 1) as nombre,
             qpv_known as qpv,
             coalesce({_band_case(settings, 'age')}, tranche_decl, 'âge inconnu') as tranche
-        from r
+        from (
+            select *,
+                coalesce(age_from_birth, case when age_decl between 0 and 99 then age_decl end) as age
+            from (
+                select *, parse_int(age_raw) as age_decl, parse_int(nombre_raw) as nombre_in,
+                    age_at(date_naissance, date) as age_from_birth
+                from (
+                    select src.rn, src.rn + 2 as line,
+                        dd.date_raw, dd.d as date,
+                        dp.action_raw, dp.action_code, dp.porteur_key,
+                        {cleaned('tranche_raw', 'tranche_age', 'dp')} as tranche_raw, dp.tranche_decl,
+                        {cleaned('sexe_raw', 'sexe', 'dp')} as sexe_raw, dp.sexe,
+                        {cleaned('qpv_raw', 'qpv', 'dp')} as qpv_raw, dp.qpv_known,
+                        {cleaned('public_raw', 'public', 'dp')} as public_raw, dp.public,
+                        {names},
+                        {birth_raw} as date_naissance_raw, {birth_date} as date_naissance,
+                        {per_row('participant', 'participant')},
+                        {per_row('age_raw', 'age')},
+                        {per_row('nombre_raw', 'nombre')},
+                        {hashed} as hashed
+                    from src
+                    {' '.join(joins)}
+                )
+            )
+        )
         """
-    raise UnknownKind(kind)
 
 
 # Identity of a row (contract, "Re-uploading a file ...") and what is stored, per kind.
@@ -472,25 +541,28 @@ def analyse_headers(kind: str | None, headers: list[str]) -> tuple[str, contract
 def _load_raw(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     n = len(source.headers)
     cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
+    # rn numbers the records in file order (the reading is sequential); a record is kept when one
+    # of its cells holds more than spaces and tabs. Written as a disjunction, DuckDB stops at the
+    # first filled cell of each row (the first one, nearly always). Done once here, so that the
+    # several passes of the parsing read a plain table.
+    filled = " or ".join(f"trim(replace(c{i}, chr(9), ' ')) <> ''" for i in range(n))
     try:
         con.execute(
             f"""create or replace temp table raw as
-            select * from read_csv($path, delim=$sep, quote='"', escape='"', header=false,
-                all_varchar=true, columns={cols}, null_padding=true, strict_mode=false,
-                auto_detect=false, parallel=false, max_line_size=10000000)""",
+            select * from (
+                select row_number() over () - 1 as rn, *
+                from read_csv($path, delim=$sep, quote='"', escape='"', header=false,
+                    all_varchar=true, columns={cols}, null_padding=true, strict_mode=false,
+                    auto_detect=false, parallel=false, max_line_size=10000000)
+            )
+            where {filled}""",
             {"path": str(source.data_path), "sep": source.separator})
     except duckdb.Error as exc:
         raise UnreadableFile(
             f"{source.file_name} n'a pas pu être lu comme un CSV (guillemets non refermés, ligne trop "
             "longue ou séparateur incohérent). Ouvrez-le dans Excel et enregistrez-le à nouveau en « CSV "
             "(séparateur : point-virgule) ».") from exc
-    # A view, not a copy: the rows are read where read_csv put them. A row is kept when one of its
-    # cells holds more than spaces and tabs; written as a disjunction, DuckDB stops at the first
-    # filled cell of each row (the first one, nearly always).
-    filled = " or ".join(f"trim(replace(c{i}, chr(9), ' ')) <> ''" for i in range(n))
-    con.execute(f"""create or replace temp view src as
-        select rowid as rn, * from raw
-        where {filled}""")
+    con.execute("create or replace temp view src as select * from raw")
 
 
 def _load_parsing_macros(con) -> None:
