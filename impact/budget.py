@@ -186,14 +186,9 @@ def actions_summary(con, filters: Filters, settings: Settings, today: dt.date | 
 
 
 def participations(con, filters: Filters, settings: Settings) -> pd.DataFrame:
-    """Participations (sum of `nombre`) per action over the selected years; cheap."""
-    return queries.run(con, "budget_participations", filters.params())
-
-
-def participants(con, filters: Filters, settings: Settings) -> pd.DataFrame:
-    """Distinct named participants per action over the selected years (a count over the whole
-    attendance table: the page asks for it last, on its own)."""
-    return queries.run(con, "budget_participants", {**filters.params(), **set_bounds(con)})
+    """Participations (sum of `nombre`) and distinct named participants per action over the
+    selected years, in one pass over attendance."""
+    return queries.run(con, "budget_participations", {**filters.params(), **set_bounds(con)})
 
 
 def themes_summary(actions: pd.DataFrame) -> pd.DataFrame:
@@ -253,17 +248,16 @@ def porteurs_table(porteurs: pd.DataFrame) -> pd.DataFrame:
 
 # --- cost per participant ----------------------------------------------------------------
 
-def costs(actions: pd.DataFrame, people: pd.DataFrame, named: pd.DataFrame) -> pd.DataFrame:
+def costs(actions: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     """Paid, participants, participations and unit costs per action (actions with money or people).
 
-    `people` is `participations(...)`, `named` is `participants(...)`."""
+    `people` is `participations(...)`."""
     money = actions[["code", "intitule", "porteur", "axe", "paye"]]
-    merged = money.merge(people[["code", "intitule", "porteur", "axe", "participations"]],
+    merged = money.merge(people[["code", "intitule", "porteur", "axe", "participations", "participants"]],
                          on="code", how="outer", suffixes=("", "_p"))
     for col in ("intitule", "porteur", "axe"):
         merged[col] = merged[col].fillna(merged[f"{col}_p"])
     merged = merged.drop(columns=["intitule_p", "porteur_p", "axe_p"])
-    merged = merged.merge(named[["code", "participants"]], on="code", how="left")
     merged["paye"] = merged["paye"].fillna(0.0)
     merged["participants"] = merged["participants"].fillna(0).astype("int64")
     merged["participations"] = merged["participations"].fillna(0).astype("int64")
@@ -445,7 +439,7 @@ def attention_table(points: pd.DataFrame, exact: bool) -> pd.DataFrame:
 # --- the pages' data ---------------------------------------------------------------------
 
 def committee_view(con, filters: Filters, settings: Settings, today: dt.date | None = None) -> dict:
-    """Everything the Budget page shows but the distinct participants, from a few aggregate queries."""
+    """Everything the Budget page shows, from a few aggregate queries."""
     today = today or dt.date.today()
     yf = year_funder(con, filters, settings, today)
     years = years_summary(yf, filters, settings)

@@ -129,14 +129,12 @@ else:
     st.caption(f"{len(points)} point(s) à examiner · chaque ligne mène à la fiche de l'action.")
     linked_table(points, points, "budget_points_attention")
 
-# --- cost per participant (last: it counts distinct people over all attendance) --------------------
+# --- cost per participant ---------------------------------------------------------------------------
 st.header("Coût par participant")
 st.caption("Payé (tous financeurs) rapporté aux participants distincts et aux participations des années "
            "sélectionnées. Une action peu coûteuse sans public et une action coûteuse très suivie "
            "apparaissent toutes deux.")
-with st.spinner("Décompte des participants distincts…"):
-    named = ui.compute(budget.participants, filters, settings)
-cost_data = budget.costs_table(budget.costs(actions, view["participations"], named), ui.exact_counts())
+cost_data = budget.costs_table(budget.costs(actions, view["participations"]), ui.exact_counts())
 if cost_data.empty:
     ui.empty_state()
 else:

@@ -231,8 +231,7 @@ def test_porteurs_of_state_money(con, money, settings):
 def _costs(con, settings, filters=None):
     filters = filters or whole(settings)
     view = budget.committee_view(con, filters, settings, AFTER_END)
-    return budget.costs(view["actions"], view["participations"],
-                        budget.participants(con, filters, settings)).set_index("code")
+    return budget.costs(view["actions"], view["participations"]).set_index("code")
 
 
 def test_cost_per_participant_and_participation(con, money, settings):
