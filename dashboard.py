@@ -72,7 +72,6 @@ ui.warm_default_views([
     (participation.publics_overview, (default_filters, settings)),
     (budget.committee_view, (default_filters, settings, dt.date.today())),
     (budget.state_view, (default_filters, settings, dt.date.today())),
-    (budget.participants, (default_filters, settings)),
     (budget.state_spending, (default_filters, settings, (), "", False)),
 ])
 if status["active_batches"] and not status["real_batches"]:

@@ -20,19 +20,29 @@ def _params(filters: Filters, settings: Settings) -> dict:
             "envelope_per_year": settings.state_envelope_per_year}
 
 
+def _participation(con, filters: Filters, settings: Settings) -> tuple[dict, pd.DataFrame]:
+    """(headline figures, months) of the selection: two passes over the rows."""
+    params = {**_params(filters, settings), **set_bounds(con)}
+    per_month = queries.run(con, "overview_participation", params)
+    whole = per_month[per_month["month"].isna()].iloc[0]
+    out = {k: int(whole[k]) for k in ("participations", "headcount_participations", "participants", "actions")}
+    out["focus_participants"] = int(queries.run(con, "overview_focus_people", params).iloc[0, 0])
+    out["focus_share"] = out["focus_participants"] / out["participants"] if out["participants"] else None
+    months = per_month[per_month["month"].notna()][["month", "participations", "participants"]]
+    months = months[months["participations"] > 0].reset_index(drop=True)
+    months["month"] = pd.to_datetime(months["month"]).astype("datetime64[us]")
+    return out, months
+
+
 def participation_figures(con, filters: Filters, settings: Settings) -> dict:
     """{'participations', 'headcount_participations', 'participants', 'focus_participants',
     'focus_share' (None without participants), 'actions'} for the selection."""
-    row = queries.run(con, "overview_participation", _params(filters, settings)).iloc[0]
-    out = {k: int(row[k]) for k in ("participations", "headcount_participations", "participants",
-                                    "focus_participants", "actions")}
-    out["focus_share"] = out["focus_participants"] / out["participants"] if out["participants"] else None
-    return out
+    return _participation(con, filters, settings)[0]
 
 
 def monthly_participation(con, filters: Filters, settings: Settings) -> pd.DataFrame:
     """One row per month with sessions: month (date), participations, participants."""
-    return queries.run(con, "overview_monthly", {**_params(filters, settings), **set_bounds(con)})
+    return _participation(con, filters, settings)[1]
 
 
 def state_envelope_by_year(con, filters: Filters, settings: Settings) -> pd.DataFrame:
@@ -60,9 +70,10 @@ def state_paid_cumulative(con, filters: Filters, settings: Settings) -> pd.DataF
 def overview(con, filters: Filters, settings: Settings) -> dict:
     """Everything the page shows, in one call (one cached computation)."""
     by_year = state_envelope_by_year(con, filters, settings)
+    figures, months = _participation(con, filters, settings)
     return {
-        "participation": participation_figures(con, filters, settings),
-        "monthly": monthly_participation(con, filters, settings),
+        "participation": figures,
+        "monthly": months,
         "state_by_year": by_year,
         "state_totals": state_envelope_totals(by_year),
         "state_paid": state_paid_cumulative(con, filters, settings),

@@ -8,46 +8,37 @@
 -- punctuation removed, on both sides (so « Etat - Cité éducative » is the State too).
 
 -- name: overview_participation
--- Participations, head-count participations, distinct participants, those in the focus band, actions with activity.
-with people as (
-    -- a person's band is the one of their first participation in the selection
-    -- (same day: the first action code), as on the participation pages
-    select person, arg_min(tranche, participation_order(date, action_no)) as tranche
-    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-    where person is not null
-    group by person
-),
-rows as (
-    select
-        coalesce(sum(nombre), 0)::bigint as participations,
-        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
-        count(distinct action_code) as actions
-    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-)
+-- Per month of session and for the whole selection (month null, first row): participations, head-count participations, distinct participants, actions with activity.
+-- People and actions are counted as bitstrings of their whole-number ids: one pass over the rows.
 select
-    r.participations,
-    r.headcount_participations,
-    (select count(*) from people) as participants,
-    (select count(*) from people where tranche = $focus_band) as focus_participants,
-    r.actions
-from rows as r;
-
--- name: overview_monthly
--- Participations and distinct participants per month of session (people as a bitstring of ids per month).
-select
-    make_date(y, m, 1) as month,
+    case when y is not null then make_date(y, m, 1) end as month,
     participations,
-    participants
+    headcount_participations,
+    participants,
+    actions
 from (
     select
         year(date) as y,
         month(date) as m,
-        sum(nombre)::bigint as participations,
-        coalesce(bit_count(bitstring_agg(person, 1, $people_max)), 0) as participants
+        coalesce(sum(nombre), 0)::bigint as participations,
+        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
+        coalesce(bit_count(bitstring_agg(person, 1, $people_max)), 0) as participants,
+        coalesce(bit_count(bitstring_agg(action_no, 1, $actions_max)), 0) as actions
     from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-    group by all
+    group by grouping sets ((y, m), ())
 )
-order by month;
+order by month nulls first;
+
+-- name: overview_focus_people
+-- Distinct participants whose band at their first participation in the selection (same day: the
+-- first action code) is the focus band, as on the participation pages.
+select count(*) filter (where tranche = $focus_band) as focus_participants
+from (
+    select person, arg_min(tranche, participation_order(date, action_no)) as tranche
+    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+    where person is not null
+    group by person
+);
 
 -- name: overview_state_by_year
 -- State envelope per programme year: envelope, programmed (budget in force), committed, paid (payments net of credit notes).
