@@ -20,29 +20,36 @@ def _params(filters: Filters, settings: Settings) -> dict:
             "envelope_per_year": settings.state_envelope_per_year}
 
 
-def _participation(con, filters: Filters, settings: Settings) -> tuple[dict, pd.DataFrame]:
-    """(headline figures, months) of the selection: two passes over the rows."""
-    params = {**_params(filters, settings), **set_bounds(con)}
-    per_month = queries.run(con, "overview_participation", params)
+def _per_month(con, filters: Filters, settings: Settings) -> pd.DataFrame:
+    """Per month and for the whole selection (month NaT, first row): participations,
+    head-count participations, participants, actions."""
+    return queries.run(con, "overview_participation", {**_params(filters, settings), **set_bounds(con)})
+
+
+def _figures(con, filters: Filters, settings: Settings, per_month: pd.DataFrame) -> dict:
     whole = per_month[per_month["month"].isna()].iloc[0]
     out = {k: int(whole[k]) for k in ("participations", "headcount_participations", "participants", "actions")}
-    out["focus_participants"] = int(queries.run(con, "overview_focus_people", params).iloc[0, 0])
+    out["focus_participants"] = int(queries.run(con, "overview_focus_people", _params(filters, settings)).iloc[0, 0])
     out["focus_share"] = out["focus_participants"] / out["participants"] if out["participants"] else None
+    return out
+
+
+def _months(per_month: pd.DataFrame) -> pd.DataFrame:
     months = per_month[per_month["month"].notna()][["month", "participations", "participants"]]
-    months = months[months["participations"] > 0].reset_index(drop=True)
+    months = months.reset_index(drop=True)
     months["month"] = pd.to_datetime(months["month"]).astype("datetime64[us]")
-    return out, months
+    return months
 
 
 def participation_figures(con, filters: Filters, settings: Settings) -> dict:
     """{'participations', 'headcount_participations', 'participants', 'focus_participants',
     'focus_share' (None without participants), 'actions'} for the selection."""
-    return _participation(con, filters, settings)[0]
+    return _figures(con, filters, settings, _per_month(con, filters, settings))
 
 
 def monthly_participation(con, filters: Filters, settings: Settings) -> pd.DataFrame:
     """One row per month with sessions: month (date), participations, participants."""
-    return _participation(con, filters, settings)[1]
+    return _months(_per_month(con, filters, settings))
 
 
 def state_envelope_by_year(con, filters: Filters, settings: Settings) -> pd.DataFrame:
@@ -70,10 +77,10 @@ def state_paid_cumulative(con, filters: Filters, settings: Settings) -> pd.DataF
 def overview(con, filters: Filters, settings: Settings) -> dict:
     """Everything the page shows, in one call (one cached computation)."""
     by_year = state_envelope_by_year(con, filters, settings)
-    figures, months = _participation(con, filters, settings)
+    per_month = _per_month(con, filters, settings)
     return {
-        "participation": figures,
-        "monthly": months,
+        "participation": _figures(con, filters, settings, per_month),
+        "monthly": _months(per_month),
         "state_by_year": by_year,
         "state_totals": state_envelope_totals(by_year),
         "state_paid": state_paid_cumulative(con, filters, settings),

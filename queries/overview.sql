@@ -9,24 +9,34 @@
 
 -- name: overview_participation
 -- Per month of session and for the whole selection (month null, first row): participations, head-count participations, distinct participants, actions with activity.
--- People and actions are counted as bitstrings of their whole-number ids: one pass over the rows.
-select
-    case when y is not null then make_date(y, m, 1) end as month,
-    participations,
-    headcount_participations,
-    participants,
-    actions
-from (
+-- People and actions are sets of whole-number ids (bitstrings) per month; the whole selection's
+-- sets are their union: one pass over the rows.
+with per_month as (
     select
         year(date) as y,
         month(date) as m,
-        coalesce(sum(nombre), 0)::bigint as participations,
+        sum(nombre)::bigint as participations,
         coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
-        coalesce(bit_count(bitstring_agg(person, 1, $people_max)), 0) as participants,
-        coalesce(bit_count(bitstring_agg(action_no, 1, $actions_max)), 0) as actions
+        bitstring_agg(person, 1, $people_max) as people,
+        bitstring_agg(action_no, 1, $actions_max) as action_set
     from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-    group by grouping sets ((y, m), ())
+    group by all
 )
+select
+    make_date(y, m, 1) as month,
+    participations,
+    headcount_participations,
+    coalesce(bit_count(people), 0) as participants,
+    coalesce(bit_count(action_set), 0) as actions
+from per_month
+union all
+select
+    null,
+    coalesce(sum(participations), 0)::bigint,
+    coalesce(sum(headcount_participations), 0)::bigint,
+    coalesce(bit_count(bit_or(people)), 0),
+    coalesce(bit_count(bit_or(action_set)), 0)
+from per_month
 order by month nulls first;
 
 -- name: overview_focus_people
