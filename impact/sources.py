@@ -348,7 +348,9 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None,
                 # escaped pair of quotes ("") is ever split between two rounds.
                 held = len(text) - len(text.rstrip('\r"')) if not final else 0
                 text, pending = (text[:-held], text[-held:]) if held else (text, "")
-                text = text.replace("\r\n", "\n").replace("\r", "\n")
+                text = text.replace("\r\n", "\n")
+                if "\r" in text:  # a lone CR (old Mac line end): rare, a second pass only then
+                    text = text.replace("\r", "\n")
                 if headers is None:
                     if not final and "\n" not in text:
                         pending, chunk = text + pending, reader.read(CHUNK)
