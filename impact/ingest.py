@@ -651,20 +651,21 @@ def _validate(con, kind: str, mapping: contract.Mapping, settings: Settings, key
         settings.end.replace(year=settings.end.year + 1),
         "year_start": settings.start.year, "year_end": settings.end.year,
     }
+    # t: the parsed rows (a query). It is computed once into `cand`, narrow: what is stored, the
+    # identity, and a bit mask of the rules each row breaks. Only when some rows break a rule is
+    # t computed again, for those rows' values (a problem spells out the cell as it was).
     sql = _parsed_select(kind, mapping, settings, default_status)
     used = {k: v for k, v in params.items() if f"${k}" in sql}
-    con.execute(f"create or replace temp table t as {sql}", used)
     con.execute("create or replace temp table problems (rn bigint, line bigint, col varchar, "
                 "value varchar, message varchar, ord integer)")
-    # One scan of t gives each row a bit mask of the rules it breaks; only the (few) flagged
-    # rows are then spelled out, one problem per broken rule.
-    columns = _columns(con, "t")
+    columns = {d[0] for d in con.execute(f"select * from ({sql}) limit 0", used).description}
     checks = checks_for(kind, settings)
     mask = " + ".join(f"(case when {condition} then {1 << order} else 0 end)"
                       for order, (_, condition, _) in enumerate(checks))
-    mask_params = {k: v for k, v in params.items() if f"${k}" in mask}
-    con.execute(f"create or replace temp table flagged as "
-                f"select * from (select rn, ({mask})::bigint as mask from t) where mask <> 0", mask_params)
+    cand_sql = (f"create or replace temp table cand as select rn, line, {', '.join(STORED_COLUMNS[kind])}"
+                f"{_key_extras(kind)}, 1::bigint as nth, ({mask})::bigint as mask from ({sql}) as t")
+    con.execute(cand_sql, {k: v for k, v in params.items() if f"${k}" in sql or f"${k}" in mask})
+    con.execute("create or replace temp table flagged as select rn, mask from cand where mask <> 0")
     con.execute("create or replace temp table rules (ord integer, col varchar, message varchar)")
     values = []
     for order, (col, _, message) in enumerate(checks):
@@ -676,9 +677,11 @@ def _validate(con, kind: str, mapping: contract.Mapping, settings: Settings, key
         if raw_col in columns and col not in _PERSONAL:
             values.append(f"when {order} then t.{raw_col}")
     value = f"case r.ord {' '.join(values)} end" if values else "cast(null as varchar)"
-    con.execute(f"""insert into problems
-        select t.rn, t.line, r.col, {value}, r.message, r.ord
-        from flagged f join t using (rn) join rules r on (f.mask >> r.ord) & 1 = 1""")
+    if con.execute("select count(*) from flagged").fetchall()[0][0]:
+        con.execute(f"""insert into problems
+            select t.rn, t.line, r.col, {value}, r.message, r.ord
+            from flagged f join ({sql}) as t using (rn) join rules r on (f.mask >> r.ord) & 1 = 1""", used)
+        con.execute("delete from cand where mask <> 0")
     report.problems_total, report.rejected_count = con.execute(
         "select count(*), count(distinct rn) from problems").fetchall()[0]
     report.rows_valid = report.rows_read - report.rejected_count
@@ -688,10 +691,6 @@ def _validate(con, kind: str, mapping: contract.Mapping, settings: Settings, key
     if report.problems_total > MAX_LISTED_PROBLEMS:
         report.rejected.append(Problem(None, None, None, f"… et {report.problems_total - MAX_LISTED_PROBLEMS} "
                                                          "autres problèmes (voir le fichier des lignes rejetées)."))
-
-
-def _columns(con, table: str) -> set[str]:
-    return {r[0] for r in con.execute(f"describe {table}").fetchall()}
 
 
 def _rejected_csv(con, source: Source) -> bytes:
@@ -718,14 +717,11 @@ _NUMBER = re.compile(r"[-+]?[\d\s\u00a0\u202f.,]*\d[\d\s\u00a0\u202f.,]*\s*(€|
 def _classify(con, kind: str, report: ImportReport) -> None:
     """Split valid rows into new rows, duplicates (in the file or stored) and replacements."""
     table = TABLE[kind]
-    stored_cols = ", ".join(STORED_COLUMNS[kind])
     current = {"actions": "actions_current", "budget": "budget_current"}.get(kind, table)
     identity = ", ".join(IDENTITY[kind])
-    # nth: 1 for the first row of each identity in the file, 2, 3... for its repeats. Repeats are
-    # few: the rows whose identity hashes like another row's are ranked, the others are first.
-    con.execute(f"""create or replace temp table cand as
-        select rn, line, {stored_cols}{_key_extras(kind)}, 1::bigint as nth
-        from t where rn not in (select rn from problems)""")
+    # cand holds the valid rows (see _validate). nth: 1 for the first row of each identity in the
+    # file, 2, 3... for its repeats. Repeats are few: the rows whose identity hashes like another
+    # row's are ranked, the others are first.
     con.execute(f"""update cand set nth = r.nth
         from (
             select rn, row_number() over (partition by {identity} order by rn) as nth
