@@ -22,8 +22,8 @@ REGULARITY_LABELS = {"once": "Venus une fois", "two_to_four": "2 à 4 fois", "fi
 PARCOURS_LABELS = {"1": "1 action", "2": "2 actions", "3": "3 actions", "4": "4 actions ou plus"}
 MASKED_SHARE = "masqué"
 # Counts of people or participations per action: hidden from 1 to 4 for readers.
-ACTION_COUNTS = ["participations", "participants", "headcount_participations",
-                 "once", "two_to_four", "five_or_more"]
+ACTION_COUNTS = ["participations", "participants", "headcount_participations"]
+REGULARITY_COUNTS = ["once", "two_to_four", "five_or_more", "participants"]
 
 
 def _params(con, filters: Filters, settings: Settings | None = None) -> dict:
@@ -44,9 +44,9 @@ def _ratio(numerator, denominator) -> float | None:
 
 def _prepare(con, params: dict) -> None:
     """The working tables the participation queries read, one pass each over the selected rows
-    (temporary: this connection only): per person and action, and per session."""
-    queries.run(con, "participation_pairs", params)
+    (temporary: this connection only): per session, and the set of people of each action."""
     queries.run(con, "participation_sessions", params)
+    queries.run(con, "participation_action_people", params)
 
 
 def totals(con, filters: Filters, prepared: bool = False) -> dict:
@@ -59,7 +59,8 @@ def totals(con, filters: Filters, prepared: bool = False) -> dict:
 
 
 def participation_overview(con, filters: Filters) -> dict:
-    """Everything the Participation page shows: one pass for the people, then four aggregates."""
+    """What the Participation page shows first (all but regularity): two passes over the rows
+    (sessions, sets of people per action), one for the months, then small aggregates."""
     params = _params(con, filters)
     _prepare(con, params)
     by_action = queries.run(con, "participation_by_action", params)
@@ -70,6 +71,12 @@ def participation_overview(con, filters: Filters) -> dict:
         "by_month": queries.run(con, "participation_by_month", params),
         "by_porteur": queries.run(con, "participation_by_porteur", params),
     }
+
+
+def regularity(con, filters: Filters) -> pd.DataFrame:
+    """Per action (most participants first): intitule, participants, once, two_to_four,
+    five_or_more. It counts every (action, person) pair: the page asks for it last, on its own."""
+    return queries.run(con, "participation_regularity", _params(con, filters))
 
 
 def regularity_long(by_action: pd.DataFrame) -> pd.DataFrame:
@@ -205,10 +212,11 @@ def action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
 
     _prepare(con, params)
     row = queries.run(con, "participation_by_action", params)
-    keys = ["participations", "participants", "headcount_participations", "sessions",
-            *REGULARITY_LABELS]
+    keys = ["participations", "participants", "headcount_participations", "sessions"]
     figures = {k: int(row[k].iloc[0]) if len(row) else 0 for k in keys}
     figures["average_per_session"] = float(row["average_per_session"].iloc[0]) if len(row) else None
+    regular = queries.run(con, "participation_regularity", params)
+    figures.update({k: int(regular[k].iloc[0]) if len(regular) else 0 for k in REGULARITY_LABELS})
 
     by_month = queries.run(con, "participation_by_month", params)
     by_month = by_month.groupby("month", as_index=False)[["participations", "participants"]].sum() \

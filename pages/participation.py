@@ -61,9 +61,16 @@ table, display = p.shown(by_porteur, ["porteur", "actions", "sessions", "partici
 ui.chart(charts.participation_by_porteur_chart(by_porteur), table, "participation_par_porteur",
          display=display)
 
+# Last: it counts every (action, person) pair, the rest of the page is already shown meanwhile.
 st.subheader("Régularité")
 st.caption("Participants distincts de chaque action selon le nombre de séances auxquelles ils sont venus "
            "(les participations comptées par effectif, sans identité, n'y figurent pas).")
-table, display = p.shown(by_action, ["intitule", "once", "two_to_four", "five_or_more", "participants"])
-ui.chart(charts.regularity_chart(p.regularity_long(by_action)), table, "regularite_par_action",
-         display=display)
+with st.spinner("Décompte des venues de chaque participant…"):
+    regular = p.protect(ui.compute(p.regularity, filters), p.REGULARITY_COUNTS, exact, threshold)
+if regular.empty:
+    ui.empty_state("Aucun participant nommé pour cette sélection : la régularité se calcule sur les "
+                   "personnes identifiées.")
+else:
+    table, display = p.shown(regular, ["intitule", "once", "two_to_four", "five_or_more", "participants"])
+    ui.chart(charts.regularity_chart(p.regularity_long(regular)), table, "regularite_par_action",
+             display=display)

@@ -6,13 +6,13 @@
 -- participation in the selection (same day: the first action code); sex and QPV
 -- fall back to the first known value when the first row leaves them blank.
 
--- name: participation_pairs
--- Working table of the Participation page: one row per person and action (sessions attended).
-create or replace temp table participation_pairs as
-select action_code, person, count(*) as times   -- one named row per (date, action, person)
+-- name: participation_action_people
+-- Working table of the Participation page: the named participants of each action, as a set of person ids (bitstring).
+create or replace temp table participation_action_people as
+select action_code, bitstring_agg(person, 1, $people_max) as people
 from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 where person is not null
-group by action_code, person;
+group by action_code;
 
 -- name: participation_sessions
 -- Working table of the Participation page: one row per session (date, action), with its participations.
@@ -44,14 +44,22 @@ with sessions as (
     from participation_sessions
 ),
 people as (
-    select count(*) as participants, count(*) filter (where n_actions >= 2) as parcours
-    from (select person, count(*) as n_actions from participation_pairs group by person)
+    -- parcours: each action's set of people meets the union of the sets of the actions before it
+    -- (in code order); the people met so are those of two actions or more
+    select
+        coalesce(bit_count(bit_or(people)), 0) as participants,
+        coalesce(bit_count(bit_or(people & before)), 0) as parcours
+    from (
+        select people,
+            bit_or(people) over (order by action_code rows between unbounded preceding and 1 preceding) as before
+        from participation_action_people
+    )
 )
 select s.participations, s.headcount_participations, p.participants, s.sessions, s.actions, p.parcours
 from sessions as s, people as p;
 
 -- name: participation_by_action
--- Per action: participations, distinct participants, sessions, average per session and regularity.
+-- Per action: participations, distinct participants, head counts, sessions and average per session.
 with per_action as (
     select
         action_code,
@@ -63,30 +71,41 @@ with per_action as (
         count(*) as sessions            -- a session is one (date, action)
     from participation_sessions
     group by action_code
+)
+select
+    a.action_code, a.intitule, a.porteur, a.axe,
+    a.participations,
+    coalesce(bit_count(p.people), 0) as participants,
+    a.headcount_participations,
+    a.sessions,
+    a.participations / a.sessions as average_per_session
+from per_action as a
+left join participation_action_people as p using (action_code)
+order by a.participations desc, a.intitule;
+
+-- name: participation_regularity
+-- Per action: named participants by the number of its sessions they came to (once, 2 to 4, 5 or more).
+-- The one count per (action, person) of the page: it is asked for on its own, last.
+with pairs as (
+    select action_code, person, count(*) as times   -- one named row per (date, action, person)
+    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+    where person is not null
+    group by action_code, person
 ),
-regularity as (
+per_action as (
     select
         action_code,
         count(*) as participants,
         count(*) filter (where times = 1) as once,
         count(*) filter (where times between 2 and 4) as two_to_four,
         count(*) filter (where times >= 5) as five_or_more
-    from participation_pairs
+    from pairs
     group by action_code
 )
-select
-    a.action_code, a.intitule, a.porteur, a.axe,
-    a.participations,
-    coalesce(r.participants, 0) as participants,
-    a.headcount_participations,
-    a.sessions,
-    a.participations / a.sessions as average_per_session,
-    coalesce(r.once, 0) as once,
-    coalesce(r.two_to_four, 0) as two_to_four,
-    coalesce(r.five_or_more, 0) as five_or_more
-from per_action as a
-left join regularity as r using (action_code)
-order by a.participations desc, a.intitule;
+select r.action_code, a.intitule, r.participants, r.once, r.two_to_four, r.five_or_more
+from per_action as r
+join actions_current as a on a.code = r.action_code
+order by r.participants desc, a.intitule;
 
 -- name: participation_by_month
 -- Per month and thématique: participations and distinct participants.
@@ -123,9 +142,9 @@ with per_porteur as (
     group by porteur
 ),
 people as (
-    select coalesce(a.porteur, 'Non renseigné') as porteur,
-        bit_count(bitstring_agg(pa.person, 1, $people_max)) as participants
-    from participation_pairs as pa
+    -- the union of the sets of people of the porteur's actions
+    select coalesce(a.porteur, 'Non renseigné') as porteur, bit_count(bit_or(pa.people)) as participants
+    from participation_action_people as pa
     join actions_current as a on a.code = pa.action_code
     group by all
 )

@@ -79,16 +79,24 @@ def test_totals(built, everything):
 def test_by_action(built, everything):
     df = p.participation_overview(built, everything)["by_action"].set_index("action_code")
     assert df.index.tolist() == ["A3", "A1", "A2"]   # most participations first
-    expected = {  # participations, participants, head counts, sessions, average, once, 2-4, 5+
-        "A1": (9, 4, 3, 3, 3.0, 3, 1, 0),
-        "A2": (7, 3, 0, 6, 1.2, 2, 0, 1),
-        "A3": (13, 1, 12, 1, 13.0, 1, 0, 0),
+    expected = {  # participations, participants, head counts, sessions, average
+        "A1": (9, 4, 3, 3, 3.0),
+        "A2": (7, 3, 0, 6, 1.2),
+        "A3": (13, 1, 12, 1, 13.0),
     }
-    cols = ["participations", "participants", "headcount_participations", "sessions", "average_per_session",
-            "once", "two_to_four", "five_or_more"]
+    cols = ["participations", "participants", "headcount_participations", "sessions", "average_per_session"]
     for code, values in expected.items():
         assert tuple(df.loc[code, cols]) == pytest.approx(values), code
     assert df.loc["A3", "axe"] == "Non renseignée"
+
+
+def test_regularity(built, everything):
+    df = p.regularity(built, everything)
+    assert df["action_code"].tolist() == ["A1", "A2", "A3"]   # most participants first
+    got = {r.action_code: (r.participants, r.once, r.two_to_four, r.five_or_more) for r in df.itertuples()}
+    # p1 came 3 times to A1, p3 p4 p5 once; p2 5 times to A2, p1 and p5 once; p4 once to A3
+    assert got == {"A1": (4, 3, 1, 0), "A2": (3, 2, 0, 1), "A3": (1, 1, 0, 0)}
+    assert p.regularity(built, everything.with_(publics=["parent"])).empty   # head counts only
 
 
 def test_by_month_stacks_by_theme(built, everything):

@@ -52,8 +52,10 @@ def test_participation_page_for_a_coordinator(app_db):
     assert column(at, 1, "Séances") == ["1", "3", "6"]
     assert column(at, 1, "Présence moyenne par séance") == ["13,0", "3,0", "1,2"]
     assert column(at, 3, "Porteur") == ["Centre social", "Asso Rap", "Club Boxe"]
-    assert column(at, 4, "Venus une fois") == ["1", "3", "2"]
-    assert column(at, 4, "5 fois ou plus") == ["0", "0", "1"]
+    # regularity: most participants first
+    assert column(at, 4, "Action") == ["Atelier rap", "Boxe éducative", "Café des parents"]
+    assert column(at, 4, "Venus une fois") == ["3", "2", "1"]
+    assert column(at, 4, "5 fois ou plus") == ["0", "1", "0"]
     assert any("15 participations" in c.value for c in at.caption)   # head counts said so
     assert len(at.get("plotly_chart")) == 5
 
