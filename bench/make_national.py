@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from impact.settings import load_settings  # noqa: E402
-from impact.store import Store  # noqa: E402
+from impact.store import Store, assign_person_ids, refresh_people_values  # noqa: E402
 
 THEMES = ["Santé", "Insertion professionnelle", "Culture", "Sport", "Numérique", "Parentalité"]
 BANDS = ["0-2", "3-5", "6-10", "11-15", "16-25", "26 et plus"]
@@ -65,7 +65,7 @@ from (
 
 # People first (a pseudonym, a birth year, a sex, a QPV flag), then sessions drawing from them.
 PEOPLE_SQL = """
-create temp table people as
+create temp table bench_people as
 select i as pid,
     'ps_' || substr(md5(i::varchar), 1, 16) as person,
     ($first_year - 1 - hash(i, 'age') % 30)::int as birth_year,
@@ -85,7 +85,7 @@ with sessions as (
     from range($n_attendance) t(i)
 ), aged as (
     select s.*, p.person, p.sexe, p.qpv, year(s.d) - p.birth_year as age
-    from sessions s join people p using (pid)
+    from sessions s join bench_people p using (pid)
 )
 select 4, (i + 2)::int, d, action_code,
     case when head_count then null else person end,
@@ -122,7 +122,7 @@ def generate(db: Path, n_actions: int, n_attendance: int, n_spending: int, n_peo
                                                             "funders")}),
             ("spending", SPENDING_SQL, {**{k: params[k] for k in ("n_actions", "funders", "start", "n_days")},
                                         "n_spending": n_spending}),
-            ("people", PEOPLE_SQL, {"first_year": params["first_year"], "n_people": n_people}),
+            ("bench_people", PEOPLE_SQL, {"first_year": params["first_year"], "n_people": n_people}),
             ("attendance", ATTENDANCE_SQL, {**{k: params[k] for k in ("n_actions", "bands", "start",
                                                                        "n_days")},
                                             "n_people": n_people, "n_attendance": n_attendance}),
@@ -138,6 +138,11 @@ def generate(db: Path, n_actions: int, n_attendance: int, n_spending: int, n_peo
             from (select 1 as b, count(*) as n from actions union all select 2, count(*) from budget
                   union all select 3, count(*) from spending union all select 4, count(*) from attendance) c
             where batches.id = c.b""")
+        # what an import does after storing rows: whole-number ids of the pseudonyms, the values
+        # the sidebar offers
+        assign_person_ids(con, "attendance")
+        con.execute("update attendance set person_id = p.id from people p where attendance.person = p.person")
+        refresh_people_values(con)
         con.execute("checkpoint")
     return timings
 

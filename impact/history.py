@@ -11,6 +11,7 @@ import json
 from typing import TYPE_CHECKING
 
 from impact import queries
+from impact.store import refresh_people_values
 
 if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
     import pandas as pd
@@ -80,6 +81,8 @@ def undo(con, batch_id: int) -> dict:
         con.execute("delete from batch_duplicates where batch_id = $b", {"b": batch_id})
         con.execute("update batches set status = 'undone', undone_at = now()::timestamp where id = $b",
                     {"b": batch_id})
+        if kind == "attendance":
+            refresh_people_values(con)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

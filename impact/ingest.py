@@ -35,7 +35,7 @@ from impact.sources import (
     UnreadableFile,
     open_source,
 )
-from impact.store import assign_person_ids
+from impact.store import assign_person_ids, refresh_people_values
 
 if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
     import pandas as pd
@@ -851,6 +851,8 @@ def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
             select $bid, $kind, c.line, m.orig_batch_id, m.orig_line
             from matched m join cand c using (rn) where m.rn not in (select rn from replacing)""",
             {"bid": bid, "kind": kind})
+        if kind == "attendance":
+            refresh_people_values(con)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

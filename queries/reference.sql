@@ -6,17 +6,8 @@ from actions_current
 order by intitule;
 
 -- name: filter_people_values
--- Values present in attendance for the people filters (dimension, value): one pass over the rows.
-with present as (
-    select distinct tranche, sexe, qpv, public from attendance
-)
-select distinct 'f_bands' as dimension, tranche as value from present
-union all
-select distinct 'f_sexes', sexe from present
-union all
-select distinct 'f_qpvs', case when qpv then 'oui' when not qpv then 'non' else 'NR' end from present
-union all
-select distinct 'f_publics', public from present;
+-- Values present in attendance for the people filters (dimension, value), kept by every import and undo.
+select dimension, value from attendance_values;
 
 -- name: set_bounds
 -- Upper bounds of the whole-number ids that distinct counts put in bitstrings (at least 1):

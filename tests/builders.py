@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import duckdb
 
-from impact.store import assign_person_ids
+from impact.store import assign_person_ids, refresh_people_values
 
 
 def batch(con: duckdb.DuckDBPyConnection, kind: str, file_name: str = "test.csv",
@@ -53,6 +53,7 @@ def attendance(con, rows: list[dict], batch_id: int | None = None) -> int:
     assign_person_ids(con, "attendance")
     con.execute("update attendance set person_id = p.id from people p "
                 "where attendance.person = p.person and attendance.person_id is null")
+    refresh_people_values(con)
     return bid
 
 

@@ -38,6 +38,23 @@ def test_migrate_is_idempotent_and_keeps_data(tmp_path):
     con.close()
 
 
+def test_migration_3_lists_the_people_values_of_a_store_with_attendance(tmp_path):
+    """A store at version 2 with attendance gets the sidebar's values from its rows."""
+    from impact import store as store_module
+
+    con = duckdb.connect(str(tmp_path / "v2.duckdb"))
+    con.execute("create table schema_version (version integer not null)")
+    for version in range(2):
+        con.execute(store_module.MIGRATIONS[version])
+        con.execute("insert into schema_version values ($v)", {"v": version + 1})
+    con.execute("insert into attendance (batch_id, line, date, action_code, person, tranche, sexe, qpv, nombre, "
+                "public) values (1, 2, date '2023-04-03', 'RAP', null, '16-25', 'F', null, 3, 'jeune')")
+    migrate(con)
+    assert sorted(con.execute("select dimension, value from attendance_values").fetchall()) == [
+        ("f_bands", "16-25"), ("f_publics", "jeune"), ("f_qpvs", "NR"), ("f_sexes", "F")]
+    con.close()
+
+
 def test_data_version_changes_when_the_file_is_written(store):
     with store.connect():
         pass

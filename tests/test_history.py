@@ -107,3 +107,21 @@ def test_batch_list_newest_first_with_counts(con):
     frame = history.batch_list(con)
     assert frame["file_name"].tolist()[:2] == ["b2.csv", "b1.csv"]
     assert frame[["rows_read", "rows_stored", "duplicates"]].values.tolist()[:2] == [[2, 1, 1], [1, 1, 0]]
+
+
+def test_sidebar_values_follow_imports_and_undo(con, settings):
+    """The people filters offer the values present in attendance: an import adds its values, an
+    undo takes back those no other batch holds."""
+    from impact import reference
+
+    def offered() -> dict:
+        options, _ = reference.filter_options(con, settings)
+        return {k: options[k] for k in ("f_bands", "f_sexes", "f_qpvs", "f_publics")}
+
+    imp(con, "attendance", "date;action;nom;prénom;sexe;qpv;âge\n03/04/2023;RAP;Dupont;Léa;F;oui;17\n")
+    assert offered() == {"f_bands": ["16-25"], "f_sexes": ["F"], "f_qpvs": ["oui"], "f_publics": ["jeune"]}
+    later = imp(con, "attendance", "date;action;nombre;public;tranche\n04/04/2023;RAP;12;parent;26 et plus\n")
+    assert offered() == {"f_bands": ["16-25", "26 et plus"], "f_sexes": ["F", "NR"], "f_qpvs": ["oui", "NR"],
+                         "f_publics": ["jeune", "parent"]}
+    history.undo(con, later.batch_id)
+    assert offered() == {"f_bands": ["16-25"], "f_sexes": ["F"], "f_qpvs": ["oui"], "f_publics": ["jeune"]}

@@ -17,7 +17,7 @@ import pytest
 from impact import ingest
 from impact.queries import load_script
 from impact.settings import load_settings
-from impact.store import migrate
+from impact.store import migrate, refresh_people_values
 
 SETTINGS = load_settings()
 TODAY = dt.date(2025, 6, 30)
@@ -79,6 +79,7 @@ def reset(con) -> None:
         con.execute(f"delete from {table} where {column} > $keep", {"keep": keep})
     if stored(con, "select count(*) from actions where batch_id <> 1 or batch_id is null") != [(0,)]:
         raise AssertionError("reset left rows behind")
+    refresh_people_values(con)
 
 
 
