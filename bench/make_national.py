@@ -75,7 +75,7 @@ from range($n_people) t(i)
 """
 
 ATTENDANCE_SQL = """
-insert into attendance
+insert into attendance (batch_id, line, date, action_code, person, age, tranche, sexe, qpv, nombre, public)
 with sessions as (
     select i,
         $start + (hash(i, 1) % $n_days)::int as d,
