@@ -269,26 +269,25 @@ order by kind, people desc, label;
 -- name: focus_by_month
 -- Per month: distinct focus-band people who came, newcomers (first participation that month), participations.
 with focus as (select person, first_date from publics_people where tranche = $focus_band),
-came as (
-    -- the focus people who came: a bitstring of ids per month
-    select make_date(y, m, 1) as month, young_people
-    from (
-        select year(f.date) as y, month(f.date) as m,
-            bit_count(bitstring_agg(f.person, 1, $people_max)) as young_people
-        from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics) as f
-        semi join focus using (person)
-        group by all
-    )
+focus_set as (
+    select bitstring_agg(person, 1, $people_max) as people from focus
 ),
-sessions as (
-    -- participations counted in the band of each session, head counts included
-    select make_date(y, m, 1) as month, participations
-    from (
-        select year(date) as y, month(date) as m, sum(nombre)::bigint as participations
-        from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-        where tranche = $focus_band
-        group by all
-    )
+per_month as (
+    -- one pass: everyone who came (a bitstring of ids, met with the focus people below) and the
+    -- participations in the focus band (band of each session, head counts included)
+    select
+        year(date) as y,
+        month(date) as m,
+        bitstring_agg(person, 1, $people_max) as people,
+        coalesce(sum(nombre) filter (where tranche = $focus_band), 0)::bigint as participations
+    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+    group by all
+),
+came as (
+    select make_date(y, m, 1) as month,
+        coalesce(bit_count(p.people & (select people from focus_set)), 0) as young_people,
+        p.participations
+    from per_month as p
 ),
 newcomers as (
     select date_trunc('month', first_date)::date as month, count(*) as newcomers
@@ -299,10 +298,10 @@ select
     month,
     coalesce(c.young_people, 0) as young_people,
     coalesce(n.newcomers, 0) as newcomers,
-    coalesce(s.participations, 0) as participations
-from sessions as s
-full join came as c using (month)
+    coalesce(c.participations, 0) as participations
+from came as c
 full join newcomers as n using (month)
+where coalesce(c.young_people, 0) + coalesce(n.newcomers, 0) + coalesce(c.participations, 0) > 0
 order by month;
 
 -- name: action_sessions
