@@ -284,3 +284,27 @@ def test_methodology_defines_every_indicator_from_the_settings(settings):
     assert fmt.integer(settings.population_16_25) in sections["Taux de couverture des 16-25 ans"]
     assert settings.population_16_25_source in sections["Taux de couverture des 16-25 ans"]
     assert "première participation" in text and "« < 5 »" in text and "avoir" in text
+
+
+def test_charts_with_many_actions_draw_the_first_25_and_say_so():
+    """At national scale a page has hundreds of actions: the bars stay readable, the table has all."""
+    import pandas as pd
+
+    from impact.charts import budget as money_charts
+    from impact.charts import participation as charts
+
+    n = 40
+    by_action = pd.DataFrame({"intitule": [f"Action {i:02d}" for i in range(n)],
+                              "participations": list(range(n, 0, -1)), "participants": list(range(n, 0, -1))})
+    fig = charts.participation_by_action_chart(by_action)
+    assert [list(trace.y) for trace in fig.data] == [[f"Action {i:02d}" for i in range(25)]] * 2
+    assert "25 premières lignes sur 40" in fig.layout.title.text
+    long = p.regularity_long(by_action.assign(once=1, two_to_four=2, five_or_more=3))
+    fig = charts.regularity_chart(long)
+    assert {y for trace in fig.data for y in trace.y} == {f"Action {i:02d}" for i in range(25)}
+    assert "sur 40" in fig.layout.title.text
+    few = charts.participation_by_action_chart(by_action.head(5))
+    assert len(few.data[0].y) == 5 and "premières" not in few.layout.title.text
+    amounts = pd.DataFrame({"intitule": [f"A{i}" for i in range(n)], "programme": 1.0, "engage": 1.0, "paye": 1.0})
+    fig = money_charts.amounts_chart(amounts, "intitule", "Par action")
+    assert len(fig.data[0].y) == 25 and "25 premières lignes sur 40" in fig.layout.title.text

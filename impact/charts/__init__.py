@@ -22,3 +22,16 @@ PALETTE = [OKABE_ITO[k] for k in
            ("blue", "orange", "sky", "green", "vermillion", "purple", "yellow", "black")]
 GREY = "#7F7F7F"
 FONT = "Source Sans Pro, sans-serif"
+
+
+# A chart with one bar per action stays readable (and quick to draw) up to a few dozen bars: it
+# shows the first ones (frames come sorted, most important first); the table beside has them all.
+MAX_BARS = 25
+
+
+def first_categories(values: list, limit: int = MAX_BARS) -> tuple[list, str]:
+    """(the first `limit` distinct values in order, a note for the title when some are left out)."""
+    distinct = list(dict.fromkeys(values))
+    if len(distinct) <= limit:
+        return distinct, ""
+    return distinct[:limit], f" — {limit} premières lignes sur {len(distinct)}, toutes dans le tableau des données"

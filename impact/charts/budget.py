@@ -67,6 +67,8 @@ def years_chart(years: pd.DataFrame) -> go.Figure:
 
 def amounts_chart(df: pd.DataFrame, label_col: str, title: str, max_rows: int = 25) -> go.Figure:
     """Programmed vs committed vs paid per row of `df` (horizontal grouped bars, in df's order)."""
+    if len(df) > max_rows:
+        title += f" — {max_rows} premières lignes sur {len(df)}, toutes dans le tableau des données"
     shown = df.head(max_rows).iloc[::-1]   # plotly draws the first category at the bottom
     labels = [_truncate(str(v)) for v in shown[label_col]]
     fig = go.Figure()

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from impact import fmt
-from impact.charts import PALETTE
+from impact.charts import PALETTE, first_categories
 
 PATTERNS = ["", "/", ".", "x", "-", "\\", "+", "|"]
 
@@ -37,6 +37,11 @@ def grouped_bars(df: pd.DataFrame, category: str, series: dict[str, str], title:
     """Side-by-side bars, one per series ({column: French name}), each labelled with its value
     and told apart by pattern as well as colour."""
     fig = go.Figure()
+    note = ""
+    if horizontal:   # one bar per row: the first rows only (the table has them all)
+        kept, note = first_categories(df[category].astype(str).tolist())
+        df = df[df[category].astype(str).isin(kept)].head(len(kept))
+        title += note
     cats = df[category].astype(str).tolist()
     for i, (col, name) in enumerate(series.items()):
         values, texts = _values(df[col]), _texts(df[col], percent)
@@ -66,6 +71,10 @@ def stacked_bars(df: pd.DataFrame, x: str, stack: str, value: str, title: str,
                  order: list[str] | None = None) -> go.Figure:
     """Bars of `value` along `x`, stacked by `stack`; every segment carries its number."""
     fig = go.Figure()
+    if horizontal:   # one bar per x: the first ones only (the table has them all)
+        kept, note = first_categories(df[x].tolist())
+        df = df[df[x].isin(kept)]
+        title += note
     groups = order or list(dict.fromkeys(df[stack].tolist()))
     for i, name in enumerate(groups):
         part = df[df[stack] == name]
