@@ -72,6 +72,7 @@ bench: $(VENV)/.requirements-test.stamp chromium $(BENCH_OUT)/national.duckdb
 	$(PY) bench/pages.py --national $(BENCH_OUT)/national.duckdb
 	$(PY) bench/import.py
 	$(PY) bench/startup.py
+	$(PY) bench/browser.py --db $(BENCH_OUT)/national.duckdb
 
 clean:
 	rm -rf $(VENV) test-output $(BENCH_OUT) .pytest_cache .ruff_cache
