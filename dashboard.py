@@ -74,6 +74,10 @@ ui.warm_default_views([
     (budget.committee_view, (default_filters, settings, dt.date.today())),
     (budget.state_view, (default_filters, settings, dt.date.today())),
     (budget.state_spending, (default_filters, settings, (), "", False)),
+    # the action sheet opens on the first action by title when no action is asked for
+    (participation.action_choices, ()),
+    *([(participation.action_sheet, (default_filters, options["f_actions"][0], settings))]
+      if options["f_actions"] else []),
 ])
 if status["active_batches"] and not status["real_batches"]:
     st.warning(

@@ -118,6 +118,29 @@ def test_default_views_are_computed_ahead_once_per_data_version(db, monkeypatch,
         ui.compute(participation.participation_overview, default.with_(date_to=dt.date(2023, 12, 31)))
 
 
+def test_every_data_page_opens_from_the_warmed_cache(db, monkeypatch):
+    """After the dashboard's background warm-up, the data pages' default views need no query:
+    the warm-up list matches what the pages compute."""
+    import threading
+
+    _seed(db)
+    monkeypatch.setenv("IMPACT_WARM_CACHE", "1")
+    at = AppTest.from_file("../dashboard.py", default_timeout=60).run()
+    for thread in threading.enumerate():
+        if thread.name == "impact-warm-cache":
+            thread.join(60)
+
+    def no_connection(self):
+        raise AssertionError("a query ran: this view was not warmed")
+
+    monkeypatch.setattr(Store, "connect", no_connection)
+    for page in ["pages/overview.py", "pages/participation.py", "pages/publics.py", "pages/fiche-action.py",
+                 "pages/budget.py", "pages/fonds-etat.py"]:
+        at.switch_page(page).run()
+        assert not at.exception, (page, [e.value for e in at.exception])
+        assert at.title[0].value == PAGES[page]
+
+
 def test_warming_can_be_turned_off(db, monkeypatch, settings):
     from impact import participation, ui
     from impact.filters import Filters
