@@ -215,27 +215,31 @@ def checks_for(kind: str, settings: Settings) -> list[tuple[str, str, str]]:
 
 # --- parsing in SQL ------------------------------------------------------------------------
 
+def _trim_sql(x: str) -> str:
+    """Cell `x` trimmed of spaces, and of the tabs and no-break spaces Excel leaves around values:
+    the full trim runs only on cells that hold one of those (it is slow)."""
+    return (f"case when contains({x}, chr(9)) or contains({x}, chr(160)) or contains({x}, chr(8239)) "
+            f"then trim({x}, ' \t\u00a0\u202f') else trim({x}) end")
+
+
+def _unformula_sql(x: str) -> str:
+    """Trimmed cell `x`, NULL when blank; a leading apostrophe that neutralised a formula in one
+    of our exports is taken off (a prefix test, not a regex: this runs on every cell)."""
+    return (f"nullif(case when starts_with({x}, '''') and substr({x}, 2, 1) in ('=', '+', '-', '@') "
+            f"then substr({x}, 2) else {x} end, '')")
+
+
 def _trimmed_src(mapping: contract.Mapping) -> str:
-    """`src` with the mapped cells trimmed of spaces, tabs and the no-break spaces Excel leaves
-    around values. The full trim runs only on cells that hold one of those (it is slow)."""
-    cols = []
-    for idx in sorted(set(mapping.columns.values())):
-        c = f"c{idx}"
-        cols.append(f"case when contains({c}, chr(9)) or contains({c}, chr(160)) or contains({c}, chr(8239)) "
-                    f"then trim({c}, ' \t\u00a0\u202f') else trim({c}) end as {c}")
+    """`src` with the mapped cells trimmed."""
+    cols = [f"{_trim_sql(f'c{idx}')} as c{idx}" for idx in sorted(set(mapping.columns.values()))]
     return f"(select rn, {', '.join(cols)} from src) as src"
 
 
 def _cell(mapping: contract.Mapping, name: str) -> str:
-    """The text of a canonical column as an SQL expression (NULL when absent or blank).
-    A leading apostrophe that neutralised a formula in one of our exports is taken off
-    (a prefix test, not a regex: this runs on every cell of the file)."""
+    """The text of a canonical column of the trimmed `src` as an SQL expression (NULL when
+    absent or blank)."""
     idx = mapping.columns.get(name)
-    if idx is None:
-        return "cast(null as varchar)"
-    c = f"c{idx}"
-    return (f"nullif(case when starts_with({c}, '''') and substr({c}, 2, 1) in ('=', '+', '-', '@') "
-            f"then substr({c}, 2) else {c} end, '')")
+    return "cast(null as varchar)" if idx is None else _unformula_sql(f"c{idx}")
 
 
 def _band_case(settings: Settings, age_expr: str) -> str:
@@ -326,18 +330,6 @@ def _parsed_select(kind: str, mapping: contract.Mapping, settings: Settings,
     if kind == "attendance":
         return _attendance_select(mapping, settings)
     raise UnknownKind(kind)
-
-
-def _trim_sql(x: str) -> str:
-    """Trim spaces, and tabs and no-break spaces only when the cell holds one (the full trim is slow)."""
-    return (f"case when contains({x}, chr(9)) or contains({x}, chr(160)) or contains({x}, chr(8239)) "
-            f"then trim({x}, ' \t\u00a0\u202f') else trim({x}) end")
-
-
-def _unformula_sql(x: str) -> str:
-    """NULL for a blank cell; a leading apostrophe that neutralised a formula taken off."""
-    return (f"nullif(case when starts_with({x}, '''') and substr({x}, 2, 1) in ('=', '+', '-', '@') "
-            f"then substr({x}, 2) else {x} end, '')")
 
 
 def _attendance_select(mapping: contract.Mapping, settings: Settings) -> str:
