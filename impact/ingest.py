@@ -216,10 +216,12 @@ def checks_for(kind: str, settings: Settings) -> list[tuple[str, str, str]]:
 # --- parsing in SQL ------------------------------------------------------------------------
 
 def _trim_sql(x: str) -> str:
-    """Cell `x` trimmed of spaces, and of the tabs and no-break spaces Excel leaves around values:
-    the full trim runs only on cells that hold one of those (it is slow)."""
+    """Cell `x` trimmed of spaces, and of the tabs and no-break spaces Excel leaves around values,
+    its Windows line breaks (in a quoted cell) made plain: this slower form runs only on cells that
+    hold one of those."""
     return (f"case when contains({x}, chr(9)) or contains({x}, chr(160)) or contains({x}, chr(8239)) "
-            f"then trim({x}, ' \t\u00a0\u202f') else trim({x}) end")
+            f"or contains({x}, chr(13)) "
+            f"then trim(replace({x}, chr(13) || chr(10), chr(10)), ' \t\u00a0\u202f') else trim({x}) end")
 
 
 def _unformula_sql(x: str) -> str:

@@ -22,8 +22,11 @@ from pathlib import Path
 
 CHUNK = 8 * 1024 * 1024
 SEPARATORS = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
-_BLANK_LINE = re.compile(r"\n[ \t]*(?=\n)")
-_BLANK_START = re.compile(r"[ \t]*\n")
+# Line ends stay as the file has them (DuckDB reads CRLF and LF alike): a blank line is a line
+# end, spaces or tabs, then a line end of either kind.
+_BLANK_LINE = re.compile(r"\n[ \t]*(?=\r?\n)")
+_BLANK_START = re.compile(r"[ \t]*\r?\n")
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 class ImportProblem(Exception):
@@ -174,8 +177,8 @@ class _RecordScanner:
             inside = self.inside
             for k, line in enumerate(lines):
                 blank_before = self.blank if k == 0 else True
-                if k < len(lines) - 1 and blank_before and not inside and not line.strip(" \t"):
-                    lines[k] = line + self.sep
+                if k < len(lines) - 1 and blank_before and not inside and not line.strip(" \t\r"):
+                    lines[k] = line[:-1] + self.sep + "\r" if line.endswith("\r") else line + self.sep
                 inside ^= line.count('"') % 2 == 1
             self.inside = inside
             text = "\n".join(lines)
@@ -210,7 +213,7 @@ class _RecordScanner:
                 continue
             if between:
                 self.field_start = False
-                if between.strip(" \t"):
+                if between.strip(" \t\r"):
                     self.blank = False
             if c == '"':
                 self.blank = False
@@ -218,10 +221,11 @@ class _RecordScanner:
                     self.inside = True
                 self.field_start = False
             elif c == "\n":
-                if self.blank:
-                    out.append(text[last:j])
+                if self.blank:   # the separator goes before the line end (CRLF: before its CR)
+                    cut = j - 1 if j > 0 and text[j - 1] == "\r" else j
+                    out.append(text[last:cut])
                     out.append(self.sep)
-                    last = j
+                    last = cut
                 self.field_start = self.blank = True
             else:  # the separator
                 self.field_start = True
@@ -230,7 +234,7 @@ class _RecordScanner:
         tail = text[i:]
         if tail and not self.inside:
             self.field_start = False
-            if tail.strip(" \t"):
+            if tail.strip(" \t\r"):
                 self.blank = False
         out.append(text[last:])
         return "".join(out)
@@ -348,9 +352,8 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None,
                 # escaped pair of quotes ("") is ever split between two rounds.
                 held = len(text) - len(text.rstrip('\r"')) if not final else 0
                 text, pending = (text[:-held], text[-held:]) if held else (text, "")
-                text = text.replace("\r\n", "\n")
-                if "\r" in text:  # a lone CR (old Mac line end): rare, a second pass only then
-                    text = text.replace("\r", "\n")
+                if "\r" in text:   # a lone CR (old Mac line end) becomes a LF; CRLF stays
+                    text = _LONE_CR.sub("\n", text)
                 if headers is None:
                     if not final and "\n" not in text:
                         pending, chunk = text + pending, reader.read(CHUNK)
@@ -364,8 +367,8 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None,
                         declared = first.strip('"')[4:5]
                         sep = declared or ";"
                         text = text.split("\n", 1)[1] if "\n" in text else ""
-                    while text.startswith("\n"):
-                        text = text[1:]
+                    while text.startswith(("\n", "\r\n")):
+                        text = text[1:] if text[0] == "\n" else text[2:]
                     end = _header_end(text)
                     header_text = text if end == -1 else text[:end]
                     if not has_sep_line:
