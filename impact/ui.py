@@ -178,9 +178,11 @@ def sidebar_filters(options: dict[str, list[str]], action_labels: dict[str, str]
     _init_state_from_url(options, settings)
     sb = st.sidebar
     sb.header("Filtres")
-    sb.selectbox("Année de convention", [ALL_YEARS, *[str(y) for y in settings.years]], key="f_year")
+    sb.selectbox("Année de convention", [ALL_YEARS, *[str(y) for y in settings.years]], key="f_year",
+                 help="Une année choisie restreint la période ci-dessous à cette année.")
     sb.date_input("Période", min_value=settings.start, max_value=settings.end,
-                  format="DD/MM/YYYY", key="f_period")
+                  format="DD/MM/YYYY", key="f_period",
+                  help="Avec une année de convention choisie, seuls les jours de cette année sont retenus.")
     sb.multiselect("Action", options.get("f_actions", []), key="f_actions",
                    format_func=lambda c: action_labels.get(c, c), placeholder="Toutes les actions")
     sb.multiselect("Thématique", options.get("f_themes", []), key="f_themes",
@@ -208,6 +210,8 @@ def sidebar_filters(options: dict[str, list[str]], action_labels: dict[str, str]
         date_from=start, date_to=end,
         **{k[2:]: tuple(st.session_state.get(k) or ()) for k in _URL_KEYS},
     )
+    if (start, end) != tuple(period)[:2]:
+        sb.caption(f"Période retenue : du {fmt.date(start)} au {fmt.date(end)}.")
     _write_url(settings)
     return filters
 

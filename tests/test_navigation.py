@@ -59,6 +59,8 @@ def test_filters_persist_across_pages_and_live_in_the_url(db):
     filters = at.session_state["filters"]
     assert filters.themes == ("Sport",)
     assert (filters.date_from.isoformat(), filters.date_to.isoformat()) == ("2023-01-01", "2023-12-31")
+    # the period widget still shows the whole convention: the sidebar says what is applied
+    assert "Période retenue : du 01/01/2023 au 31/12/2023." in [c.value for c in at.sidebar.caption]
     # AppTest runs only the page file after switch_page; the pages read the filters kept in the
     # session (the browser test checks the sidebar and the URL across real page changes).
     at.switch_page("pages/participation.py").run()
