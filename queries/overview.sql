@@ -40,15 +40,10 @@ from per_month
 order by month nulls first;
 
 -- name: overview_focus_people
--- Distinct participants whose band at their first participation in the selection (same day: the
--- first action code) is the focus band, as on the participation pages.
+-- Distinct participants whose band at their first participation in the selection is the focus band,
+-- as on the participation pages (people_first in macros.sql).
 select count(*) filter (where tranche = $focus_band) as focus_participants
-from (
-    select person, arg_min(tranche, participation_order(date, action_no)) as tranche
-    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-    where person is not null
-    group by person
-);
+from people_first($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics);
 
 -- name: overview_state_by_year
 -- State envelope per programme year: envelope, programmed (budget in force), committed, paid (payments net of credit notes).

@@ -154,31 +154,10 @@ left join people as q using (porteur)
 order by p.participations desc, p.porteur;
 
 -- name: publics_people
--- Working table of the Publics et âges page, in one pass: one row per person with the band of their
--- first participation (same day: first action code), the sex and QPV of the first participation
--- that gives them, and the first date. Sex and QPV travel in the low bits of the order number
--- (min of one whole number: faster than arg_min with a filter).
+-- Working table of the Publics et âges page: one row per person with their band, sex and QPV at
+-- first participation and their first date (see people_first in macros.sql).
 create or replace temp table publics_people as
-select
-    person,
-    tranche,
-    case first_sex % 4 when 0 then 'F' when 1 then 'M' else 'NR' end as sexe,
-    case first_qpv % 2 when 1 then true when 0 then false end as qpv,
-    first_date
-from (
-    select
-        person,
-        arg_min(tranche, k) as tranche,
-        min(case sexe when 'F' then k * 4 when 'M' then k * 4 + 1 end) as first_sex,
-        min(case when qpv is not null then k * 2 + qpv::integer end) as first_qpv,
-        min(date) as first_date
-    from (
-        select person, tranche, sexe, qpv, date, participation_order(date, action_no) as k
-        from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-        where person is not null
-    )
-    group by person
-);
+select * from people_first($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics);
 
 -- name: publics_focus_pairs
 -- Working table of the Publics et âges page: one row per focus-band person (band at first
@@ -322,25 +301,12 @@ order by date, action_code;
 
 -- name: people_profile
 -- Distinct people by band, sex and QPV residence (at first participation), for one selection.
-with f as (
-    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-),
-people as (
-    select
-        person,
-        arg_min(tranche, participation_order(date, action_no)) as tranche,
-        coalesce(arg_min(sexe, participation_order(date, action_no)) filter (where sexe <> 'NR'), 'NR') as sexe,
-        arg_min(qpv, participation_order(date, action_no)) filter (where qpv is not null) as qpv
-    from f
-    where person is not null
-    group by person
-)
 select
     tranche,
     sexe,
     case when qpv then 'oui' when not qpv then 'non' else 'NR' end as qpv_label,
     count(*)::bigint as people
-from people
+from people_first($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 group by all
 order by all;
 
