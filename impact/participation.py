@@ -49,13 +49,17 @@ def _prepare(con, params: dict) -> None:
     queries.run(con, "participation_action_people", params)
 
 
-def totals(con, filters: Filters, prepared: bool = False) -> dict:
-    """{'participations', 'headcount_participations', 'participants', 'sessions', 'actions', 'parcours'}."""
-    params = _params(con, filters)
-    if not prepared:
-        _prepare(con, params)
+def _totals(con, params: dict) -> dict:
+    """Headline figures from the prepared working tables."""
     row = queries.run(con, "participation_totals", params).iloc[0]
     return {k: int(row[k]) for k in row.index}
+
+
+def totals(con, filters: Filters) -> dict:
+    """{'participations', 'headcount_participations', 'participants', 'sessions', 'actions', 'parcours'}."""
+    params = _params(con, filters)
+    _prepare(con, params)
+    return _totals(con, params)
 
 
 def participation_overview(con, filters: Filters) -> dict:
@@ -66,7 +70,7 @@ def participation_overview(con, filters: Filters) -> dict:
     by_action = queries.run(con, "participation_by_action", params)
     by_action["average_per_session"] = by_action["average_per_session"].astype(float).round(1)
     return {
-        "totals": totals(con, filters, prepared=True),
+        "totals": _totals(con, params),
         "by_action": by_action,
         "by_month": queries.run(con, "participation_by_month", params),
         "by_porteur": queries.run(con, "participation_by_porteur", params),
