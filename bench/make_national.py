@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from impact.settings import load_settings  # noqa: E402
-from impact.store import Store, assign_person_ids, refresh_people_values  # noqa: E402
+from impact.store import Store, after_direct_attendance_rows  # noqa: E402
 
 THEMES = ["Santé", "Insertion professionnelle", "Culture", "Sport", "Numérique", "Parentalité"]
 BANDS = ["0-2", "3-5", "6-10", "11-15", "16-25", "26 et plus"]
@@ -138,11 +138,7 @@ def generate(db: Path, n_actions: int, n_attendance: int, n_spending: int, n_peo
             from (select 1 as b, count(*) as n from actions union all select 2, count(*) from budget
                   union all select 3, count(*) from spending union all select 4, count(*) from attendance) c
             where batches.id = c.b""")
-        # what an import does after storing rows: whole-number ids of the pseudonyms, the values
-        # the sidebar offers
-        assign_person_ids(con, "attendance")
-        con.execute("update attendance set person_id = p.id from people p where attendance.person = p.person")
-        refresh_people_values(con)
+        after_direct_attendance_rows(con)
         con.execute("checkpoint")
     return timings
 

@@ -221,6 +221,15 @@ class Store:
         return tuple(parts)
 
 
+def after_direct_attendance_rows(con: duckdb.DuckDBPyConnection) -> None:
+    """What an import does for its attendance rows, for rows written directly in SQL (test and
+    benchmark stores): number the new pseudonyms, then rebuild the sidebar's values."""
+    assign_person_ids(con, "attendance")
+    con.execute("update attendance set person_id = p.id from people p "
+                "where attendance.person = p.person and attendance.person_id is null")
+    refresh_people_values(con)
+
+
 def refresh_people_values(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild the values present in attendance for the people filters (after any change to
     attendance: an import, an undo, rows written directly)."""

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import duckdb
 
-from impact.store import assign_person_ids, refresh_people_values
+from impact.store import after_direct_attendance_rows
 
 
 def batch(con: duckdb.DuckDBPyConnection, kind: str, file_name: str = "test.csv",
@@ -50,10 +50,7 @@ def attendance(con, rows: list[dict], batch_id: int | None = None) -> int:
              "sexe": r.get("sexe", "NR"), "qpv": r.get("qpv"), "nombre": r.get("nombre", 1),
              "public": r.get("public", "jeune")},
         )
-    assign_person_ids(con, "attendance")
-    con.execute("update attendance set person_id = p.id from people p "
-                "where attendance.person = p.person and attendance.person_id is null")
-    refresh_people_values(con)
+    after_direct_attendance_rows(con)
     return bid
 
 
