@@ -27,7 +27,7 @@ import pandas as pd
 from impact import fmt, queries
 from impact.filters import Filters
 from impact.privacy import SMALL, mask_small_counts
-from impact.reference import set_bounds
+from impact.reference import selection
 from impact.settings import Settings
 
 STATE = "État"
@@ -188,7 +188,7 @@ def actions_summary(con, filters: Filters, settings: Settings, today: dt.date | 
 def participations(con, filters: Filters, settings: Settings) -> pd.DataFrame:
     """Participations (sum of `nombre`) and distinct named participants per action over the
     selected years, in one pass over attendance."""
-    return queries.run(con, "budget_participations", {**filters.params(), **set_bounds(con)})
+    return queries.run(con, "budget_participations", {**filters.params(), **selection(con, filters)})
 
 
 def themes_summary(actions: pd.DataFrame) -> pd.DataFrame:

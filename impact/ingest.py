@@ -35,7 +35,7 @@ from impact.sources import (
     UnreadableFile,
     open_source,
 )
-from impact.store import assign_person_ids, refresh_people_values
+from impact.store import assign_action_ids, assign_pair_ids, assign_person_ids, refresh_people_values
 
 if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
     import pandas as pd
@@ -833,8 +833,10 @@ def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
             extra = ", (select old_value from replacing r where r.rn = cand.rn) as previous_montant"
         elif kind == "attendance":
             assign_person_ids(con, "cand")
-            extra_cols, extra = ", person_id", ", people.id"
-            source = "cand left join people using (person)"
+            assign_action_ids(con, "cand")
+            extra_cols, extra = ", person_id, action_id", ", p.id, k.id"
+            source = """cand left join people as p using (person)
+                join action_ids as k on k.code = cand.action_code"""
         con.execute(
             f"""insert into {table} (batch_id, line, {cols}{extra_cols})
             select $bid, line, {cols}{extra} from {source}
@@ -846,6 +848,7 @@ def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
             from matched m join cand c using (rn) where m.rn not in (select rn from replacing)""",
             {"bid": bid, "kind": kind})
         if kind == "attendance":
+            assign_pair_ids(con, bid)
             refresh_people_values(con)
         con.execute("commit")
     except BaseException:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from impact import fmt, queries
 from impact.filters import Filters
-from impact.reference import set_bounds
+from impact.reference import selection
 from impact.settings import Settings
 
 
@@ -23,13 +23,14 @@ def _params(filters: Filters, settings: Settings) -> dict:
 def _per_month(con, filters: Filters, settings: Settings) -> pd.DataFrame:
     """Per month and for the whole selection (month NaT, first row): participations,
     head-count participations, participants, actions."""
-    return queries.run(con, "overview_participation", {**_params(filters, settings), **set_bounds(con)})
+    return queries.run(con, "overview_participation", {**_params(filters, settings), **selection(con, filters)})
 
 
 def _figures(con, filters: Filters, settings: Settings, per_month: pd.DataFrame) -> dict:
     whole = per_month[per_month["month"].isna()].iloc[0]
     out = {k: int(whole[k]) for k in ("participations", "headcount_participations", "participants", "actions")}
-    out["focus_participants"] = int(queries.run(con, "overview_focus_people", _params(filters, settings)).iloc[0, 0])
+    params = {**_params(filters, settings), **selection(con, filters)}
+    out["focus_participants"] = int(queries.run(con, "overview_focus_people", params).iloc[0, 0])
     out["focus_share"] = out["focus_participants"] / out["participants"] if out["participants"] else None
     return out
 

@@ -13,7 +13,7 @@ import pandas as pd
 from impact import fmt, queries
 from impact.filters import Filters
 from impact.privacy import small_count_mask
-from impact.reference import set_bounds
+from impact.reference import selection
 from impact.settings import UNKNOWN_BAND, Settings
 
 SEX_LABELS = {"F": "Filles / femmes", "M": "Garçons / hommes", "NR": "Non renseigné"}
@@ -27,10 +27,10 @@ REGULARITY_COUNTS = ["once", "two_to_four", "five_or_more", "participants"]
 
 
 def _params(con, filters: Filters, settings: Settings | None = None) -> dict:
-    """The filters' parameters, the focus band and the bounds of the ids counted as bitstrings."""
+    """The filters' parameters, the focus band, and the selected actions and bitstring bounds."""
     params = filters.params()
     params["focus_band"] = settings.focus_band if settings else "16-25"
-    params.update(set_bounds(con))
+    params.update(selection(con, filters))
     return params
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from impact import queries
+from impact.filters import Filters
 from impact.settings import Settings
 
 ORDER = {"f_sexes": ["F", "M", "NR"], "f_qpvs": ["oui", "non", "NR"],
@@ -32,8 +33,9 @@ def data_status(con) -> dict:
     return {k: row[k] for k in row.index}
 
 
-def set_bounds(con) -> dict:
-    """{'people_max', 'actions_max'}: the largest person id and action_no (at least 1), the
-    bounds of the bitstrings that count distinct people and sets of actions."""
-    row = queries.run(con, "set_bounds").iloc[0]
-    return {k: int(row[k]) for k in row.index}
+def selection(con, filters: Filters) -> dict:
+    """The parameters every attendance query adds to the filters' own: 'people_max' and
+    'actions_max' (the largest person id and action_no, at least 1: the bounds of the bitstrings),
+    'action_ids' (the actions the action filters select), 'action_nos' and 'axe_nos' (lists indexed
+    by action id) and 'axes' (the thématiques' names, indexed by axe_no)."""
+    return queries.first_row(con, "selection", filters.params())

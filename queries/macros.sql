@@ -34,28 +34,41 @@ create or replace temp macro action_selected(code, axe, porteur, actions, themes
 create or replace temp macro participation_order(on_date, action_no) as
     (on_date - date '1970-01-01')::bigint * 1048576 + action_no;
 
--- `person` here is the whole-number id of the pseudonym (1..max(people.id)); the pseudonym itself
--- is `pseudonym`. Distinct people of a group are counted exactly as the set bits of a bitstring:
--- bit_count(bitstring_agg(person, 1, $people_max)), a fixed-size set per group, several times
--- faster than count(distinct) over millions of rows (see the bounds query in reference.sql).
-create or replace temp macro attendance_f(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics) as table
+-- The attendance rows the shared filters select, without a join per row: the action filters
+-- (action, thématique, porteur) arrive resolved, once, on the few actions (query `selection` in
+-- reference.sql) as the list of the selected action ids; the action's number in code order
+-- (action_no) and its thématique's number (axe_no) are read from lists indexed by action id.
+-- `person` is the whole-number id of the pseudonym (1..max(people.id)); pair_id numbers the
+-- (action, person) pairs. Distinct people of a group are counted exactly as the set bits of a
+-- bitstring: bit_count(bitstring_agg(person, 1, $people_max)), a fixed-size set per group, several
+-- times faster than count(distinct) over millions of rows.
+create or replace temp macro attendance_f(date_from, date_to, action_ids, action_nos, axe_nos, bands, sexes, qpvs, publics) as table
 select
-    a.* exclude (person, person_id),
+    a.date,
+    a.action_id,
+    a.pair_id,
     a.person_id as person,
-    a.person as pseudonym,
-    case when a.qpv then 'oui' when not a.qpv then 'non' else 'NR' end as qpv_label,
-    ac.intitule,
-    ac.action_no,
-    coalesce(ac.porteur, 'Non renseigné') as porteur,
-    coalesce(ac.axe, 'Non renseignée') as axe
+    a.age,
+    a.tranche,
+    a.sexe,
+    a.qpv,
+    a.nombre,
+    a.public,
+    action_nos[a.action_id] as action_no,
+    axe_nos[a.action_id] as axe_no
 from attendance as a
-join actions_current as ac on ac.code = a.action_code
 where a.date between date_from and date_to
-    and action_selected(a.action_code, ac.axe, ac.porteur, actions, themes, porteurs)
+    and list_contains(action_ids, a.action_id)
     and (len(bands) = 0 or list_contains(bands, a.tranche))
     and (len(sexes) = 0 or list_contains(sexes, a.sexe))
     and (len(qpvs) = 0 or list_contains(qpvs, case when a.qpv then 'oui' when not a.qpv then 'non' else 'NR' end))
     and (len(publics) = 0 or list_contains(publics, a.public));
+
+-- The current actions with their attendance id (null when no attendance row names them yet).
+create or replace temp view actions_by_id as
+select k.id as action_id, a.*
+from actions_current as a
+left join action_ids as k on k.code = a.code;
 
 -- Spending is filtered by its programme year (exercice) through the period's years,
 -- and by the action dimensions; people filters do not apply to money.
@@ -85,7 +98,7 @@ where b.annee between year(date_from) and year(date_to)
 -- first action code): band; sex and QPV of the first participation that gives them ('NR' / null
 -- when none does); first date. Sex and QPV travel in the low bits of the order number (min of one
 -- whole number: faster than arg_min with a filter). The one definition of "first participation".
-create or replace temp macro people_first(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics) as table
+create or replace temp macro people_first(date_from, date_to, action_ids, action_nos, axe_nos, bands, sexes, qpvs, publics) as table
 select
     person,
     tranche,
@@ -101,7 +114,7 @@ from (
         min(date) as first_date
     from (
         select person, tranche, sexe, qpv, date, participation_order(date, action_no) as k
-        from attendance_f(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics)
+        from attendance_f(date_from, date_to, action_ids, action_nos, axe_nos, bands, sexes, qpvs, publics)
         where person is not null
     )
     group by person

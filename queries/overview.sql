@@ -19,7 +19,7 @@ with per_month as (
         coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
         bitstring_agg(person, 1, $people_max) as people,
         bitstring_agg(action_no, 1, $actions_max) as action_set
-    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
     group by all
 )
 select
@@ -43,7 +43,7 @@ order by month nulls first;
 -- Distinct participants whose band at their first participation in the selection is the focus band,
 -- as on the participation pages (people_first in macros.sql).
 select count(*) filter (where tranche = $focus_band) as focus_participants
-from people_first($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics);
+from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics);
 
 -- name: overview_state_by_year
 -- State envelope per programme year: envelope, programmed (budget in force), committed, paid (payments net of credit notes).

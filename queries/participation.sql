@@ -9,29 +9,30 @@
 -- name: participation_action_people
 -- Working table of the Participation page: the named participants of each action, as a set of person ids (bitstring).
 create or replace temp table participation_action_people as
-select action_code, bitstring_agg(person, 1, $people_max) as people
-from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+select action_id, bitstring_agg(person, 1, $people_max) as people
+from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
 where person is not null
-group by action_code;
+group by action_id;
 
 -- name: participation_sessions
 -- Working table of the Participation page: one row per session (date, action), with its participations.
 create or replace temp table participation_sessions as
 select
     s.*,
+    a.code as action_code,
     a.intitule,
     coalesce(a.porteur, 'Non renseigné') as porteur,
     coalesce(a.axe, 'Non renseignée') as axe
 from (
     select
-        action_code,
+        action_id,
         date,
         sum(nombre)::bigint as participations,
         coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations
-    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-    group by action_code, date
+    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
+    group by action_id, date
 ) as s
-join actions_current as a on a.code = s.action_code;
+join actions_by_id as a using (action_id);
 
 -- name: participation_totals
 -- Headline figures: participations, distinct participants, head counts, sessions, actions, parcours.
@@ -51,7 +52,7 @@ people as (
         coalesce(bit_count(bit_or(people & before)), 0) as parcours
     from (
         select people,
-            bit_or(people) over (order by action_code rows between unbounded preceding and 1 preceding) as before
+            bit_or(people) over (order by action_id rows between unbounded preceding and 1 preceding) as before
         from participation_action_people
     )
 )
@@ -62,7 +63,8 @@ from sessions as s, people as p;
 -- Per action: participations, distinct participants, head counts, sessions and average per session.
 with per_action as (
     select
-        action_code,
+        action_id,
+        any_value(action_code) as action_code,
         any_value(intitule) as intitule,
         any_value(porteur) as porteur,
         any_value(axe) as axe,
@@ -70,7 +72,7 @@ with per_action as (
         sum(headcount_participations)::bigint as headcount_participations,
         count(*) as sessions            -- a session is one (date, action)
     from participation_sessions
-    group by action_code
+    group by action_id
 )
 select
     a.action_code, a.intitule, a.porteur, a.axe,
@@ -80,31 +82,33 @@ select
     a.sessions,
     a.participations / a.sessions as average_per_session
 from per_action as a
-left join participation_action_people as p using (action_code)
+left join participation_action_people as p using (action_id)
 order by a.participations desc, a.intitule;
 
 -- name: participation_regularity
 -- Per action: named participants by the number of its sessions they came to (once, 2 to 4, 5 or more).
--- The one count per (action, person) of the page: it is asked for on its own, last.
-with pairs as (
-    select action_code, person, count(*) as times   -- one named row per (date, action, person)
-    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+-- The one count per (action, person) of the page, on the pair id (one small integer with known
+-- bounds: counted in a direct-address table); asked for on its own, last.
+with pairs_times as (
+    select pair_id, count(*) as times   -- one named row per (date, action, person)
+    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
     where person is not null
-    group by action_code, person
+    group by pair_id
 ),
 per_action as (
     select
-        action_code,
+        p.action_id,
         count(*) as participants,
-        count(*) filter (where times = 1) as once,
-        count(*) filter (where times between 2 and 4) as two_to_four,
-        count(*) filter (where times >= 5) as five_or_more
-    from pairs
-    group by action_code
+        count(*) filter (where t.times = 1) as once,
+        count(*) filter (where t.times between 2 and 4) as two_to_four,
+        count(*) filter (where t.times >= 5) as five_or_more
+    from pairs_times as t
+    join pairs as p on p.id = t.pair_id
+    group by p.action_id
 )
-select r.action_code, a.intitule, r.participants, r.once, r.two_to_four, r.five_or_more
+select a.code as action_code, a.intitule, r.participants, r.once, r.two_to_four, r.five_or_more
 from per_action as r
-join actions_current as a on a.code = r.action_code
+join actions_by_id as a using (action_id)
 order by r.participants desc, a.intitule;
 
 -- name: participation_by_month
@@ -115,12 +119,13 @@ with participations as (
     group by all
 ),
 people as (
-    -- one set of people per (year, month, thématique): a bitstring of ids, counted at the end
-    select make_date(y, m, 1) as month, axe, participants
+    -- one set of people per (year, month, thématique): a bitstring of ids, counted at the end;
+    -- the thématique travels as its number (axe_no), named here from the list $axes
+    select make_date(y, m, 1) as month, $axes[axe_no] as axe, participants
     from (
-        select year(date) as y, month(date) as m, axe,
+        select year(date) as y, month(date) as m, axe_no,
             bit_count(bitstring_agg(person, 1, $people_max)) as participants
-        from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+        from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
         where person is not null
         group by all
     )
@@ -145,7 +150,7 @@ people as (
     -- the union of the sets of people of the porteur's actions
     select coalesce(a.porteur, 'Non renseigné') as porteur, bit_count(bit_or(pa.people)) as participants
     from participation_action_people as pa
-    join actions_current as a on a.code = pa.action_code
+    join actions_by_id as a using (action_id)
     group by all
 )
 select p.porteur, p.actions, p.sessions, p.participations, coalesce(q.participants, 0) as participants
@@ -157,7 +162,7 @@ order by p.participations desc, p.porteur;
 -- Working table of the Publics et âges page: one row per person with their band, sex and QPV at
 -- first participation and their first date (see people_first in macros.sql).
 create or replace temp table publics_people as
-select * from people_first($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics);
+select * from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics);
 
 -- name: publics_focus_pairs
 -- Working table of the Publics et âges page: one row per focus-band person (band at first
@@ -166,7 +171,7 @@ create or replace temp table publics_focus_pairs as
 select p.person, a.code as action_code, p.action_no, a.intitule, p.participations
 from (
     select f.person, f.action_no, count(*)::bigint as participations
-    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics) as f
+    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics) as f
     join (select person from publics_people where tranche = $focus_band) as focus using (person)
     group by f.person, f.action_no
 ) as p
@@ -179,7 +184,7 @@ with by_session as (
         tranche,
         sum(nombre)::bigint as participations,
         coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations
-    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
     group by tranche
 )
 select s.tranche, s.participations, s.headcount_participations, coalesce(p.participants, 0) as participants
@@ -198,8 +203,8 @@ from publics_people
 where tranche = $focus_band
 group by all
 union all
-select 'headcount', sexe, qpv_label, sum(nombre)::bigint
-from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+select 'headcount', sexe, case when qpv then 'oui' when not qpv then 'non' else 'NR' end, sum(nombre)::bigint
+from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
 where person is null and tranche = $focus_band
 group by all
 order by kind, sexe, qpv_label;
@@ -259,7 +264,7 @@ per_month as (
         month(date) as m,
         bitstring_agg(person, 1, $people_max) as people,
         coalesce(sum(nombre) filter (where tranche = $focus_band), 0)::bigint as participations
-    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
     group by all
 ),
 came as (
@@ -285,19 +290,22 @@ order by month;
 
 -- name: action_sessions
 -- Sessions of the selection: one row per (date, action), with participations and distinct named participants.
-with f as (
-    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+with per_session as (
+    select
+        date,
+        action_id,
+        sum(nombre)::bigint as participations,
+        count(distinct person) as participants,
+        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
+        coalesce(sum(nombre) filter (where tranche = $focus_band), 0)::bigint as focus_participations
+    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
+    group by date, action_id
 )
-select
-    date,
-    action_code,
-    sum(nombre)::bigint as participations,
-    count(distinct person) as participants,
-    coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
-    coalesce(sum(nombre) filter (where tranche = $focus_band), 0)::bigint as focus_participations
-from f
-group by date, action_code
-order by date, action_code;
+select s.date, a.code as action_code, s.participations, s.participants, s.headcount_participations,
+    s.focus_participations
+from per_session as s
+join actions_by_id as a using (action_id)
+order by s.date, action_code;
 
 -- name: people_profile
 -- Distinct people by band, sex and QPV residence (at first participation), for one selection.
@@ -306,7 +314,7 @@ select
     sexe,
     case when qpv then 'oui' when not qpv then 'non' else 'NR' end as qpv_label,
     count(*)::bigint as people
-from people_first($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
 group by all
 order by all;
 

@@ -9,12 +9,29 @@ order by intitule;
 -- Values present in attendance for the people filters (dimension, value), kept by every import and undo.
 select dimension, value from attendance_values;
 
--- name: set_bounds
--- Upper bounds of the whole-number ids that distinct counts put in bitstrings (at least 1):
--- people (ids of pseudonyms, never reused) and current actions (action_no).
+-- name: selection
+-- What every attendance query needs, resolved once on the few actions: the bounds of the bitstrings (people ids, action_no), the action ids the action filters select, and lists indexed by action id: action_no and the thématique's number, with the thématiques' names.
+with known as (
+    -- every action code met in attendance (ids 1..n), with its current version if it has one
+    select k.id, a.action_no, a.code, a.porteur, a.axe
+    from action_ids as k
+    left join actions_current as a on a.code = k.code
+),
+themes as (
+    select axe, row_number() over (order by axe) as axe_no
+    from (select distinct coalesce(axe, 'Non renseignée') as axe from actions_current)
+)
 select
     greatest(coalesce((select max(id) from people), 0), 1)::integer as people_max,
-    greatest((select count(*) from actions_current), 1)::integer as actions_max;
+    greatest((select count(*) from actions_current), 1)::integer as actions_max,
+    coalesce(list(k.id order by k.id) filter (
+        where k.action_no is not null
+            and action_selected(k.code, k.axe, k.porteur, $actions, $themes, $porteurs)), []) as action_ids,
+    coalesce(list(k.action_no order by k.id), []) as action_nos,
+    coalesce(list(t.axe_no order by k.id), []) as axe_nos,
+    (select coalesce(list(axe order by axe_no), []) from themes) as axes
+from known as k
+left join themes as t on t.axe = coalesce(k.axe, 'Non renseignée') and k.action_no is not null;
 
 -- name: data_status
 -- Whether anything is loaded, whether it is only the demonstration data, and the last import.

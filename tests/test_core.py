@@ -55,6 +55,35 @@ def test_migration_3_lists_the_people_values_of_a_store_with_attendance(tmp_path
     con.close()
 
 
+def test_migration_4_numbers_the_actions_and_pairs_of_a_store_with_attendance(tmp_path):
+    """A store at version 3 gets an id per action code and per (action, person) pair on its rows."""
+    from impact import store as store_module
+
+    con = duckdb.connect(str(tmp_path / "v3.duckdb"))
+    con.execute("create table schema_version (version integer not null)")
+    for version in range(3):
+        con.execute(store_module.MIGRATIONS[version])
+        con.execute("insert into schema_version values ($v)", {"v": version + 1})
+    con.execute("insert into people values (1, 'p1'), (2, 'p2')")
+    con.execute("""insert into attendance (batch_id, line, date, action_code, person, person_id, tranche,
+            sexe, qpv, nombre, public) values
+        (1, 2, date '2023-04-03', 'RAP', 'p1', 1, '16-25', 'F', null, 1, 'jeune'),
+        (1, 3, date '2023-04-10', 'RAP', 'p1', 1, '16-25', 'F', null, 1, 'jeune'),
+        (1, 4, date '2023-04-10', 'SPORT', 'p1', 1, '16-25', 'F', null, 1, 'jeune'),
+        (1, 5, date '2023-04-10', 'RAP', 'p2', 2, '16-25', 'M', null, 1, 'jeune'),
+        (1, 6, date '2023-04-11', 'SPORT', null, null, '16-25', 'NR', null, 7, 'jeune')""")
+    migrate(con)
+    assert con.execute("select code from action_ids order by id").fetchall() == [("RAP",), ("SPORT",)]
+    rows = con.execute("""select a.line, k.code, a.pair_id, p.person_id
+        from attendance a join action_ids k on k.id = a.action_id
+        left join pairs p on p.id = a.pair_id and p.action_id = a.action_id order by a.line""").fetchall()
+    assert [(line, code, person) for line, code, _, person in rows] == [
+        (2, "RAP", 1), (3, "RAP", 1), (4, "SPORT", 1), (5, "RAP", 2), (6, "SPORT", None)]
+    pair = {line: pair_id for line, _, pair_id, _ in rows}
+    assert pair[2] == pair[3] and len({pair[2], pair[4], pair[5]}) == 3 and pair[6] is None
+    con.close()
+
+
 def test_data_version_changes_when_the_file_is_written(store):
     with store.connect():
         pass

@@ -125,3 +125,35 @@ def test_sidebar_values_follow_imports_and_undo(con, settings):
                          "f_publics": ["jeune", "parent"]}
     history.undo(con, later.batch_id)
     assert offered() == {"f_bands": ["16-25"], "f_sexes": ["F"], "f_qpvs": ["oui"], "f_publics": ["jeune"]}
+
+
+def test_pair_ids_follow_a_person_across_batches_and_undo(con, settings):
+    """One id per (action, person) pair, the same in every batch: a person's sessions brought by two
+    files count together (regularity), and undoing a file leaves the other file's rows their id."""
+    from impact import participation
+    from impact.filters import Filters
+
+    one = ("date;action;nom;prénom\n03/04/2023;RAP;Dupont;Léa\n10/04/2023;RAP;Dupont;Léa\n"
+           "17/04/2023;RAP;Dupont;Léa\n03/04/2023;SPORT;Dupont;Léa\n")
+    two = ("date;action;nom;prénom\n24/04/2023;RAP;Dupont;Léa\n01/05/2023;RAP;Dupont;Léa\n"
+           "24/04/2023;RAP;Martin;Yanis\n")
+    a, b = imp(con, "attendance", one).batch_id, imp(con, "attendance", two).batch_id
+    rows = stored(con, """select a.action_code, a.person_id, a.pair_id
+        from attendance a join pairs p on p.id = a.pair_id join action_ids k on k.id = a.action_id
+        where k.code = a.action_code and p.action_id = a.action_id and p.person_id = a.person_id""")
+    assert len(rows) == 7          # every row's pair is its own action and person
+    ids = {(code, person): pair for code, person, pair in rows}
+    assert len(ids) == 3 and len(set(ids.values())) == 3   # Dupont·RAP, Dupont·SPORT, Martin·RAP
+    everything = Filters(settings.start, settings.end)
+    columns = ["participants", "once", "two_to_four", "five_or_more"]
+
+    def rap() -> list[int]:
+        return participation.regularity(con, everything).set_index("action_code").loc["RAP", columns].tolist()
+
+    assert rap() == [2, 1, 0, 1]   # Dupont's 3 + 2 sessions from two files: 5 times
+    history.undo(con, a)
+    left = stored(con, "select distinct pair_id from attendance order by 1")
+    assert left == sorted((pair,) for (code, _), pair in ids.items() if code == "RAP")
+    assert rap() == [2, 1, 1, 0]
+    history.undo(con, b)
+    assert stored(con, "select count(*) from attendance") == [(0,)]

@@ -14,7 +14,7 @@ import pytest
 from impact import participation as p
 from impact import queries
 from impact.filters import Filters
-from impact.reference import set_bounds
+from impact.reference import selection
 from tests import builders
 
 D = dt.date
@@ -186,7 +186,7 @@ def test_first_participation_rules(con, everything, settings):
     first = con.execute("select p.person, tranche, sexe, qpv from publics_people as w "
                         "join people as p on p.id = w.person where p.person like 'ps_q%' order by 1").fetchall()
     assert first == [("ps_q1", "11-15", "F", False), ("ps_q2", "16-25", "M", True)]
-    profile = queries.run(con, "people_profile", {**everything.params(), **set_bounds(con)})
+    profile = queries.run(con, "people_profile", {**everything.params(), **selection(con, everything)})
     assert profile.values.tolist() == [["11-15", "F", "non", 1], ["16-25", "M", "oui", 1],
                                        ["26 et plus", "NR", "NR", 300]]
     assert p.totals(con, everything)["participants"] == 302
@@ -238,7 +238,7 @@ def test_action_sheet_of_an_action_without_money_or_people(built, settings):
 
 
 def test_people_profile_query(built, everything):
-    df = queries.run(built, "people_profile", everything.params())
+    df = queries.run(built, "people_profile", {**everything.params(), **selection(built, everything)})
     assert df["people"].sum() == 5
     teen = df[df["tranche"] == "11-15"]
     assert teen[["sexe", "qpv_label", "people"]].values.tolist() == [["M", "non", 1]]
