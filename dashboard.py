@@ -69,7 +69,6 @@ default_filters = Filters(settings.start, settings.end)
 ui.warm_default_views([
     (overview.overview, (default_filters, settings)),
     (participation.participation_overview, (default_filters,)),
-    (participation.regularity, (default_filters,)),
     (participation.publics_overview, (default_filters, settings)),
     (budget.committee_view, (default_filters, settings, dt.date.today())),
     (budget.state_view, (default_filters, settings, dt.date.today())),

@@ -43,9 +43,11 @@ def _ratio(numerator, denominator) -> float | None:
 # --- Participation page ------------------------------------------------------------------
 
 def _prepare(con, params: dict) -> None:
-    """The working tables the participation queries read, one pass each over the selected rows
-    (temporary: this connection only): per session, and the set of people of each action."""
+    """The working tables the participation queries read (temporary: this connection only), one
+    pass each over the selected rows: per session; per (action, person) pair with its times.
+    Each action's set of people is then drawn from the pairs."""
     queries.run(con, "participation_sessions", params)
+    queries.run(con, "participation_pairs", params)
     queries.run(con, "participation_action_people", params)
 
 
@@ -63,8 +65,8 @@ def totals(con, filters: Filters) -> dict:
 
 
 def participation_overview(con, filters: Filters) -> dict:
-    """What the Participation page shows first (all but regularity): two passes over the rows
-    (sessions, sets of people per action), one for the months, then small aggregates."""
+    """Everything the Participation page shows: three passes over the rows (sessions, pairs,
+    months), then small aggregates of the working tables."""
     params = _params(con, filters)
     _prepare(con, params)
     by_action = queries.run(con, "participation_by_action", params)
@@ -74,13 +76,16 @@ def participation_overview(con, filters: Filters) -> dict:
         "by_action": by_action,
         "by_month": queries.run(con, "participation_by_month", params),
         "by_porteur": queries.run(con, "participation_by_porteur", params),
+        "regularity": queries.run(con, "participation_regularity", params),
     }
 
 
 def regularity(con, filters: Filters) -> pd.DataFrame:
     """Per action (most participants first): intitule, participants, once, two_to_four,
-    five_or_more. It counts every (action, person) pair: the page asks for it last, on its own."""
-    return queries.run(con, "participation_regularity", _params(con, filters))
+    five_or_more (the people of each action by the number of times they came)."""
+    params = _params(con, filters)
+    queries.run(con, "participation_pairs", params)
+    return queries.run(con, "participation_regularity", params)
 
 
 def regularity_long(by_action: pd.DataFrame) -> pd.DataFrame:

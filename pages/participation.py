@@ -61,12 +61,10 @@ table, display = p.shown(by_porteur, ["porteur", "actions", "sessions", "partici
 ui.chart(charts.participation_by_porteur_chart(by_porteur), table, "participation_par_porteur",
          display=display)
 
-# Last: it counts every (action, person) pair, the rest of the page is already shown meanwhile.
 st.subheader("Régularité")
 st.caption("Participants distincts de chaque action selon le nombre de séances auxquelles ils sont venus "
            "(les participations comptées par effectif, sans identité, n'y figurent pas).")
-with st.spinner("Décompte des venues de chaque participant…"):
-    regular = p.protect(ui.compute(p.regularity, filters), p.REGULARITY_COUNTS, exact, threshold)
+regular = p.protect(data["regularity"], p.REGULARITY_COUNTS, exact, threshold)
 if regular.empty:
     ui.empty_state("Aucun participant nommé pour cette sélection : la régularité se calcule sur les "
                    "personnes identifiées.")

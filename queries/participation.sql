@@ -6,12 +6,25 @@
 -- participation in the selection (same day: the first action code); sex and QPV
 -- fall back to the first known value when the first row leaves them blank.
 
+-- name: participation_pairs
+-- Working table of the Participation page: one row per (action, named person) of the selection with
+-- the number of times they came (one named row per date, action and person), counted on the pair id:
+-- one small integer with known bounds, counted in a direct-address table.
+create or replace temp table participation_pairs as
+select p.action_id, p.person_id as person, t.times
+from (
+    select pair_id, count(*) as times
+    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
+    where person is not null
+    group by pair_id
+) as t
+join pairs as p on p.id = t.pair_id;
+
 -- name: participation_action_people
--- Working table of the Participation page: the named participants of each action, as a set of person ids (bitstring).
+-- Working table of the Participation page: the named participants of each action, as a set of person ids (bitstring), from its pairs.
 create or replace temp table participation_action_people as
 select action_id, bitstring_agg(person, 1, $people_max) as people
-from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
-where person is not null
+from participation_pairs
 group by action_id;
 
 -- name: participation_sessions
@@ -87,24 +100,15 @@ order by a.participations desc, a.intitule;
 
 -- name: participation_regularity
 -- Per action: named participants by the number of its sessions they came to (once, 2 to 4, 5 or more).
--- The one count per (action, person) of the page, on the pair id (one small integer with known
--- bounds: counted in a direct-address table); asked for on its own, last.
-with pairs_times as (
-    select pair_id, count(*) as times   -- one named row per (date, action, person)
-    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
-    where person is not null
-    group by pair_id
-),
-per_action as (
+with per_action as (
     select
-        p.action_id,
+        action_id,
         count(*) as participants,
-        count(*) filter (where t.times = 1) as once,
-        count(*) filter (where t.times between 2 and 4) as two_to_four,
-        count(*) filter (where t.times >= 5) as five_or_more
-    from pairs_times as t
-    join pairs as p on p.id = t.pair_id
-    group by p.action_id
+        count(*) filter (where times = 1) as once,
+        count(*) filter (where times between 2 and 4) as two_to_four,
+        count(*) filter (where times >= 5) as five_or_more
+    from participation_pairs
+    group by action_id
 )
 select a.code as action_code, a.intitule, r.participants, r.once, r.two_to_four, r.five_or_more
 from per_action as r
