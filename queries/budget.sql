@@ -142,24 +142,19 @@ order by code;
 
 -- name: budget_participations
 -- Participations (sum of nombre) and distinct named participants (a bitstring of person ids) per action over the selected programme years (no people filter: money is not split by public).
-with chosen as (
-    select code
-    from actions_current
-    where action_selected(code, axe, porteur, $actions, $themes, $porteurs)
-),
-per_action as (
-    -- the selection is applied before aggregating: attendance is the largest table
-    select action_code, sum(nombre) as participations,
+with per_action as (
+    -- the action filters arrive as the list of selected action ids (query selection)
+    select action_id, sum(nombre) as participations,
         coalesce(bit_count(bitstring_agg(person_id, 1, $people_max)), 0) as participants
     from attendance
     where date between make_date(year($date_from), 1, 1) and make_date(year($date_to), 12, 31)
-        and action_code in (select code from chosen)
-    group by action_code
+        and list_contains($action_ids, action_id)
+    group by action_id
 )
-select p.action_code as code, a.intitule, coalesce(a.porteur, 'Non renseigné') as porteur,
+select a.code, a.intitule, coalesce(a.porteur, 'Non renseigné') as porteur,
     coalesce(a.axe, 'Non renseignée') as axe, p.participations::bigint as participations, p.participants
 from per_action as p
-join actions_current as a on a.code = p.action_code
+join actions_by_id as a using (action_id)
 order by code;
 
 -- name: budget_monthly_paid
