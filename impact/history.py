@@ -37,13 +37,14 @@ def batch_details(con, batch_id: int) -> dict:
     if batch["kind"] == "budget":
         batch["replacements"] = queries.run(con, "batch_replacements", {"batch_id": batch_id})
     table = TABLES[batch["kind"]]
-    counts = con.execute(
-        f"""select count(*) filter (where not exists (
-                select 1 from batch_duplicates d
-                where d.kind = $kind and d.orig_batch_id = $b and d.orig_line = t.line and d.batch_id <> $b)),
-            count(*)
-        from {table} t where t.batch_id = $b""", {"b": batch_id, "kind": batch["kind"]}).fetchall()[0]
-    batch["rows_removed_on_undo"], batch["rows_held"] = int(counts[0]), int(counts[1])
+    # A batch holds one row per line of its file; the rows another active batch also contained
+    # (its lines listed in batch_duplicates) are handed over on undo, the others go.
+    held = con.execute(f"select count(*) from {table} where batch_id = $b", {"b": batch_id}).fetchall()[0][0]
+    shared = con.execute(
+        """select count(distinct orig_line) from batch_duplicates
+        where kind = $kind and orig_batch_id = $b and batch_id <> $b""",
+        {"b": batch_id, "kind": batch["kind"]}).fetchall()[0][0]
+    batch["rows_removed_on_undo"], batch["rows_held"] = int(held - shared), int(held)
     return batch
 
 

@@ -85,7 +85,8 @@ def parameters(sql: str) -> set[str]:
     return set(_PARAM.findall(sql))
 
 
-def _execute(con, name: str, params: dict | None):
+def execute(con, name: str, params: dict | None = None):
+    """Execute the named query with the parameters it uses; return the cursor."""
     sql = get(name)
     used = parameters(sql)
     bound = {k: v for k, v in (params or {}).items() if k in used}
@@ -97,11 +98,11 @@ def _execute(con, name: str, params: dict | None):
 
 def run(con, name: str, params: dict | None = None) -> pd.DataFrame:
     """Run the named query with the parameters it uses; return a DataFrame."""
-    return _execute(con, name, params).df()
+    return execute(con, name, params).df()
 
 
 def first_row(con, name: str, params: dict | None = None) -> dict:
     """The first row of the named query as {column: Python value} (lists stay lists)."""
-    cursor = _execute(con, name, params)
+    cursor = execute(con, name, params)
     row = cursor.fetchone()
     return dict(zip([d[0] for d in cursor.description], row, strict=True))

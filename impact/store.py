@@ -42,8 +42,8 @@ ACTION_IDS_SQL = """
     from (select distinct action_code as code from {source} except select code from action_ids);
 """
 # Ids for the (action, person) pairs of the attendance rows that have none yet (a batch's rows,
-# all of them in a migration), and the ids written on those rows. Whole numbers only.
-PAIR_IDS_SQL = """
+# all of them in a migration), then those ids written on the rows. Whole numbers only.
+NEW_PAIRS_SQL = """
     insert into pairs
     select (select coalesce(max(id), 0) from pairs) + row_number() over (), action_id, person_id
     from (
@@ -51,6 +51,8 @@ PAIR_IDS_SQL = """
         where pair_id is null and person_id is not null {and_batch}
         except select action_id, person_id from pairs
     );
+"""
+PAIR_IDS_ON_ROWS_SQL = """
     update attendance set pair_id = p.id from pairs as p
     where attendance.pair_id is null {and_batch}
         and p.action_id = attendance.action_id and p.person_id = attendance.person_id;
@@ -165,7 +167,7 @@ MIGRATIONS: list[str] = [
     alter table attendance add column pair_id integer;
     """ + ACTION_IDS_SQL.format(source="attendance") + """
     update attendance set action_id = k.id from action_ids as k where k.code = attendance.action_code;
-    """ + PAIR_IDS_SQL.format(and_batch=""),
+    """ + NEW_PAIRS_SQL.format(and_batch="") + PAIR_IDS_ON_ROWS_SQL.format(and_batch=""),
 ]
 
 
@@ -268,7 +270,7 @@ def after_direct_attendance_rows(con: duckdb.DuckDBPyConnection) -> None:
     assign_action_ids(con, "attendance")
     con.execute("update attendance set action_id = k.id from action_ids as k "
                 "where attendance.action_id is null and k.code = attendance.action_code")
-    con.execute(PAIR_IDS_SQL.format(and_batch=""))
+    con.execute(NEW_PAIRS_SQL.format(and_batch="") + PAIR_IDS_ON_ROWS_SQL.format(and_batch=""))
     refresh_people_values(con)
 
 
@@ -295,8 +297,8 @@ def assign_action_ids(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 def assign_pair_ids(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
     """Number the new (action, person) pairs of a batch's attendance rows and write the ids on them."""
-    for statement in PAIR_IDS_SQL.format(and_batch="and batch_id = $b").split(";")[:2]:
-        con.execute(statement, {"b": batch_id})
+    for sql in (NEW_PAIRS_SQL, PAIR_IDS_ON_ROWS_SQL):
+        con.execute(sql.format(and_batch="and batch_id = $b"), {"b": batch_id})
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:

@@ -1,7 +1,7 @@
 """pytest plugin: record the named queries that the test session really executes.
 
-`impact.queries.run` is wrapped for the whole session (AppTest runs pages in this process,
-so queries run by pages count too). The check itself, `test_every_named_query_is_executed`
+`impact.queries.execute` (which `run` and `first_row` call) is wrapped for the whole session
+(AppTest runs pages in this process, so queries run by pages count too). The check itself, `test_every_named_query_is_executed`
 in tests/test_meta.py, is moved to the end of the run so that every other test has run first;
 it only means something when the whole suite runs, and skips otherwise.
 """
@@ -26,21 +26,21 @@ class QueryRecorder:
     def install(self) -> None:
         from impact import queries
 
-        original = self._original = queries.run
+        original = self._original = queries.execute
 
-        def recording_run(con, name, params=None):
+        def recording_execute(con, name, params=None):
             result = original(con, name, params)
             self.executed.add(name)
             return result
 
-        recording_run.__doc__ = original.__doc__
-        queries.run = recording_run
+        recording_execute.__doc__ = original.__doc__
+        queries.execute = recording_execute
 
     def uninstall(self) -> None:
         if self._original is not None:
             from impact import queries
 
-            queries.run = self._original
+            queries.execute = self._original
             self._original = None
 
 

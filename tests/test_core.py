@@ -38,15 +38,21 @@ def test_migrate_is_idempotent_and_keeps_data(tmp_path):
     con.close()
 
 
-def test_migration_3_lists_the_people_values_of_a_store_with_attendance(tmp_path):
-    """A store at version 2 with attendance gets the sidebar's values from its rows."""
+def store_at_version(path: Path, version: int) -> duckdb.DuckDBPyConnection:
+    """A store file migrated up to `version` only, as an older release left it."""
     from impact import store as store_module
 
-    con = duckdb.connect(str(tmp_path / "v2.duckdb"))
+    con = duckdb.connect(str(path))
     con.execute("create table schema_version (version integer not null)")
-    for version in range(2):
-        con.execute(store_module.MIGRATIONS[version])
-        con.execute("insert into schema_version values ($v)", {"v": version + 1})
+    for done in range(version):
+        con.execute(store_module.MIGRATIONS[done])
+        con.execute("insert into schema_version values ($v)", {"v": done + 1})
+    return con
+
+
+def test_migration_3_lists_the_people_values_of_a_store_with_attendance(tmp_path):
+    """A store at version 2 with attendance gets the sidebar's values from its rows."""
+    con = store_at_version(tmp_path / "v2.duckdb", 2)
     con.execute("insert into attendance (batch_id, line, date, action_code, person, tranche, sexe, qpv, nombre, "
                 "public) values (1, 2, date '2023-04-03', 'RAP', null, '16-25', 'F', null, 3, 'jeune')")
     migrate(con)
@@ -57,13 +63,7 @@ def test_migration_3_lists_the_people_values_of_a_store_with_attendance(tmp_path
 
 def test_migration_4_numbers_the_actions_and_pairs_of_a_store_with_attendance(tmp_path):
     """A store at version 3 gets an id per action code and per (action, person) pair on its rows."""
-    from impact import store as store_module
-
-    con = duckdb.connect(str(tmp_path / "v3.duckdb"))
-    con.execute("create table schema_version (version integer not null)")
-    for version in range(3):
-        con.execute(store_module.MIGRATIONS[version])
-        con.execute("insert into schema_version values ($v)", {"v": version + 1})
+    con = store_at_version(tmp_path / "v3.duckdb", 3)
     con.execute("insert into people values (1, 'p1'), (2, 'p2')")
     con.execute("""insert into attendance (batch_id, line, date, action_code, person, person_id, tranche,
             sexe, qpv, nombre, public) values
