@@ -1,9 +1,10 @@
 """pytest plugin: record the named queries that the test session really executes.
 
 `impact.queries.execute` (which `run` and `first_row` call) is wrapped for the whole session
-(AppTest runs pages in this process, so queries run by pages count too). The check itself, `test_every_named_query_is_executed`
-in tests/test_meta.py, is moved to the end of the run so that every other test has run first;
-it only means something when the whole suite runs, and skips otherwise.
+(AppTest runs pages in this process, so queries run by pages count too). The check itself,
+`test_every_named_query_is_executed` in tests/test_meta.py, is moved to the end of the run so
+that every other test has run first; it only means something when the whole suite runs, and
+skips otherwise.
 """
 
 from __future__ import annotations
