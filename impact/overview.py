@@ -20,16 +20,20 @@ def _params(filters: Filters, settings: Settings) -> dict:
             "envelope_per_year": settings.state_envelope_per_year}
 
 
-def _per_month(con, filters: Filters, settings: Settings) -> pd.DataFrame:
+def _people_params(con, filters: Filters, settings: Settings) -> dict:
+    """The parameters of the attendance queries: filters, settings, selected actions and bounds."""
+    return {**_params(filters, settings), **selection(con, filters)}
+
+
+def _per_month(con, params: dict) -> pd.DataFrame:
     """Per month and for the whole selection (month NaT, first row): participations,
     head-count participations, participants, actions."""
-    return queries.run(con, "overview_participation", {**_params(filters, settings), **selection(con, filters)})
+    return queries.run(con, "overview_participation", params)
 
 
-def _figures(con, filters: Filters, settings: Settings, per_month: pd.DataFrame) -> dict:
+def _figures(con, params: dict, per_month: pd.DataFrame) -> dict:
     whole = per_month[per_month["month"].isna()].iloc[0]
     out = {k: int(whole[k]) for k in ("participations", "headcount_participations", "participants", "actions")}
-    params = {**_params(filters, settings), **selection(con, filters)}
     out["focus_participants"] = int(queries.run(con, "overview_focus_people", params).iloc[0, 0])
     out["focus_share"] = out["focus_participants"] / out["participants"] if out["participants"] else None
     return out
@@ -45,12 +49,13 @@ def _months(per_month: pd.DataFrame) -> pd.DataFrame:
 def participation_figures(con, filters: Filters, settings: Settings) -> dict:
     """{'participations', 'headcount_participations', 'participants', 'focus_participants',
     'focus_share' (None without participants), 'actions'} for the selection."""
-    return _figures(con, filters, settings, _per_month(con, filters, settings))
+    params = _people_params(con, filters, settings)
+    return _figures(con, params, _per_month(con, params))
 
 
 def monthly_participation(con, filters: Filters, settings: Settings) -> pd.DataFrame:
     """One row per month with sessions: month (date), participations, participants."""
-    return _months(_per_month(con, filters, settings))
+    return _months(_per_month(con, _people_params(con, filters, settings)))
 
 
 def state_envelope_by_year(con, filters: Filters, settings: Settings) -> pd.DataFrame:
@@ -78,9 +83,10 @@ def state_paid_cumulative(con, filters: Filters, settings: Settings) -> pd.DataF
 def overview(con, filters: Filters, settings: Settings) -> dict:
     """Everything the page shows, in one call (one cached computation)."""
     by_year = state_envelope_by_year(con, filters, settings)
-    per_month = _per_month(con, filters, settings)
+    params = _people_params(con, filters, settings)
+    per_month = _per_month(con, params)
     return {
-        "participation": _figures(con, filters, settings, per_month),
+        "participation": _figures(con, params, per_month),
         "monthly": _months(per_month),
         "state_by_year": by_year,
         "state_totals": state_envelope_totals(by_year),
