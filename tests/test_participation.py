@@ -308,3 +308,25 @@ def test_charts_with_many_actions_draw_the_first_25_and_say_so():
     amounts = pd.DataFrame({"intitule": [f"A{i}" for i in range(n)], "programme": 1.0, "engage": 1.0, "paye": 1.0})
     fig = money_charts.amounts_chart(amounts, "intitule", "Par action")
     assert len(fig.data[0].y) == 25 and "25 premières lignes sur 40" in fig.layout.title.text
+
+
+def test_selection_resolves_the_action_filters_once_on_the_actions(built, everything):
+    """The action filters become the list of selected action ids; action_no and the thématique's
+    number are read from lists indexed by action id (what attendance_f applies to every row)."""
+    from impact.reference import selection
+
+    ids = dict(built.execute("select code, id from action_ids").fetchall())
+    assert sorted(ids) == ["A1", "A2", "A3"]   # every action code met in attendance has an id
+    whole = selection(built, everything)
+    assert sorted(whole["action_ids"]) == sorted(ids.values())
+    assert [whole["action_nos"][ids[c] - 1] for c in ("A1", "A2", "A3")] == [1, 2, 3]   # code order
+    assert whole["axes"] == ["Culture", "Non renseignée", "Sport"]
+    assert [whole["axes"][whole["axe_nos"][ids[c] - 1] - 1] for c in ("A1", "A2", "A3")] == [
+        "Culture", "Sport", "Non renseignée"]
+    assert selection(built, everything.with_(themes=["Sport"]))["action_ids"] == [ids["A2"]]
+    assert selection(built, everything.with_(porteurs=["Non renseigné"]))["action_ids"] == []
+    assert selection(built, everything.with_(porteurs=["Centre social"], actions=["A3"]))["action_ids"] == [ids["A3"]]
+    # an empty selection of actions selects no row
+    nothing = everything.with_(porteurs=["Non renseigné"])
+    assert p.totals(built, nothing)["participations"] == 0
+    assert p.regularity(built, nothing).empty
