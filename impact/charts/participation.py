@@ -80,7 +80,7 @@ def stacked_bars(df: pd.DataFrame, x: str, stack: str, value: str, title: str,
         part = df[df[stack] == name]
         cats = [x_labels.get(v, v) if x_labels else v for v in part[x]]
         common = dict(name=str(name), text=_texts(part[value]), textposition="inside",
-                      insidetextanchor="middle",
+                      insidetextanchor="middle", textangle=0,   # numbers read level, never turned
                       marker={"color": PALETTE[i % len(PALETTE)],
                               "pattern": {"shape": PATTERNS[i % len(PATTERNS)]}})
         if horizontal:
