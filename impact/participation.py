@@ -15,6 +15,7 @@ from impact.filters import Filters
 from impact.privacy import small_count_mask
 from impact.reference import selection
 from impact.settings import UNKNOWN_BAND, Settings
+from impact.store import hashed_groups
 
 SEX_LABELS = {"F": "Filles / femmes", "M": "Garçons / hommes", "NR": "Non renseigné"}
 QPV_LABELS = {"oui": "Habitant du QPV", "non": "Hors QPV", "NR": "Non renseigné"}
@@ -213,6 +214,11 @@ def action_header(info: dict) -> str:
 
 def action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
     """One action under the sidebar filters (its own code replacing the action filter)."""
+    with hashed_groups(con):   # one action: a small part of the rows
+        return _action_sheet(con, filters, code, settings)
+
+
+def _action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
     f = filters.with_(actions=[code])
     params = _params(con, f, settings)
     choices = action_choices(con)

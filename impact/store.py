@@ -301,6 +301,19 @@ def assign_pair_ids(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
         con.execute(sql.format(and_batch="and batch_id = $b"), {"b": batch_id})
 
 
+@contextlib.contextmanager
+def hashed_groups(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Group with hash tables only, for queries over a small part of the rows (one action): a
+    direct-address table is as large as the ids' range, whatever the rows, and setting it up
+    then costs more than hashing the few groups."""
+    before = con.execute("select current_setting('perfect_ht_threshold')").fetchall()[0][0]
+    con.execute("set perfect_ht_threshold = 12")   # DuckDB's own default
+    try:
+        yield
+    finally:
+        con.execute("set perfect_ht_threshold = $bits", {"bits": before})
+
+
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
     """True when no import has stored anything yet."""
     return con.execute("select count(*) from batches where status = 'active'").fetchall()[0][0] == 0

@@ -208,7 +208,12 @@ def test_sidebar_filters_apply(built, everything, change, participations, partic
 
 
 def test_action_sheet(built, everything, settings):
+    def threshold() -> int:
+        return built.execute("select current_setting('perfect_ht_threshold')").fetchall()[0][0]
+
+    before = threshold()
     sheet = p.action_sheet(built, everything, "A1", settings)
+    assert threshold() == before   # one action groups with hash tables, then the setting is back
     assert sheet["info"]["porteur"] == "Asso Rap"
     assert p.years_label(sheet["info"]) == "2022 à 2024"
     f = sheet["figures"]
