@@ -20,7 +20,7 @@ import duckdb
 
 from impact.queries import load_script
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 PERFECT_HASH_BITS = 22
 KINDS = ("actions", "budget", "spending", "attendance")
 
@@ -35,11 +35,26 @@ PEOPLE_VALUES_SQL = """
     union select distinct 'f_publics', public from present;
 """
 
-# Ids for the action codes of `source` (an identifier chosen by code) that have none yet.
-ACTION_IDS_SQL = """
-    insert into action_ids
-    select (select coalesce(max(id), 0) from action_ids) + row_number() over (order by code), code
-    from (select distinct action_code as code from {source} except select code from action_ids);
+# Whole-number ids for the values of an attendance column: {dictionary: (its value column, the
+# attendance column)}. The values of `source` (a table chosen by code) that have no id yet get
+# the next ones; ids are never reused.
+DICTIONARIES = {"action_ids": ("code", "action_code"), "band_ids": ("tranche", "tranche")}
+DICTIONARY_IDS_SQL = """
+    insert into {dictionary}
+    select (select coalesce(max(id), 0) from {dictionary}) + row_number() over (order by v), v
+    from (select distinct {column} as v from {source} except select {key} from {dictionary});
+"""
+
+
+def _dictionary_ids_sql(dictionary: str, source: str) -> str:
+    key, column = DICTIONARIES[dictionary]
+    return DICTIONARY_IDS_SQL.format(dictionary=dictionary, key=key, column=column, source=source)
+
+
+# The band ids of attendance rows written without them (a migration, rows written directly).
+BAND_IDS_ON_ROWS_SQL = """
+    update attendance set band_id = b.id from band_ids as b
+    where attendance.band_id is null and b.tranche = attendance.tranche;
 """
 # Ids for the (action, person) pairs of the attendance rows that have none yet (a batch's rows,
 # all of them in a migration), then those ids written on the rows. Whole numbers only.
@@ -165,9 +180,15 @@ MIGRATIONS: list[str] = [
     create table pairs (id integer not null, action_id integer not null, person_id integer not null);
     alter table attendance add column action_id integer;
     alter table attendance add column pair_id integer;
-    """ + ACTION_IDS_SQL.format(source="attendance") + """
+    """ + _dictionary_ids_sql("action_ids", "attendance") + """
     update attendance set action_id = k.id from action_ids as k where k.code = attendance.action_code;
     """ + NEW_PAIRS_SQL.format(and_batch="") + PAIR_IDS_ON_ROWS_SQL.format(and_batch=""),
+    # 5: a whole-number id per age band on each attendance row: "the band at first participation"
+    # is then the low bits of one whole-number minimum per person (no text compared per row).
+    """
+    create table band_ids (id integer primary key, tranche varchar not null unique);
+    alter table attendance add column band_id integer;
+    """ + _dictionary_ids_sql("band_ids", "attendance") + BAND_IDS_ON_ROWS_SQL,
 ]
 
 
@@ -263,13 +284,15 @@ class Store:
 
 def after_direct_attendance_rows(con: duckdb.DuckDBPyConnection) -> None:
     """What an import does for its attendance rows, for rows written directly in SQL (test and
-    benchmark stores): number the new pseudonyms, actions and pairs, then rebuild the sidebar's values."""
+    benchmark stores): number the new pseudonyms, actions, bands and pairs, then rebuild the
+    sidebar's values."""
     assign_person_ids(con, "attendance")
     con.execute("update attendance set person_id = p.id from people p "
                 "where attendance.person = p.person and attendance.person_id is null")
-    assign_action_ids(con, "attendance")
+    assign_dictionary_ids(con, "attendance")
     con.execute("update attendance set action_id = k.id from action_ids as k "
                 "where attendance.action_id is null and k.code = attendance.action_code")
+    con.execute(BAND_IDS_ON_ROWS_SQL)
     con.execute(NEW_PAIRS_SQL.format(and_batch="") + PAIR_IDS_ON_ROWS_SQL.format(and_batch=""))
     refresh_people_values(con)
 
@@ -290,9 +313,11 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection, table: str) -> None:
               except select person from people)""")
 
 
-def assign_action_ids(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Give each action code of `table` (an identifier chosen by code) that has none yet the next id."""
-    con.execute(ACTION_IDS_SQL.format(source=table))
+def assign_dictionary_ids(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Give each action code and age band of `table` (an identifier chosen by code) that has none
+    yet the next id in its dictionary."""
+    for dictionary in DICTIONARIES:
+        con.execute(_dictionary_ids_sql(dictionary, table))
 
 
 def assign_pair_ids(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:

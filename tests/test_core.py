@@ -84,6 +84,23 @@ def test_migration_4_numbers_the_actions_and_pairs_of_a_store_with_attendance(tm
     con.close()
 
 
+def test_migration_5_numbers_the_age_bands_of_a_store_with_attendance(tmp_path):
+    """A store at version 4 gets an id per age band on its rows (the band at first participation
+    is read from those ids)."""
+    con = store_at_version(tmp_path / "v4.duckdb", 4)
+    con.execute("""insert into attendance (batch_id, line, date, action_code, person, tranche, sexe, qpv,
+            nombre, public) values
+        (1, 2, date '2023-04-03', 'RAP', null, '16-25', 'F', null, 3, 'jeune'),
+        (1, 3, date '2023-04-03', 'RAP', null, '26 et plus', 'F', null, 2, 'parent'),
+        (1, 4, date '2023-04-10', 'RAP', null, '16-25', 'M', null, 1, 'jeune')""")
+    migrate(con)
+    assert con.execute("select tranche from band_ids order by id").fetchall() == [("16-25",), ("26 et plus",)]
+    rows = con.execute("""select a.line, b.tranche from attendance a join band_ids b on b.id = a.band_id
+        where b.tranche = a.tranche order by a.line""").fetchall()
+    assert [line for line, _ in rows] == [2, 3, 4]
+    con.close()
+
+
 def test_data_version_changes_when_the_file_is_written(store):
     with store.connect():
         pass

@@ -142,6 +142,8 @@ def test_pair_ids_follow_a_person_across_batches_and_undo(con, settings):
         from attendance a join pairs p on p.id = a.pair_id join action_ids k on k.id = a.action_id
         where k.code = a.action_code and p.action_id = a.action_id and p.person_id = a.person_id""")
     assert len(rows) == 7          # every row's pair is its own action and person
+    assert stored(con, """select count(*) from attendance a join band_ids b on b.id = a.band_id
+        where b.tranche = a.tranche""") == [(7,)]   # and its band id its own band
     ids = {(code, person): pair for code, person, pair in rows}
     assert len(ids) == 3 and len(set(ids.values())) == 3   # Dupont·RAP, Dupont·SPORT, Martin·RAP
     everything = Filters(settings.start, settings.end)
