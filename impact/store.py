@@ -36,26 +36,28 @@ PEOPLE_VALUES_SQL = """
 """
 
 # Whole-number ids for the values of an attendance column: {dictionary: (its value column, the
-# attendance column)}. The values of `source` (a table chosen by code) that have no id yet get
-# the next ones; ids are never reused.
-DICTIONARIES = {"action_ids": ("code", "action_code"), "band_ids": ("tranche", "tranche")}
+# attendance column, the attendance column of the id)}. The values of `source` (a table chosen by
+# code) that have no id yet get the next ones; ids are never reused.
+DICTIONARIES = {"action_ids": ("code", "action_code", "action_id"),
+                "band_ids": ("tranche", "tranche", "band_id")}
 DICTIONARY_IDS_SQL = """
     insert into {dictionary}
     select (select coalesce(max(id), 0) from {dictionary}) + row_number() over (order by v), v
     from (select distinct {column} as v from {source} except select {key} from {dictionary});
 """
-
-
-def _dictionary_ids_sql(dictionary: str, source: str) -> str:
-    key, column = DICTIONARIES[dictionary]
-    return DICTIONARY_IDS_SQL.format(dictionary=dictionary, key=key, column=column, source=source)
-
-
-# The band ids of attendance rows written without them (a migration, rows written directly).
-BAND_IDS_ON_ROWS_SQL = """
-    update attendance set band_id = b.id from band_ids as b
-    where attendance.band_id is null and b.tranche = attendance.tranche;
+# The ids of attendance rows written without them (a migration, rows written directly in SQL).
+IDS_ON_ROWS_SQL = """
+    update attendance set {id_column} = d.id from {dictionary} as d
+    where attendance.{id_column} is null and d.{key} = attendance.{column};
 """
+
+
+def _dictionary_sql(template: str, dictionary: str, source: str = "attendance") -> str:
+    key, column, id_column = DICTIONARIES[dictionary]
+    return template.format(dictionary=dictionary, key=key, column=column, id_column=id_column,
+                           source=source)
+
+
 # Ids for the (action, person) pairs of the attendance rows that have none yet (a batch's rows,
 # all of them in a migration), then those ids written on the rows. Whole numbers only.
 NEW_PAIRS_SQL = """
@@ -180,15 +182,14 @@ MIGRATIONS: list[str] = [
     create table pairs (id integer not null, action_id integer not null, person_id integer not null);
     alter table attendance add column action_id integer;
     alter table attendance add column pair_id integer;
-    """ + _dictionary_ids_sql("action_ids", "attendance") + """
-    update attendance set action_id = k.id from action_ids as k where k.code = attendance.action_code;
-    """ + NEW_PAIRS_SQL.format(and_batch="") + PAIR_IDS_ON_ROWS_SQL.format(and_batch=""),
+    """ + _dictionary_sql(DICTIONARY_IDS_SQL, "action_ids") + _dictionary_sql(IDS_ON_ROWS_SQL, "action_ids")
+    + NEW_PAIRS_SQL.format(and_batch="") + PAIR_IDS_ON_ROWS_SQL.format(and_batch=""),
     # 5: a whole-number id per age band on each attendance row: "the band at first participation"
     # is then the low bits of one whole-number minimum per person (no text compared per row).
     """
     create table band_ids (id integer primary key, tranche varchar not null unique);
     alter table attendance add column band_id integer;
-    """ + _dictionary_ids_sql("band_ids", "attendance") + BAND_IDS_ON_ROWS_SQL,
+    """ + _dictionary_sql(DICTIONARY_IDS_SQL, "band_ids") + _dictionary_sql(IDS_ON_ROWS_SQL, "band_ids"),
 ]
 
 
@@ -290,9 +291,8 @@ def after_direct_attendance_rows(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("update attendance set person_id = p.id from people p "
                 "where attendance.person = p.person and attendance.person_id is null")
     assign_dictionary_ids(con, "attendance")
-    con.execute("update attendance set action_id = k.id from action_ids as k "
-                "where attendance.action_id is null and k.code = attendance.action_code")
-    con.execute(BAND_IDS_ON_ROWS_SQL)
+    for dictionary in DICTIONARIES:
+        con.execute(_dictionary_sql(IDS_ON_ROWS_SQL, dictionary))
     con.execute(NEW_PAIRS_SQL.format(and_batch="") + PAIR_IDS_ON_ROWS_SQL.format(and_batch=""))
     refresh_people_values(con)
 
@@ -317,7 +317,7 @@ def assign_dictionary_ids(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Give each action code and age band of `table` (an identifier chosen by code) that has none
     yet the next id in its dictionary."""
     for dictionary in DICTIONARIES:
-        con.execute(_dictionary_ids_sql(dictionary, table))
+        con.execute(_dictionary_sql(DICTIONARY_IDS_SQL, dictionary, table))
 
 
 def assign_pair_ids(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
