@@ -101,6 +101,7 @@ where b.annee between year(date_from) and year(date_to)
 -- (min of one whole number: faster than arg_min, no text compared per row; the band as its id,
 -- below `span`). The one definition of "first participation".
 create or replace temp macro people_first(date_from, date_to, action_ids, action_nos, axe_nos, bands, sexes, qpvs, publics) as table
+with bands_span as (select max(id) + 1 as span from band_ids)
 select
     f.person,
     b.tranche,
@@ -115,11 +116,12 @@ from (
         min(case when qpv is not null then k * 2 + qpv::integer end) as first_qpv,
         min(date) as first_date
     from (
-        select person, band_id, sexe, qpv, date, participation_order(date, action_no) as k,
-            (select max(id) + 1 from band_ids) as span
-        from attendance_f(date_from, date_to, action_ids, action_nos, axe_nos, bands, sexes, qpvs, publics)
+        select person, band_id, sexe, qpv, date, participation_order(date, action_no) as k, s.span
+        from attendance_f(date_from, date_to, action_ids, action_nos, axe_nos, bands, sexes, qpvs, publics),
+            bands_span as s
         where person is not null
     )
     group by person
 ) as f
-join band_ids as b on b.id = f.first_band % (select max(id) + 1 from band_ids);
+cross join bands_span as s
+join band_ids as b on b.id = f.first_band % s.span;
