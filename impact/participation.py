@@ -81,14 +81,6 @@ def participation_overview(con, filters: Filters) -> dict:
     }
 
 
-def regularity(con, filters: Filters) -> pd.DataFrame:
-    """Per action (most participants first): intitule, participants, once, two_to_four,
-    five_or_more (the people of each action by the number of times they came)."""
-    params = _params(con, filters)
-    queries.run(con, "participation_pairs", params)
-    return queries.run(con, "participation_regularity", params)
-
-
 def regularity_long(by_action: pd.DataFrame) -> pd.DataFrame:
     """Regularity per action in long form (action, fréquence, personnes), for a stacked chart."""
     if by_action.empty:

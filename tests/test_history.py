@@ -150,7 +150,8 @@ def test_pair_ids_follow_a_person_across_batches_and_undo(con, settings):
     columns = ["participants", "once", "two_to_four", "five_or_more"]
 
     def rap() -> list[int]:
-        return participation.regularity(con, everything).set_index("action_code").loc["RAP", columns].tolist()
+        regular = participation.participation_overview(con, everything)["regularity"]
+        return regular.set_index("action_code").loc["RAP", columns].tolist()
 
     assert rap() == [2, 1, 0, 1]   # Dupont's 3 + 2 sessions from two files: 5 times
     history.undo(con, a)

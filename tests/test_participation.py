@@ -91,12 +91,13 @@ def test_by_action(built, everything):
 
 
 def test_regularity(built, everything):
-    df = p.regularity(built, everything)
+    df = p.participation_overview(built, everything)["regularity"]
     assert df["action_code"].tolist() == ["A1", "A2", "A3"]   # most participants first
     got = {r.action_code: (r.participants, r.once, r.two_to_four, r.five_or_more) for r in df.itertuples()}
     # p1 came 3 times to A1, p3 p4 p5 once; p2 5 times to A2, p1 and p5 once; p4 once to A3
     assert got == {"A1": (4, 3, 1, 0), "A2": (3, 2, 0, 1), "A3": (1, 1, 0, 0)}
-    assert p.regularity(built, everything.with_(publics=["parent"])).empty   # head counts only
+    parents = everything.with_(publics=["parent"])
+    assert p.participation_overview(built, parents)["regularity"].empty   # head counts only
 
 
 def test_by_month_stacks_by_theme(built, everything):
@@ -334,4 +335,4 @@ def test_selection_resolves_the_action_filters_once_on_the_actions(built, everyt
     # an empty selection of actions selects no row
     nothing = everything.with_(porteurs=["Non renseigné"])
     assert p.totals(built, nothing)["participations"] == 0
-    assert p.regularity(built, nothing).empty
+    assert p.participation_overview(built, nothing)["regularity"].empty
