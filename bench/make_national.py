@@ -82,10 +82,17 @@ with sessions as (
         'A' || lpad((hash(i, 2) % $n_actions)::varchar, 3, '0') as action_code,
         hash(i, 3) % $n_people as pid,
         hash(i, 4) % 20 = 0 as head_count
-    from range($n_attendance) t(i)
+    from range($n_drawn) t(i)
+), unique_rows as (
+    -- a named person comes once per session, as imports keep them (identity: date, action, person):
+    -- the repeats the draw makes (a few in a hundred) are dropped, then the first $n_attendance rows kept
+    select * from sessions
+    qualify head_count or row_number() over (partition by d, action_code, pid order by i) = 1
+    order by i
+    limit $n_attendance
 ), aged as (
     select s.*, p.person, p.sexe, p.qpv, year(s.d) - p.birth_year as age
-    from sessions s join bench_people p using (pid)
+    from unique_rows s join bench_people p using (pid)
 )
 select 4, (i + 2)::int, d, action_code,
     case when head_count then null else person end,
@@ -125,7 +132,8 @@ def generate(db: Path, n_actions: int, n_attendance: int, n_spending: int, n_peo
             ("bench_people", PEOPLE_SQL, {"first_year": params["first_year"], "n_people": n_people}),
             ("attendance", ATTENDANCE_SQL, {**{k: params[k] for k in ("n_actions", "bands", "start",
                                                                        "n_days")},
-                                            "n_people": n_people, "n_attendance": n_attendance}),
+                                            "n_people": n_people, "n_attendance": n_attendance,
+                                            "n_drawn": n_attendance + n_attendance // 10}),
         ]
         for name, sql, p in steps:
             t0 = time.perf_counter()

@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING
 
 from impact import queries
-from impact.store import refresh_people_values
+from impact.store import refresh_cells
 
 if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
     import pandas as pd
@@ -82,8 +82,9 @@ def undo(con, batch_id: int) -> dict:
         con.execute("delete from batch_duplicates where batch_id = $b", {"b": batch_id})
         con.execute("update batches set status = 'undone', undone_at = now()::timestamp where id = $b",
                     {"b": batch_id})
-        if kind == "attendance":
-            refresh_people_values(con)
+        if kind == "attendance":   # its cells, and those of the batches that took rows over
+            holders = [r[0] for r in con.execute("select distinct new_batch from handover").fetchall()]
+            refresh_cells(con, [batch_id, *holders])
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

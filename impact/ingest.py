@@ -35,7 +35,7 @@ from impact.sources import (
     UnreadableFile,
     open_source,
 )
-from impact.store import assign_dictionary_ids, assign_pair_ids, assign_person_ids, refresh_people_values
+from impact.store import assign_dictionary_ids, assign_pair_ids, assign_person_ids, refresh_cells
 
 if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
     import pandas as pd
@@ -850,7 +850,7 @@ def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
             {"bid": bid, "kind": kind})
         if kind == "attendance":
             assign_pair_ids(con, bid)
-            refresh_people_values(con)
+            refresh_cells(con, [bid])
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -111,9 +111,11 @@ def _shares(counts: pd.DataFrame, key: str, labels: dict[str, str]) -> pd.DataFr
 def publics_overview(con, filters: Filters, settings: Settings) -> dict:
     """Bands (16–25 first) and the focus band: share, sex, QPV, coverage, actions, parcours, months."""
     params = _params(con, filters, settings)
-    # The per-person working tables, once for the whole page (temporary: this connection only).
+    # The working tables, once for the whole page (temporary: this connection only): three passes
+    # over the rows (first participation per person, the focus band's pairs, the sums).
     queries.run(con, "publics_people", params)
     queries.run(con, "publics_focus_pairs", params)
+    queries.run(con, "publics_sums", params)
     bands = _order_bands(queries.run(con, "participation_by_band", params), settings)
     profile = queries.run(con, "focus_profile", params)
     people = profile[profile["kind"] == "people"]

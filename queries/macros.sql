@@ -34,6 +34,18 @@ create or replace temp macro action_selected(code, axe, porteur, actions, themes
 create or replace temp macro participation_order(on_date, action_no) as
     (on_date - date '1970-01-01')::bigint * 1048576 + action_no;
 
+-- A date's month as its rank from the month of `first` (0 for that month): the months of a period
+-- are then the bits of one BIGINT (63 months at most; a convention lasts at most 60, see settings).
+create or replace temp macro month_index(on_date, first) as
+    (year(on_date) - year(first)) * 12 + month(on_date) - month(first);
+
+-- The people dimensions of the shared filters (band, sex, QPV, public), in one place.
+create or replace temp macro people_selected(tranche, sexe, qpv, public, bands, sexes, qpvs, publics) as
+    (len(bands) = 0 or list_contains(bands, tranche))
+    and (len(sexes) = 0 or list_contains(sexes, sexe))
+    and (len(qpvs) = 0 or list_contains(qpvs, case when qpv then 'oui' when not qpv then 'non' else 'NR' end))
+    and (len(publics) = 0 or list_contains(publics, public));
+
 -- The attendance rows the shared filters select, without a join per row: the action filters
 -- (action, thématique, porteur) arrive resolved, once, on the few actions (query `selection` in
 -- reference.sql) as the list of the selected action ids; the action's number in code order
@@ -60,10 +72,17 @@ select
 from attendance as a
 where a.date between date_from and date_to
     and list_contains(action_ids, a.action_id)
-    and (len(bands) = 0 or list_contains(bands, a.tranche))
-    and (len(sexes) = 0 or list_contains(sexes, a.sexe))
-    and (len(qpvs) = 0 or list_contains(qpvs, case when a.qpv then 'oui' when not a.qpv then 'non' else 'NR' end))
-    and (len(publics) = 0 or list_contains(publics, a.public));
+    and people_selected(a.tranche, a.sexe, a.qpv, a.public, bands, sexes, qpvs, publics);
+
+-- The participations per (day, action, band, sex, QPV, public) the shared filters select, head
+-- counts apart (table attendance_cells, kept by every import and undo): the sums of attendance_f's
+-- rows, from about ten times fewer cells. `row_count` counts rows: on named cells, people per session.
+create or replace temp macro cells_f(date_from, date_to, action_ids, bands, sexes, qpvs, publics) as table
+select c.date, c.action_id, c.tranche, c.sexe, c.qpv, c.public, c.headcount, c.participations, c.row_count
+from attendance_cells as c
+where c.date between date_from and date_to
+    and list_contains(action_ids, c.action_id)
+    and people_selected(c.tranche, c.sexe, c.qpv, c.public, bands, sexes, qpvs, publics);
 
 -- The current actions with their attendance id (null when no attendance row names them yet).
 create or replace temp view actions_by_id as

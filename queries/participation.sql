@@ -40,9 +40,9 @@ from (
     select
         action_id,
         date,
-        sum(nombre)::bigint as participations,
-        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations
-    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
+        sum(participations)::bigint as participations,
+        coalesce(sum(participations) filter (where headcount), 0)::bigint as headcount_participations
+    from cells_f($date_from, $date_to, $action_ids, $bands, $sexes, $qpvs, $publics)
     group by action_id, date
 ) as s
 join actions_by_id as a using (action_id);
@@ -170,25 +170,42 @@ select * from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_
 
 -- name: publics_focus_pairs
 -- Working table of the Publics et âges page: one row per focus-band person (band at first
--- participation) and action joined, with their participations (named rows: one each).
+-- participation) and action joined, with their participations (named rows: one each) and the months
+-- they came as the bits of one whole number (bit k: the k-th month from the period's first).
 create or replace temp table publics_focus_pairs as
-select p.person, a.code as action_code, p.action_no, a.intitule, p.participations
+select p.person, a.code as action_code, p.action_no, a.intitule, p.participations, p.months
 from (
-    select f.person, f.action_no, count(*)::bigint as participations
+    select f.person, f.action_no, count(*)::bigint as participations,
+        bit_or(1::bigint << month_index(f.date, $date_from)) as months
     from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics) as f
     join (select person from publics_people where tranche = $focus_band) as focus using (person)
     group by f.person, f.action_no
 ) as p
 join actions_current as a using (action_no);
 
+-- name: publics_sums
+-- Working table of the Publics et âges page: participations per month, band (band of each session),
+-- sex and QPV residence, named rows and head counts apart, from the cells: a few thousand sums,
+-- which the band, profile and month queries add up.
+create or replace temp table publics_sums as
+select
+    month_index(date, $date_from) as k,
+    tranche,
+    sexe,
+    case when qpv then 'oui' when not qpv then 'non' else 'NR' end as qpv_label,
+    headcount,
+    sum(participations)::bigint as participations
+from cells_f($date_from, $date_to, $action_ids, $bands, $sexes, $qpvs, $publics)
+group by all;
+
 -- name: participation_by_band
 -- Per age band: participations (band of each session) and distinct participants (band at first participation).
 with by_session as (
     select
         tranche,
-        sum(nombre)::bigint as participations,
-        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations
-    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
+        sum(participations)::bigint as participations,
+        coalesce(sum(participations) filter (where headcount), 0)::bigint as headcount_participations
+    from publics_sums
     group by tranche
 )
 select s.tranche, s.participations, s.headcount_participations, coalesce(p.participants, 0) as participants
@@ -207,9 +224,9 @@ from publics_people
 where tranche = $focus_band
 group by all
 union all
-select 'headcount', sexe, case when qpv then 'oui' when not qpv then 'non' else 'NR' end, sum(nombre)::bigint
-from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
-where person is null and tranche = $focus_band
+select 'headcount', sexe, qpv_label, sum(participations)::bigint
+from publics_sums
+where headcount and tranche = $focus_band
 group by all
 order by kind, sexe, qpv_label;
 
@@ -256,53 +273,50 @@ order by kind, people desc, label;
 
 -- name: focus_by_month
 -- Per month: distinct focus-band people who came, newcomers (first participation that month), participations.
-with focus as (select person, first_date from publics_people where tranche = $focus_band),
-focus_set as (
-    select bitstring_agg(person, 1, $people_max) as people from focus
-),
-per_month as (
-    -- one pass: everyone who came (a bitstring of ids, met with the focus people below) and the
-    -- participations in the focus band (band of each session, head counts included)
-    select
-        year(date) as y,
-        month(date) as m,
-        bitstring_agg(person, 1, $people_max) as people,
-        coalesce(sum(nombre) filter (where tranche = $focus_band), 0)::bigint as participations
-    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
-    group by all
-),
-came as (
-    select make_date(y, m, 1) as month,
-        coalesce(bit_count(p.people & (select people from focus_set)), 0) as young_people,
-        p.participations
-    from per_month as p
+with came as (
+    -- each focus person's months (the union of their actions' months), counted bit by bit
+    select k, count(*) as young_people
+    from (select bit_or(months) as months from publics_focus_pairs group by person),
+        range(month_index($date_to, $date_from) + 1) as r(k)
+    where (months >> k::integer) & 1 = 1
+    group by k
 ),
 newcomers as (
-    select date_trunc('month', first_date)::date as month, count(*) as newcomers
-    from focus
-    group by all
+    select month_index(first_date, $date_from) as k, count(*) as newcomers
+    from publics_people
+    where tranche = $focus_band
+    group by k
+),
+participations as (
+    -- in the focus band: the band of each session, head counts included
+    select k, sum(participations)::bigint as participations
+    from publics_sums
+    where tranche = $focus_band
+    group by k
 )
 select
-    month,
+    (date_trunc('month', $date_from::date) + to_months(k::integer))::date as month,
     coalesce(c.young_people, 0) as young_people,
     coalesce(n.newcomers, 0) as newcomers,
-    coalesce(c.participations, 0) as participations
+    coalesce(p.participations, 0) as participations
 from came as c
-full join newcomers as n using (month)
-where coalesce(c.young_people, 0) + coalesce(n.newcomers, 0) + coalesce(c.participations, 0) > 0
+full join newcomers as n using (k)
+full join participations as p using (k)
+where coalesce(c.young_people, 0) + coalesce(n.newcomers, 0) + coalesce(p.participations, 0) > 0
 order by month;
 
 -- name: action_sessions
--- Sessions of the selection: one row per (date, action), with participations and distinct named participants.
+-- Sessions of the selection: one row per (date, action), with participations and distinct named
+-- participants (one named row per person and session: the rows of its named cells).
 with per_session as (
     select
         date,
         action_id,
-        sum(nombre)::bigint as participations,
-        count(distinct person) as participants,
-        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
-        coalesce(sum(nombre) filter (where tranche = $focus_band), 0)::bigint as focus_participations
-    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
+        sum(participations)::bigint as participations,
+        coalesce(sum(row_count) filter (where not headcount), 0)::bigint as participants,
+        coalesce(sum(participations) filter (where headcount), 0)::bigint as headcount_participations,
+        coalesce(sum(participations) filter (where tranche = $focus_band), 0)::bigint as focus_participations
+    from cells_f($date_from, $date_to, $action_ids, $bands, $sexes, $qpvs, $publics)
     group by date, action_id
 )
 select s.date, a.code as action_code, s.participations, s.participants, s.headcount_participations,

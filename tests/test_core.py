@@ -88,16 +88,39 @@ def test_migration_5_numbers_the_age_bands_of_a_store_with_attendance(tmp_path):
     """A store at version 4 gets an id per age band on its rows (the band at first participation
     is read from those ids)."""
     con = store_at_version(tmp_path / "v4.duckdb", 4)
-    con.execute("""insert into attendance (batch_id, line, date, action_code, person, tranche, sexe, qpv,
-            nombre, public) values
-        (1, 2, date '2023-04-03', 'RAP', null, '16-25', 'F', null, 3, 'jeune'),
-        (1, 3, date '2023-04-03', 'RAP', null, '26 et plus', 'F', null, 2, 'parent'),
-        (1, 4, date '2023-04-10', 'RAP', null, '16-25', 'M', null, 1, 'jeune')""")
+    con.execute("insert into action_ids values (1, 'RAP')")
+    con.execute("""insert into attendance (batch_id, line, date, action_code, action_id, person, tranche, sexe,
+            qpv, nombre, public) values
+        (1, 2, date '2023-04-03', 'RAP', 1, null, '16-25', 'F', null, 3, 'jeune'),
+        (1, 3, date '2023-04-03', 'RAP', 1, null, '26 et plus', 'F', null, 2, 'parent'),
+        (1, 4, date '2023-04-10', 'RAP', 1, null, '16-25', 'M', null, 1, 'jeune')""")
     migrate(con)
     assert con.execute("select tranche from band_ids order by id").fetchall() == [("16-25",), ("26 et plus",)]
     rows = con.execute("""select a.line, b.tranche from attendance a join band_ids b on b.id = a.band_id
         where b.tranche = a.tranche order by a.line""").fetchall()
     assert [line for line, _ in rows] == [2, 3, 4]
+    con.close()
+
+
+def test_migration_6_sums_the_attendance_of_a_store_into_cells(tmp_path):
+    """A store at version 5 gets its participations per (batch, day, action, band, sex, QPV, public),
+    head counts apart, with the number of rows: the sums the pages read."""
+    con = store_at_version(tmp_path / "v5.duckdb", 5)
+    con.execute("insert into action_ids values (1, 'RAP')")
+    con.execute("""insert into attendance (batch_id, line, date, action_code, action_id, person, person_id,
+            tranche, sexe, qpv, nombre, public) values
+        (1, 2, date '2023-04-03', 'RAP', 1, 'p1', 1, '16-25', 'F', true, 1, 'jeune'),
+        (1, 3, date '2023-04-03', 'RAP', 1, 'p2', 2, '16-25', 'F', true, 1, 'jeune'),
+        (1, 4, date '2023-04-03', 'RAP', 1, null, null, '16-25', 'F', true, 6, 'jeune'),
+        (2, 2, date '2023-04-03', 'RAP', 1, 'p3', 3, '16-25', 'F', true, 1, 'jeune'),
+        (1, 5, date '2023-04-10', 'RAP', 1, 'p1', 1, '16-25', 'F', null, 1, 'jeune')""")
+    migrate(con)
+    assert con.execute("""select batch_id, date::varchar, action_id, qpv, headcount, participations, row_count
+        from attendance_cells order by all""").fetchall() == [
+        (1, "2023-04-03", 1, True, False, 2, 2),
+        (1, "2023-04-03", 1, True, True, 6, 1),
+        (1, "2023-04-10", 1, None, False, 1, 1),
+        (2, "2023-04-03", 1, True, False, 1, 1)]
     con.close()
 
 
@@ -239,6 +262,23 @@ def test_another_cite_edits_the_settings_file_alone(tmp_path):
     other = load_settings(path)
     assert other.name == "Cité éducative de Exemple" and other.years == [2022, 2023, 2024, 2025]
     assert other.state_envelope_total == 1_200_000
+
+
+@pytest.mark.parametrize("fin, accepted", [
+    ("2026-12-31", True), ("2027-01-31", False), ("2021-12-31", False)])
+def test_a_convention_lasts_five_years_at_most(tmp_path, fin, accepted):
+    """A convention ends after it starts and lasts 60 months at most (its months are the bits of
+    one whole number in the month-by-month counts); the settings file says so in French."""
+    from impact.settings import load_settings
+    text = (ROOT / "data" / "convention.toml").read_text(encoding="utf-8").replace(
+        "fin = 2024-12-31", f"fin = {fin}")
+    path = tmp_path / "convention.toml"
+    path.write_text(text, encoding="utf-8")
+    if accepted:
+        assert len(load_settings(path).years) == 5
+    else:
+        with pytest.raises(ValueError, match="doit finir après son début et durer 60 mois au plus"):
+            load_settings(path)
 
 
 @pytest.mark.parametrize("value, expected", [

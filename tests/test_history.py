@@ -160,3 +160,30 @@ def test_pair_ids_follow_a_person_across_batches_and_undo(con, settings):
     assert rap() == [2, 1, 1, 0]
     history.undo(con, b)
     assert stored(con, "select count(*) from attendance") == [(0,)]
+
+
+def test_cells_follow_imports_hand_over_and_undo(con):
+    """The participations per cell (the sums the pages read) are always those of the attendance
+    rows, batch by batch: after imports, after an undo that hands rows over, after the last undo."""
+    head_count = "date;action;nombre;tranche;sexe;qpv;public\n10/04/2023;RAP;7;16-25;F;oui;jeune\n"
+
+    def cells() -> list[tuple]:
+        return stored(con, """select batch_id, date::varchar, action_id, tranche, sexe, qpv, public, headcount,
+            participations, row_count from attendance_cells order by all""")
+
+    def from_rows() -> list[tuple]:
+        return stored(con, """select batch_id, date::varchar, action_id, tranche, sexe, qpv, public,
+            person_id is null, sum(nombre), count(*) from attendance group by all order by all""")
+
+    a = imp(con, "attendance", A + "03/04/2023;RAP;Martin;Yanis\n").batch_id
+    b, c = imp(con, "attendance", B).batch_id, imp(con, "attendance", head_count).batch_id
+    assert cells() == from_rows()
+    assert [(r[0], r[1], r[7], r[8], r[9]) for r in cells()] == [
+        (a, "2023-04-03", False, 2, 2), (a, "2023-04-10", False, 1, 1),
+        (b, "2023-04-17", False, 1, 1), (c, "2023-04-10", True, 7, 1)]
+    history.undo(con, a)           # 10/04 goes over to B
+    assert cells() == from_rows()
+    assert [(r[0], r[1]) for r in cells()] == [(b, "2023-04-10"), (b, "2023-04-17"), (c, "2023-04-10")]
+    history.undo(con, b)
+    history.undo(con, c)
+    assert cells() == [] == from_rows()

@@ -24,7 +24,7 @@ TODAY = dt.date(2025, 6, 30)
 KEY = bytes(range(32))
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"  # copies of the partners' sample exports
 DATA = Path(__file__).resolve().parent / "data"
-TABLES = ("batches", "actions", "budget", "spending", "attendance", "batch_duplicates")
+TABLES = ("batches", "actions", "budget", "spending", "attendance", "attendance_cells", "batch_duplicates")
 
 ACTIONS = (
     "code;intitulé;porteur;thématique;public cible;année début;année fin\n"
