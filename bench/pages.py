@@ -5,7 +5,10 @@
 For each store, in fresh processes:
 - every core function the pages compute (public functions of impact.overview,
   impact.participation, impact.budget and impact.reference whose first parameter is `con`,
-  found at run time), cold (first call in the process) and warm (second call);
+  found at run time), through the dashboard's store (which keeps the database open): once on a
+  database just opened (DuckDB's cache of blocks empty: the first page after a start, or after an
+  import by the command line), once more on the open database (blocks cached, no result cached:
+  every query runs again, as for a new filter on a running server);
 - every page's AppTest run in a warm process (libraries imported), cold (empty Streamlit
   caches) and warm (second run);
 - the pandas alternative on the same rows: read the canonical exports, group by;
@@ -126,20 +129,23 @@ def worker_queries(db: Path) -> dict:
     from impact.settings import load_settings
     from impact.store import Store
 
-    settings, store, rows = load_settings(), Store(db), []
+    settings, rows = load_settings(), []
+    store = Store(db, keep_open=True)   # as the dashboard's (impact.ui.get_store)
     with store.connect() as con:
         plan = [(m, n, fn, *arguments_for(fn, con, settings)) for m, n, fn in core_functions()]
     for module, name, fn, args, missing in plan:
         if missing:
             rows.append({"module": module, "function": name, "skipped": f"paramètre « {missing} »"})
             continue
+        store.release()   # the database opened anew: nothing in DuckDB's cache of blocks
         times = []
         for _ in range(2):
             t0 = time.perf_counter()
-            with store.connect() as con:  # a connection per unit of work, as the app does
+            with store.connect() as con:  # a unit of work, as the app does
                 fn(con, *args)
             times.append(time.perf_counter() - t0)
         rows.append({"module": module, "function": name, "cold": times[0], "warm": times[1]})
+    store.release()
     return {"rows": rows, "rss_mb": peak_rss_mb()}
 
 
@@ -160,8 +166,11 @@ def worker_apptest(db: Path) -> dict:
     t0 = time.perf_counter()
     BidiComponentManager().discover_and_register_components(start_file_watching=False)
     harness = time.perf_counter() - t0
+    from impact import ui
+
     for page_file, title in page_titles().items():
-        st.cache_data.clear()  # cold: nothing computed yet, as after a server start
+        ui.get_store().release()  # cold: the database opened anew, nothing computed yet,
+        st.cache_data.clear()     # as after a server start
         st.cache_resource.clear()
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
         at.switch_page(page_file)
@@ -261,18 +270,25 @@ def fr(x: float, digits: int = 3) -> str:
 
 
 def print_page_sums(rows: list[dict], used: dict) -> None:
-    """Per page: the sum of the cold times of the functions its script computes, beside the
-    shared sidebar (computed once per data version for every page and visitor)."""
-    shared = sum(r.get("cold", 0) for r in rows if "toutes les pages" in used.get((r["module"], r["function"]), []))
-    pages: dict[str, float] = {}
-    for r in rows:
-        for page in used.get((r["module"], r["function"]), []):
-            if page != "toutes les pages" and "cold" in r:
-                pages[page] = pages.get(page, 0.0) + r["cold"]
-    print(f"\nRequêtes par page, à froid (cible : ≤ {fr(TARGET_QUERY, 1)} s ; barre latérale commune, "
-          f"calculée une fois pour toutes les pages : {fr(shared)} s)")
-    for page, seconds in sorted(pages.items()):
-        print(f"{page:<28} {fr(seconds):>8} {ok(seconds <= TARGET_QUERY):>6}")
+    """Per page: the sum of the times of the functions its script computes, beside the shared
+    sidebar (computed once per data version for every page and visitor)."""
+    def page_sums(key: str) -> tuple[dict[str, float], float]:
+        shared = sum(r.get(key, 0) for r in rows if "toutes les pages" in used.get((r["module"], r["function"]), []))
+        pages: dict[str, float] = {}
+        for r in rows:
+            for page in used.get((r["module"], r["function"]), []):
+                if page != "toutes les pages" and key in r:
+                    pages[page] = pages.get(page, 0.0) + r[key]
+        return pages, shared
+
+    (opening, shared_opening), (held, shared_held) = page_sums("cold"), page_sums("warm")
+    print(f"\nRequêtes par page, rien en cache de résultats (cible : ≤ {fr(TARGET_QUERY, 1)} s ; barre "
+          f"latérale commune, calculée une fois pour toutes les pages : {fr(shared_opening)} s / "
+          f"{fr(shared_held)} s)")
+    print(f"{'page':<28} {'base juste ouverte':>19} {'cible':>6} {'base ouverte':>13} {'cible':>6}")
+    for page in sorted(opening):
+        print(f"{page:<28} {fr(opening[page]):>19} {ok(opening[page] <= TARGET_QUERY):>6} "
+              f"{fr(held[page]):>13} {ok(held[page] <= TARGET_QUERY):>6}")
 
 
 def report_store(label: str, db: Path) -> None:
@@ -284,15 +300,18 @@ def report_store(label: str, db: Path) -> None:
     if "failed" in q:
         print(f"  échec : {q['failed']}")
     else:
-        print(f"{'module.fonction':<48} {'pages':<28} {'à froid':>8} {'à chaud':>8} {'cible':>6}")
+        print("(« base juste ouverte » : le cache de blocs de DuckDB est vide, comme pour la première page "
+              "après un démarrage ou un import en ligne de commande ; « base ouverte » : le serveur garde "
+              "la base ouverte, aucun résultat n'est en cache et toutes les requêtes sont rejouées)")
+        print(f"{'module.fonction':<48} {'pages':<28} {'juste ouverte':>13} {'ouverte':>8} {'cible':>6}")
         for r in q["rows"]:
             name = f"{r['module']}.{r['function']}"
             pages = ", ".join(used.get((r["module"], r["function"]), ["—"]))[:28]
             if "skipped" in r:
                 print(f"{name:<48} {pages:<28} non mesurée ({r['skipped']})")
                 continue
-            print(f"{name:<48} {pages:<28} {fr(r['cold']):>8} {fr(r['warm']):>8} "
-                  f"{ok(r['cold'] <= TARGET_QUERY):>6}")
+            print(f"{name:<48} {pages:<28} {fr(r['cold']):>13} {fr(r['warm']):>8} "
+                  f"{ok(max(r['cold'], r['warm']) <= TARGET_QUERY):>6}")
         print(f"mémoire de pointe du processus : {q['rss_mb']:.0f} Mo")
         print_page_sums(q["rows"], used)
 

@@ -1,9 +1,12 @@
 """The DuckDB store: schema, migrations, short-lived connections and import batches.
 
 DuckDB locks a database file against every other process while a connection is open.
-The dashboard and the command line therefore never keep a connection open: each unit of
-work opens one, does its job and closes it, and a caller that finds the file locked waits
-and retries for a bounded time (`StoreBusy` when it gives up).
+The command line opens one for each unit of work and closes it. The dashboard keeps the database
+open between units of work (`keep_open`): each one reads through its own cursor, and DuckDB's
+cache of the file's blocks stays warm from page to page. It lets the database go after some idle
+minutes, or as soon as another process asks for it: a process that finds the file locked leaves
+a request file beside it (`<base>.demande`) while it waits and retries for a bounded time
+(`StoreBusy` when it gives up).
 """
 
 from __future__ import annotations
@@ -246,12 +249,27 @@ def migrate(con: duckdb.DuckDBPyConnection) -> None:
             raise
 
 
+# How long the dashboard keeps the database open with no unit of work; how often it looks for a
+# request from another process; how old a request may be (a request file left by a process that
+# died is ignored after that).
+HELD_IDLE_SECONDS = 300.0
+REQUEST_POLL_SECONDS = 0.2
+REQUEST_MAX_AGE_SECONDS = 600.0
+
+
 class Store:
     """Where the database lives, and how to open it safely. Cheap to create; thread-safe."""
 
     def __init__(self, path: str | os.PathLike, wait_seconds: float = 60.0,
-                 on_wait: Callable[[float], None] | None = None, memory_limit: str = "1GB"):
+                 on_wait: Callable[[float], None] | None = None, memory_limit: str = "1GB",
+                 keep_open: bool = False, idle_seconds: float = HELD_IDLE_SECONDS):
         self.path = Path(path)
+        self.keep_open = keep_open
+        self.idle_seconds = idle_seconds
+        self._held: duckdb.DuckDBPyConnection | None = None   # the open database (keep_open)
+        self._held_lock = threading.Lock()
+        self._users = 0          # units of work reading through the held database now
+        self._last_used = 0.0
         # DuckDB spills to disk beyond this; the spill folder is outside the database folder,
         # since an import's working tables hold names until they are hashed.
         # Group keys whose bounds span at most 2^22 values (person ids, pair ids) are counted in a
@@ -276,29 +294,94 @@ class Store:
         con.execute(load_script("macros"))
         return con
 
-    @contextlib.contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A connection for one unit of work, retried while another process holds the file."""
+    @property
+    def request_path(self) -> Path:
+        """The file a process leaves beside the database while it waits for it."""
+        return self.path.with_name(self.path.name + ".demande")
+
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        """A new connection, retried while another process holds the file; while it waits, the
+        request file asks a dashboard that holds the database to let it go."""
         deadline = time.monotonic() + self.wait_seconds
         delay = 0.1
-        while True:
-            try:
-                con = self._connect_once()
-                break
-            except duckdb.Error as exc:
-                if not _is_lock_error(exc):
-                    raise
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise StoreBusy(str(self.path)) from exc
-                if self.on_wait:
-                    self.on_wait(remaining)
-                time.sleep(min(delay, remaining))
-                delay = min(delay * 2, 1.0)
+        asked = False
         try:
+            while True:
+                try:
+                    return self._connect_once()
+                except duckdb.Error as exc:
+                    if not _is_lock_error(exc):
+                        raise
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        raise StoreBusy(str(self.path)) from exc
+                    self.request_path.touch()
+                    asked = True
+                    if self.on_wait:
+                        self.on_wait(remaining)
+                    time.sleep(min(delay, remaining))
+                    delay = min(delay * 2, 1.0)
+        finally:
+            if asked:
+                self.request_path.unlink(missing_ok=True)
+
+    def _asked(self) -> bool:
+        """Whether another process asks for the database (a recent request file)."""
+        try:
+            age = time.time() - self.request_path.stat().st_mtime
+        except FileNotFoundError:
+            return False
+        return age < REQUEST_MAX_AGE_SECONDS
+
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection for one unit of work: a new one, or with `keep_open` a cursor of the held
+        database (its own temporary tables, the same cache of blocks)."""
+        if not self.keep_open:
+            con = self._open()
+            try:
+                yield con
+            finally:
+                con.close()
+            return
+        with self._held_lock:
+            if self._held is None:
+                self._held = self._open()
+                threading.Thread(target=self._release_when_idle_or_asked, daemon=True,
+                                 name=f"store-{self.path.name}").start()
+            self._users += 1
+            try:
+                con = self._held.cursor()
+            except BaseException:
+                self._users -= 1
+                raise
+        try:
+            con.execute(load_script("macros"))
             yield con
         finally:
             con.close()
+            with self._held_lock:
+                self._users -= 1
+                self._last_used = time.monotonic()
+
+    def _release_when_idle_or_asked(self) -> None:
+        """Close the held database once no unit of work uses it and another process asks for it,
+        or it has been idle for `idle_seconds`."""
+        while True:
+            time.sleep(REQUEST_POLL_SECONDS)
+            with self._held_lock:
+                if self._held is None:
+                    return
+                idle = time.monotonic() - self._last_used > self.idle_seconds
+                if self._users == 0 and (idle or self._asked()):
+                    self.release()
+                    return
+
+    def release(self) -> None:
+        """Close the held database now (callers hold `_held_lock`, or no unit of work runs)."""
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
     def data_version(self) -> tuple:
         """A token that changes whenever the database file is written (by any process)."""
@@ -368,13 +451,13 @@ def assign_pair_ids(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
 def hashed_groups(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Group with hash tables only, for queries over a small part of the rows (one action): a
     direct-address table is as large as the ids' range, whatever the rows, and setting it up
-    then costs more than hashing the few groups."""
-    before = con.execute("select current_setting('perfect_ht_threshold')").fetchall()[0][0]
+    then costs more than hashing the few groups. The setting is this connection's own (other
+    cursors of a held database keep the store's), and goes back to the store's afterwards."""
     con.execute("set perfect_ht_threshold = 12")   # DuckDB's own default
     try:
         yield
     finally:
-        con.execute("set perfect_ht_threshold = $bits", {"bits": before})
+        con.execute("reset perfect_ht_threshold")
 
 
 def is_empty(con: duckdb.DuckDBPyConnection) -> bool:

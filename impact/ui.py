@@ -29,7 +29,7 @@ ALL_YEARS = "Toute la convention"
 
 @st.cache_resource
 def get_store() -> Store:
-    return Store(database_path(), wait_seconds=20)
+    return Store(database_path(), wait_seconds=20, keep_open=True)
 
 
 @st.cache_resource

@@ -10,17 +10,25 @@
 -- name: overview_participation
 -- Per month of session and for the whole selection (month null, first row): participations, head-count participations, distinct participants, actions with activity.
 -- People and actions are sets of whole-number ids (bitstrings) per month; the whole selection's
--- sets are their union: one pass over the rows.
-with per_month as (
+-- sets are their union. People: one pass over the named rows; sums and actions: the cells.
+with people as (
+    select year(date) as y, month(date) as m, bitstring_agg(person, 1, $people_max) as people
+    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
+    where person is not null
+    group by all
+),
+sums as (
     select
         year(date) as y,
         month(date) as m,
-        sum(nombre)::bigint as participations,
-        coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
-        bitstring_agg(person, 1, $people_max) as people,
-        bitstring_agg(action_no, 1, $actions_max) as action_set
-    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
+        sum(participations)::bigint as participations,
+        coalesce(sum(participations) filter (where headcount), 0)::bigint as headcount_participations,
+        bitstring_agg($action_nos[action_id], 1, $actions_max) as action_set
+    from cells_f($date_from, $date_to, $action_ids, $bands, $sexes, $qpvs, $publics)
     group by all
+),
+per_month as (
+    select * from sums left join people using (y, m)
 )
 select
     make_date(y, m, 1) as month,

@@ -6,6 +6,7 @@ import datetime as dt
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import duckdb
@@ -152,6 +153,83 @@ def test_store_waits_then_gives_up_when_another_process_holds_the_file(tmp_path)
         holder.wait()
     with Store(path, wait_seconds=5).connect() as con:  # free again
         assert con.execute("select 1").fetchall() == [(1,)]
+
+
+WRITER = """
+import sys, duckdb
+sys.path.insert(0, sys.argv[2])
+from impact.store import Store
+with Store(sys.argv[1], wait_seconds=20).connect() as con:
+    con.execute("insert into meta values ('written by', 'another process')")
+print("done", flush=True)
+"""
+
+
+def test_a_held_store_keeps_the_database_open_between_units_of_work(tmp_path):
+    """The dashboard's store keeps one database open: each unit of work reads through its own
+    cursor (its own temporary tables), and another process cannot open the file meanwhile."""
+    store = Store(tmp_path / "held.duckdb", keep_open=True)
+    with store.connect() as con:
+        con.execute("create temp table mine as select 1 as x")
+        con.execute("insert into meta values ('k', 'v')")
+    held = store._held
+    with store.connect() as con:
+        assert store._held is held
+        assert con.execute("select count(*) from duckdb_tables() where table_name = 'mine'").fetchall() == [(0,)]
+        assert con.execute("select value from meta where key = 'k'").fetchall() == [("v",)]
+        assert "macro" in con.execute("select function_type from duckdb_functions() "
+                                      "where function_name = 'attendance_f'").fetchall()[0][0]
+    probe = subprocess.run([sys.executable, "-c", f"import duckdb; duckdb.connect({str(store.path)!r})"],
+                           capture_output=True, text=True)
+    assert probe.returncode != 0 and "lock" in probe.stderr.lower()
+    store.release()
+
+
+def test_a_held_store_lets_the_database_go_when_another_process_asks(tmp_path):
+    """A process that finds the file held leaves a request beside it; the dashboard closes the
+    database after its current unit of work, the process writes, the request goes, and the
+    dashboard's next unit of work opens the database again and reads what was written."""
+    store = Store(tmp_path / "asked.duckdb", keep_open=True)
+    with store.connect() as con:
+        con.execute("select 1")
+    started = time.monotonic()
+    writer = subprocess.run([sys.executable, "-c", WRITER, str(store.path), str(ROOT)],
+                            capture_output=True, text=True, timeout=60)
+    assert writer.returncode == 0 and writer.stdout.strip() == "done", writer.stderr
+    assert time.monotonic() - started < 15
+    assert not store.request_path.exists()
+    with store.connect() as con:
+        assert con.execute("select value from meta where key = 'written by'").fetchall() == [
+            ("another process",)]
+    store.release()
+
+
+def test_a_held_store_lets_the_database_go_when_idle(tmp_path):
+    store = Store(tmp_path / "idle.duckdb", keep_open=True, idle_seconds=0.3)
+    with store.connect() as con:
+        con.execute("select 1")
+    deadline = time.monotonic() + 10
+    while store._held is not None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert store._held is None
+    duckdb.connect(str(store.path)).close()   # free for anyone, nobody had to ask
+
+
+def test_hashed_groups_lowers_the_setting_for_its_own_connection_only(tmp_path):
+    """One unit of work grouping with hash tables leaves the other cursors of the held database
+    their direct-address tables, and gets the store's setting back afterwards."""
+    from impact.store import PERFECT_HASH_BITS, hashed_groups
+
+    store = Store(tmp_path / "hashed.duckdb", keep_open=True)
+
+    def threshold(con) -> int:
+        return con.execute("select current_setting('perfect_ht_threshold')").fetchall()[0][0]
+
+    with store.connect() as a, store.connect() as b:
+        with hashed_groups(a):
+            assert (threshold(a), threshold(b)) == (12, PERFECT_HASH_BITS)
+        assert threshold(a) == threshold(b) == PERFECT_HASH_BITS
+    store.release()
 
 
 @pytest.mark.parametrize("text, error", [
