@@ -57,8 +57,8 @@ def _store(db: str | None) -> Store:
     def waiting(remaining: float) -> None:
         if not announced:
             announced.append(True)
-            print("La base est utilisée par un autre processus (tableau de bord ou import) : "
-                  f"nouvelle tentative pendant {remaining:.0f} s au plus…", file=sys.stderr)
+            print("La base est utilisée par un autre processus (tableau de bord ou import) : elle lui est "
+                  f"demandée, nouvelle tentative pendant {remaining:.0f} s au plus…", file=sys.stderr)
 
     return Store(database_path(db), wait_seconds=120, on_wait=waiting)
 

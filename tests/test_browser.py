@@ -328,3 +328,27 @@ def test_chart_data_downloads_as_csv_and_xlsx(server, page, tmp_path):
     assert [c.value for c in next(sheet.iter_rows(max_row=1))] == header.split(";")
     assert sheet.max_row == len(csv[3:].decode("utf-8").splitlines())
     _assert_clean(page)
+
+
+def test_command_line_import_while_the_dashboard_holds_the_database(server, demo_db, page, tmp_path):
+    """The server keeps the database open between pages; an import from the command line asks for
+    it, gets it within seconds, and the next page shows what it stored."""
+    csv = tmp_path / "actions_ligne_de_commande.csv"
+    csv.write_bytes(UPLOAD_CSV.replace(UPLOAD_CODE.encode(), b"CLITEST"))
+    _open(page, f"{server}/participation")   # the server now holds the database
+    _assert_clean(page)
+    started = time.monotonic()
+    done = subprocess.run([_python(), "-m", "impact", "import", "actions", str(csv), "--db", str(demo_db)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    waited = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert "utilisée par un autre processus" in done.stderr   # it found the database held
+    assert "enregistré : import n°" in done.stdout
+    assert waited < 30, f"the command line waited {waited:.1f} s for the dashboard"
+    assert not Path(f"{demo_db}.demande").exists()
+    _open(page, f"{server}/historique")
+    _assert_clean(page)
+    main = page.locator("[data-testid=stMain]")
+    history = "\n".join([main.inner_text(), *page.locator("[role=gridcell]").all_text_contents(),
+                         *(box.input_value() for box in main.locator("input[role=combobox]").all())])
+    assert csv.name in history, history[:2000]
