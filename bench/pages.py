@@ -234,15 +234,17 @@ def worker_pandas(folder: Path) -> dict:
 
 
 def worker_duckdb_same(db: Path) -> dict:
-    """The same aggregates as the pandas worker, in SQL on the store (the like-for-like figure)."""
+    """The same aggregates as the pandas worker, in SQL on the store (the like-for-like figure).
+    People are counted on the store's whole-number ids (`person_id`), as the pages count them: the
+    store numbers each pseudonym once, at import, where pandas must compare the exports' text."""
     from impact.store import Store
 
     t0 = time.perf_counter()
     with Store(db).connect() as con:
-        con.execute("select action_code, sum(nombre), count(distinct person) from attendance "
+        con.execute("select action_code, sum(nombre), count(distinct person_id) from attendance "
                     "group by all").fetchall()
         con.execute("select tranche, sexe, sum(nombre) from attendance group by all").fetchall()
-        con.execute("select year(date), count(distinct person) from attendance group by all").fetchall()
+        con.execute("select year(date), count(distinct person_id) from attendance group by all").fetchall()
         con.execute("select action_code, statut, sum(montant) from spending group by all").fetchall()
     return {"total": time.perf_counter() - t0, "rss_mb": peak_rss_mb()}
 
