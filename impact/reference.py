@@ -37,5 +37,6 @@ def selection(con, filters: Filters) -> dict:
     """The parameters every attendance query adds to the filters' own: 'people_max' and
     'actions_max' (the largest person id and action_no, at least 1: the bounds of the bitstrings),
     'action_ids' (the actions the action filters select), 'action_nos' and 'axe_nos' (lists indexed
-    by action id) and 'axes' (the thématiques' names, indexed by axe_no)."""
+    by action id), 'axes' (the thématiques' names, indexed by axe_no) and 'profiles' (the people
+    profiles of the cells the band, sex, QPV and public filters select)."""
     return queries.first_row(con, "selection", filters.params())

@@ -27,8 +27,8 @@ SCHEMA_VERSION = 6
 PERFECT_HASH_BITS = 22
 KINDS = ("actions", "budget", "spending", "attendance")
 
-# The values present in attendance for each people filter (the sidebar's choices), read from the
-# cells (see CELLS_SQL) once they exist.
+# The values present in attendance for each people filter (the sidebar's choices): `source` is the
+# attendance table (migration 3), then the cells' profiles (see CELLS_SQL).
 PEOPLE_VALUES_SQL = """
     delete from attendance_values;
     insert into attendance_values
@@ -79,13 +79,21 @@ PAIR_IDS_ON_ROWS_SQL = """
         and p.action_id = attendance.action_id and p.person_id = attendance.person_id;
 """
 
-# The participations of attendance rows per (batch, day, action, band, sex, QPV, public), head
-# counts apart, with the number of rows: every sum the pages show (per session, band, month) reads
-# these cells, about ten times fewer than the rows. `where` limits the rows to some batches.
+# The participations of attendance rows per (batch, day, action, people profile), head counts
+# apart, with the number of rows: every sum the pages show (per session, band, month) reads these
+# cells, about ten times fewer than the rows. The profile is one small whole number for the band,
+# sex, QPV residence and public (decoded by the view `profiles`, queries/macros.sql): narrow cells
+# cost an import little to write. `where` limits the rows to some batches.
 CELLS_SQL = """
     insert into attendance_cells
-    select batch_id, date, action_id, tranche, sexe, qpv, public, person_id is null as headcount,
-        sum(nombre)::bigint as participations, count(*)::bigint as row_count
+    select batch_id, date, action_id,
+        band_id * 64
+            + (case sexe when 'F' then 0 when 'M' then 1 else 2 end) * 16
+            + (case when qpv then 1 when not qpv then 0 else 2 end) * 4
+            + (case public when 'jeune' then 0 when 'parent' then 1 when 'professionnel' then 2 else 3 end)
+            as profile,
+        person_id is null as headcount,
+        sum(nombre)::integer as participations, count(*)::integer as row_count
     from attendance
     {where}
     group by all;
@@ -206,20 +214,17 @@ MIGRATIONS: list[str] = [
     create table band_ids (id integer primary key, tranche varchar not null unique);
     alter table attendance add column band_id integer;
     """ + _dictionary_sql(DICTIONARY_IDS_SQL, "band_ids") + _dictionary_sql(IDS_ON_ROWS_SQL, "band_ids"),
-    # 6: the participations per (batch, day, action, band, sex, QPV, public): the sums of the pages
-    # read these cells instead of every attendance row (see CELLS_SQL).
+    # 6: the participations per (batch, day, action, people profile): the sums of the pages read
+    # these cells instead of every attendance row (see CELLS_SQL).
     """
     create table attendance_cells (
         batch_id integer not null,
         date date not null,
         action_id integer not null,
-        tranche varchar not null,
-        sexe varchar not null,
-        qpv boolean,
-        public varchar not null,
+        profile usmallint not null,       -- band, sex, QPV, public (view profiles)
         headcount boolean not null,       -- head-count rows (no person) apart from named rows
-        participations bigint not null,   -- sum of nombre
-        row_count bigint not null         -- rows; named rows: one per person and session
+        participations integer not null,  -- sum of nombre
+        row_count integer not null        -- rows; named rows: one per person and session
     );
     """ + CELLS_SQL.format(where=""),
 ]
@@ -421,7 +426,8 @@ def refresh_cells(con: duckdb.DuckDBPyConnection, batch_ids: list[int]) -> None:
 
 def refresh_people_values(con: duckdb.DuckDBPyConnection) -> None:
     """Rebuild the values present in attendance for the people filters, from the cells."""
-    con.execute(PEOPLE_VALUES_SQL.format(source="attendance_cells"))
+    con.execute(PEOPLE_VALUES_SQL.format(
+        source="(select p.* from (select distinct profile from attendance_cells) join profiles as p using (profile))"))
 
 
 def assign_person_ids(con: duckdb.DuckDBPyConnection, table: str) -> None:

@@ -74,15 +74,26 @@ where a.date between date_from and date_to
     and list_contains(action_ids, a.action_id)
     and people_selected(a.tranche, a.sexe, a.qpv, a.public, bands, sexes, qpvs, publics);
 
--- The participations per (day, action, band, sex, QPV, public) the shared filters select, head
--- counts apart (table attendance_cells, kept by every import and undo): the sums of attendance_f's
--- rows, from about ten times fewer cells. `row_count` counts rows: on named cells, people per session.
-create or replace temp macro cells_f(date_from, date_to, action_ids, bands, sexes, qpvs, publics) as table
-select c.date, c.action_id, c.tranche, c.sexe, c.qpv, c.public, c.headcount, c.participations, c.row_count
+-- The people profiles of the cells (table attendance_cells): one small whole number per band, sex,
+-- QPV residence and public, as CELLS_SQL (impact/store.py) writes it.
+create or replace temp view profiles as
+select b.id * 64 + s.code * 16 + q.code * 4 + p.code as profile, b.tranche, s.sexe, q.qpv, p.public
+from band_ids as b,
+    (values (0, 'F'), (1, 'M'), (2, 'NR')) as s(code, sexe),
+    (values (0, false), (1, true), (2, null::boolean)) as q(code, qpv),
+    (values (0, 'jeune'), (1, 'parent'), (2, 'professionnel')) as p(code, public);
+
+-- The participations per (day, action, people profile) the shared filters select, head counts apart
+-- (table attendance_cells, kept by every import and undo): the sums of attendance_f's rows, from
+-- about ten times fewer cells. The people filters arrive resolved, once, on the few profiles (query
+-- `selection`) as the list of the selected profiles. `row_count` counts rows: on named cells,
+-- people per session.
+create or replace temp macro cells_f(date_from, date_to, action_ids, profiles) as table
+select c.date, c.action_id, c.profile, c.headcount, c.participations, c.row_count
 from attendance_cells as c
 where c.date between date_from and date_to
     and list_contains(action_ids, c.action_id)
-    and people_selected(c.tranche, c.sexe, c.qpv, c.public, bands, sexes, qpvs, publics);
+    and list_contains(profiles, c.profile);
 
 -- The current actions with their attendance id (null when no attendance row names them yet).
 create or replace temp view actions_by_id as

@@ -24,7 +24,7 @@ sums as (
         sum(participations)::bigint as participations,
         coalesce(sum(participations) filter (where headcount), 0)::bigint as headcount_participations,
         bitstring_agg($action_nos[action_id], 1, $actions_max) as action_set
-    from cells_f($date_from, $date_to, $action_ids, $bands, $sexes, $qpvs, $publics)
+    from cells_f($date_from, $date_to, $action_ids, $profiles)
     group by all
 ),
 per_month as (

@@ -42,7 +42,7 @@ from (
         date,
         sum(participations)::bigint as participations,
         coalesce(sum(participations) filter (where headcount), 0)::bigint as headcount_participations
-    from cells_f($date_from, $date_to, $action_ids, $bands, $sexes, $qpvs, $publics)
+    from cells_f($date_from, $date_to, $action_ids, $profiles)
     group by action_id, date
 ) as s
 join actions_by_id as a using (action_id);
@@ -189,14 +189,18 @@ join actions_current as a using (action_no);
 -- which the band, profile and month queries add up.
 create or replace temp table publics_sums as
 select
-    month_index(date, $date_from) as k,
-    tranche,
-    sexe,
-    case when qpv then 'oui' when not qpv then 'non' else 'NR' end as qpv_label,
-    headcount,
-    sum(participations)::bigint as participations
-from cells_f($date_from, $date_to, $action_ids, $bands, $sexes, $qpvs, $publics)
-group by all;
+    s.k,
+    p.tranche,
+    p.sexe,
+    case when p.qpv then 'oui' when not p.qpv then 'non' else 'NR' end as qpv_label,
+    s.headcount,
+    s.participations
+from (
+    select month_index(date, $date_from) as k, profile, headcount, sum(participations)::bigint as participations
+    from cells_f($date_from, $date_to, $action_ids, $profiles)
+    group by all
+) as s
+join profiles as p using (profile);
 
 -- name: participation_by_band
 -- Per age band: participations (band of each session) and distinct participants (band at first participation).
@@ -315,8 +319,9 @@ with per_session as (
         sum(participations)::bigint as participations,
         coalesce(sum(row_count) filter (where not headcount), 0)::bigint as participants,
         coalesce(sum(participations) filter (where headcount), 0)::bigint as headcount_participations,
-        coalesce(sum(participations) filter (where tranche = $focus_band), 0)::bigint as focus_participations
-    from cells_f($date_from, $date_to, $action_ids, $bands, $sexes, $qpvs, $publics)
+        coalesce(sum(participations) filter (where p.tranche = $focus_band), 0)::bigint as focus_participations
+    from cells_f($date_from, $date_to, $action_ids, $profiles)
+    join profiles as p using (profile)
     group by date, action_id
 )
 select s.date, a.code as action_code, s.participations, s.participants, s.headcount_participations,

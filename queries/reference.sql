@@ -10,7 +10,7 @@ order by intitule;
 select dimension, value from attendance_values;
 
 -- name: selection
--- What every attendance query needs, resolved once on the few actions: the bounds of the bitstrings (people ids, action_no), the action ids the action filters select, and lists indexed by action id: action_no and the thématique's number, with the thématiques' names.
+-- What every attendance query needs, resolved once on the few actions and profiles: the bounds of the bitstrings (people ids, action_no), the action ids the action filters select, lists indexed by action id (action_no and the thématique's number) with the thématiques' names, and the people profiles of the cells the people filters select.
 with known as (
     -- every action code met in attendance (ids 1..n), with its current version if it has one
     select k.id, a.action_no, a.code, a.porteur, a.axe
@@ -29,7 +29,9 @@ select
             and action_selected(k.code, k.axe, k.porteur, $actions, $themes, $porteurs)), []) as action_ids,
     coalesce(list(k.action_no order by k.id), []) as action_nos,
     coalesce(list(t.axe_no order by k.id), []) as axe_nos,
-    (select coalesce(list(axe order by axe_no), []) from themes) as axes
+    (select coalesce(list(axe order by axe_no), []) from themes) as axes,
+    (select coalesce(list(profile order by profile), []) from profiles
+        where people_selected(tranche, sexe, qpv, public, $bands, $sexes, $qpvs, $publics)) as profiles
 from known as k
 left join themes as t on t.axe = coalesce(k.axe, 'Non renseignée') and k.action_no is not null;
 

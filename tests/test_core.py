@@ -104,24 +104,29 @@ def test_migration_5_numbers_the_age_bands_of_a_store_with_attendance(tmp_path):
 
 
 def test_migration_6_sums_the_attendance_of_a_store_into_cells(tmp_path):
-    """A store at version 5 gets its participations per (batch, day, action, band, sex, QPV, public),
-    head counts apart, with the number of rows: the sums the pages read."""
+    """A store at version 5 gets its participations per (batch, day, action, people profile), head
+    counts apart, with the number of rows: the sums the pages read."""
     con = store_at_version(tmp_path / "v5.duckdb", 5)
     con.execute("insert into action_ids values (1, 'RAP')")
+    con.execute("insert into band_ids values (1, '16-25'), (2, '26 et plus')")
     con.execute("""insert into attendance (batch_id, line, date, action_code, action_id, person, person_id,
-            tranche, sexe, qpv, nombre, public) values
-        (1, 2, date '2023-04-03', 'RAP', 1, 'p1', 1, '16-25', 'F', true, 1, 'jeune'),
-        (1, 3, date '2023-04-03', 'RAP', 1, 'p2', 2, '16-25', 'F', true, 1, 'jeune'),
-        (1, 4, date '2023-04-03', 'RAP', 1, null, null, '16-25', 'F', true, 6, 'jeune'),
-        (2, 2, date '2023-04-03', 'RAP', 1, 'p3', 3, '16-25', 'F', true, 1, 'jeune'),
-        (1, 5, date '2023-04-10', 'RAP', 1, 'p1', 1, '16-25', 'F', null, 1, 'jeune')""")
+            tranche, band_id, sexe, qpv, nombre, public) values
+        (1, 2, date '2023-04-03', 'RAP', 1, 'p1', 1, '16-25', 1, 'F', true, 1, 'jeune'),
+        (1, 3, date '2023-04-03', 'RAP', 1, 'p2', 2, '16-25', 1, 'F', true, 1, 'jeune'),
+        (1, 4, date '2023-04-03', 'RAP', 1, null, null, '16-25', 1, 'F', true, 6, 'jeune'),
+        (2, 2, date '2023-04-03', 'RAP', 1, 'p3', 3, '16-25', 1, 'F', true, 1, 'jeune'),
+        (1, 5, date '2023-04-10', 'RAP', 1, 'p1', 1, '16-25', 1, 'F', null, 1, 'jeune'),
+        (1, 6, date '2023-04-10', 'RAP', 1, null, null, '26 et plus', 2, 'NR', false, 4, 'professionnel')""")
     migrate(con)
-    assert con.execute("""select batch_id, date::varchar, action_id, qpv, headcount, participations, row_count
-        from attendance_cells order by all""").fetchall() == [
-        (1, "2023-04-03", 1, True, False, 2, 2),
-        (1, "2023-04-03", 1, True, True, 6, 1),
-        (1, "2023-04-10", 1, None, False, 1, 1),
-        (2, "2023-04-03", 1, True, False, 1, 1)]
+    con.execute(queries.load_script("macros"))
+    assert con.execute("""select batch_id, date::varchar, action_id, tranche, sexe, qpv, public, headcount,
+            participations, row_count
+        from attendance_cells join profiles using (profile) order by all""").fetchall() == [
+        (1, "2023-04-03", 1, "16-25", "F", True, "jeune", False, 2, 2),
+        (1, "2023-04-03", 1, "16-25", "F", True, "jeune", True, 6, 1),
+        (1, "2023-04-10", 1, "16-25", "F", None, "jeune", False, 1, 1),
+        (1, "2023-04-10", 1, "26 et plus", "NR", False, "professionnel", True, 4, 1),
+        (2, "2023-04-03", 1, "16-25", "F", True, "jeune", False, 1, 1)]
     con.close()
 
 

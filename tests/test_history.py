@@ -167,9 +167,9 @@ def test_cells_follow_imports_hand_over_and_undo(con):
     rows, batch by batch: after imports, after an undo that hands rows over, after the last undo."""
     head_count = "date;action;nombre;tranche;sexe;qpv;public\n10/04/2023;RAP;7;16-25;F;oui;jeune\n"
 
-    def cells() -> list[tuple]:
+    def cells() -> list[tuple]:   # decoded through the view of the profiles
         return stored(con, """select batch_id, date::varchar, action_id, tranche, sexe, qpv, public, headcount,
-            participations, row_count from attendance_cells order by all""")
+            participations, row_count from attendance_cells join profiles using (profile) order by all""")
 
     def from_rows() -> list[tuple]:
         return stored(con, """select batch_id, date::varchar, action_id, tranche, sexe, qpv, public,

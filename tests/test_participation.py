@@ -336,3 +336,19 @@ def test_selection_resolves_the_action_filters_once_on_the_actions(built, everyt
     nothing = everything.with_(porteurs=["Non renseigné"])
     assert p.totals(built, nothing)["participations"] == 0
     assert p.participation_overview(built, nothing)["regularity"].empty
+
+
+def test_selection_resolves_the_people_filters_once_on_the_profiles(built, everything):
+    """The band, sex, QPV and public filters become the list of the cells' selected profiles (one
+    small number per band × sex × QPV × public); every combination of the filters' values has one."""
+    from impact.reference import selection
+
+    profiles = built.execute("select profile, tranche, sexe, qpv, public from profiles").fetchall()
+    bands = [b for (b,) in built.execute("select tranche from band_ids").fetchall()]
+    assert len(profiles) == len({r[0] for r in profiles}) == len(bands) * 3 * 3 * 3
+    decoded = {r[0]: r[1:] for r in profiles}
+    assert sorted(selection(built, everything)["profiles"]) == sorted(decoded)
+    chosen = selection(built, everything.with_(bands=["16-25"], sexes=["F", "NR"], qpvs=["NR"]))["profiles"]
+    assert sorted(decoded[c] for c in chosen) == sorted(
+        ("16-25", sexe, None, public) for sexe in ("F", "NR") for public in ("jeune", "parent", "professionnel"))
+    assert selection(built, everything.with_(publics=["inconnu"]))["profiles"] == []
