@@ -402,8 +402,8 @@ class Store:
 
 def after_direct_attendance_rows(con: duckdb.DuckDBPyConnection) -> None:
     """What an import does for its attendance rows, for rows written directly in SQL (test and
-    benchmark stores): number the new pseudonyms, actions, bands and pairs, then rebuild the
-    sidebar's values."""
+    benchmark stores): number the new pseudonyms, actions, bands and pairs, then rebuild the cells
+    and the sidebar's values."""
     assign_person_ids(con, "attendance")
     con.execute("update attendance set person_id = p.id from people p "
                 "where attendance.person = p.person and attendance.person_id is null")

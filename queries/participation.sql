@@ -1,5 +1,6 @@
--- Participation indicators. Every query reads attendance through attendance_f, so the
--- shared sidebar filters (period, action, thématique, porteur, band, sex, QPV, public) apply.
+-- Participation indicators. Every query reads attendance through attendance_f (rows) or cells_f
+-- (sums per cell), so the shared sidebar filters (period, action, thématique, porteur, band, sex,
+-- QPV, public) apply.
 -- A named row (person not null) is one participation; a head-count row (person null) is
 -- `nombre` participations without identity: it never adds to distinct participants.
 -- A person's band, sex and QPV residence for distinct counts are those of their FIRST
