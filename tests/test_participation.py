@@ -316,6 +316,23 @@ def test_charts_with_many_actions_draw_the_first_25_and_say_so():
     assert len(fig.data[0].y) == 25 and "25 premières lignes sur 40" in fig.layout.title.text
 
 
+def test_horizontal_bars_leave_room_for_their_labels():
+    """The number written after the longest bar (« 100,0 % », « 1 234 ») stays inside the chart: the
+    value axis reaches beyond the longest bar; a masked cell (« < 5 ») is drawn flat."""
+    import pandas as pd
+
+    from impact.charts import participation as charts
+
+    shares = pd.DataFrame({"categorie": ["Filles / femmes", "Garçons / hommes", "Non renseigné"],
+                           "share": [1.0, 0.0, 0.0]})
+    fig = charts.shares_chart(shares, "Sexe des 16-25 ans")
+    assert list(fig.data[0].text) == ["100,0\u00a0%", "0,0\u00a0%", "0,0\u00a0%"]
+    assert fig.layout.xaxis.range[0] == 0 and fig.layout.xaxis.range[1] > 1.1
+    counts = pd.DataFrame({"intitule": ["A", "B"], "participations": [1234, "< 5"], "participants": [40, 12]})
+    fig = charts.participation_by_action_chart(counts)
+    assert fig.layout.xaxis.range[1] > 1234 * 1.1
+
+
 def test_selection_resolves_the_action_filters_once_on_the_actions(built, everything):
     """The action filters become the list of selected action ids; action_no and the thématique's
     number are read from lists indexed by action id (what attendance_f applies to every row)."""

@@ -57,6 +57,10 @@ def grouped_bars(df: pd.DataFrame, category: str, series: dict[str, str], title:
     if horizontal:
         fig.update_yaxes(autorange="reversed", type="category")
         fig.update_layout(height=max(320, 60 + 28 * len(cats) * max(1, len(series))))
+        # room on the right for the labels written after the longest bar (« 100,0 % », « 1 234 »)
+        longest = max((float(_values(df[col]).max()) for col in series if len(df)), default=0.0)
+        if longest > 0:
+            fig.update_xaxes(range=[0, longest * 1.2])
         if percent:
             fig.update_xaxes(tickformat=".0%")
         return _layout(fig, title, x_title=value_title)
