@@ -349,17 +349,7 @@ class Store:
             finally:
                 con.close()
             return
-        with self._held_lock:
-            if self._held is None:
-                self._held = self._open()
-                threading.Thread(target=self._release_when_idle_or_asked, daemon=True,
-                                 name=f"store-{self.path.name}").start()
-            self._users += 1
-            try:
-                con = self._held.cursor()
-            except BaseException:
-                self._users -= 1
-                raise
+        con = self._held_cursor()
         try:
             con.execute(load_script("macros"))
             yield con
@@ -368,6 +358,24 @@ class Store:
             with self._held_lock:
                 self._users -= 1
                 self._last_used = time.monotonic()
+
+    def _held_cursor(self) -> duckdb.DuckDBPyConnection:
+        """A cursor of the held database, opened first if need be. The opening (which may wait for
+        another process) happens outside the lock, so that units of work wait side by side."""
+        opened = None
+        while True:
+            with self._held_lock:
+                if self._held is None and opened is not None:
+                    self._held, opened = opened, None
+                    threading.Thread(target=self._release_when_idle_or_asked, daemon=True,
+                                     name=f"store-{self.path.name}").start()
+                if self._held is not None:
+                    if opened is not None:   # another unit of work opened it meanwhile
+                        opened.close()
+                    cursor = self._held.cursor()
+                    self._users += 1
+                    return cursor
+            opened = self._open()
 
     def _release_when_idle_or_asked(self) -> None:
         """Close the held database once no unit of work uses it and another process asks for it,

@@ -209,6 +209,42 @@ def test_a_held_store_lets_the_database_go_when_another_process_asks(tmp_path):
     store.release()
 
 
+def test_units_of_work_of_a_held_store_wait_side_by_side(tmp_path):
+    """While another process holds the file, the dashboard's units of work wait for it at the same
+    time, each for its own bounded time, not one after the other."""
+    import threading
+
+    path = tmp_path / "busy.duckdb"
+    Store(path).connect().__enter__().close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
+                               "print('ready', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        store = Store(path, wait_seconds=1.5, keep_open=True)
+        outcomes: list[str] = []
+
+        def unit() -> None:
+            try:
+                with store.connect():
+                    outcomes.append("opened")
+            except StoreBusy:
+                outcomes.append("busy")
+
+        started = time.monotonic()
+        threads = [threading.Thread(target=unit) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert outcomes == ["busy"] * 3
+        assert time.monotonic() - started < 4   # side by side: about 1.5 s, not 3 × 1.5 s
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_a_held_store_lets_the_database_go_when_idle(tmp_path):
     store = Store(tmp_path / "idle.duckdb", keep_open=True, idle_seconds=0.3)
     with store.connect() as con:
