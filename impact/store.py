@@ -419,16 +419,19 @@ def after_direct_attendance_rows(con: duckdb.DuckDBPyConnection) -> None:
     for dictionary in DICTIONARIES:
         con.execute(_dictionary_sql(IDS_ON_ROWS_SQL, dictionary))
     con.execute(NEW_PAIRS_SQL.format(and_batch="") + PAIR_IDS_ON_ROWS_SQL.format(and_batch=""))
-    con.execute("delete from attendance_cells")
-    con.execute(CELLS_SQL.format(where=""))
-    refresh_people_values(con)
+    refresh_cells(con)
 
 
-def refresh_cells(con: duckdb.DuckDBPyConnection, batch_ids: list[int]) -> None:
-    """Rebuild the cells of these batches from their attendance rows (after an import, or an undo
-    that deleted a batch's rows and handed some over to other batches); then the sidebar's values."""
-    con.execute("delete from attendance_cells where list_contains($b, batch_id)", {"b": batch_ids})
-    con.execute(CELLS_SQL.format(where="where list_contains($b, batch_id)"), {"b": batch_ids})
+def refresh_cells(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = None) -> None:
+    """Rebuild the cells of these batches (None: of every batch) from their attendance rows (after
+    an import, an undo that deleted a batch's rows and handed some over to other batches, rows
+    written directly); then the sidebar's values."""
+    if batch_ids is None:
+        con.execute("delete from attendance_cells")
+        con.execute(CELLS_SQL.format(where=""))
+    else:
+        con.execute("delete from attendance_cells where list_contains($b, batch_id)", {"b": batch_ids})
+        con.execute(CELLS_SQL.format(where="where list_contains($b, batch_id)"), {"b": batch_ids})
     refresh_people_values(con)
 
 

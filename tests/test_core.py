@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import subprocess
 import sys
@@ -139,8 +140,9 @@ def test_data_version_changes_when_the_file_is_written(store):
     assert store.data_version() != before
 
 
-def test_store_waits_then_gives_up_when_another_process_holds_the_file(tmp_path):
-    path = tmp_path / "locked.duckdb"
+@contextlib.contextmanager
+def _held_by_another_process(path: Path):
+    """A store file at `path`, held open by another process until the block ends."""
     Store(path).connect().__enter__().close()
     holder = subprocess.Popen(
         [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
@@ -148,14 +150,20 @@ def test_store_waits_then_gives_up_when_another_process_holds_the_file(tmp_path)
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_store_waits_then_gives_up_when_another_process_holds_the_file(tmp_path):
+    path = tmp_path / "locked.duckdb"
+    with _held_by_another_process(path):
         waits = []
         with pytest.raises(StoreBusy):
             with Store(path, wait_seconds=0.5, on_wait=waits.append).connect():
                 pass
         assert waits, "the caller is told that it waits"
-    finally:
-        holder.kill()
-        holder.wait()
     with Store(path, wait_seconds=5).connect() as con:  # free again
         assert con.execute("select 1").fetchall() == [(1,)]
 
@@ -215,13 +223,7 @@ def test_units_of_work_of_a_held_store_wait_side_by_side(tmp_path):
     import threading
 
     path = tmp_path / "busy.duckdb"
-    Store(path).connect().__enter__().close()
-    holder = subprocess.Popen(
-        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
-                               "print('ready', flush=True); time.sleep(30)"],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "ready"
+    with _held_by_another_process(path):
         store = Store(path, wait_seconds=1.5, keep_open=True)
         outcomes: list[str] = []
 
@@ -240,9 +242,6 @@ def test_units_of_work_of_a_held_store_wait_side_by_side(tmp_path):
             t.join()
         assert outcomes == ["busy"] * 3
         assert time.monotonic() - started < 4   # side by side: about 1.5 s, not 3 × 1.5 s
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_a_held_store_lets_the_database_go_when_idle(tmp_path):
