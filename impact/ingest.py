@@ -35,7 +35,14 @@ from impact.sources import (
     UnreadableFile,
     open_source,
 )
-from impact.store import assign_dictionary_ids, assign_pair_ids, assign_person_ids, refresh_cells
+from impact.store import (
+    assign_dictionary_ids,
+    assign_pair_ids,
+    assign_person_ids,
+    note_changed_pairs,
+    refresh_cells,
+    refresh_pairs,
+)
 
 if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
     import pandas as pd
@@ -851,6 +858,8 @@ def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
         if kind == "attendance":
             assign_pair_ids(con, bid)
             refresh_cells(con, [bid])
+            note_changed_pairs(con, bid)
+            refresh_pairs(con, changed=True)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -11,7 +11,7 @@ import pandas as pd
 
 from impact import fmt, queries
 from impact.filters import Filters
-from impact.reference import selection
+from impact.reference import on_pairs, selection
 from impact.settings import Settings
 
 
@@ -28,13 +28,14 @@ def _people_params(con, filters: Filters, settings: Settings) -> dict:
 def _per_month(con, params: dict) -> pd.DataFrame:
     """Per month and for the whole selection (month NaT, first row): participations,
     head-count participations, participants, actions."""
+    queries.run(con, on_pairs("overview_people", params), params)
     return queries.run(con, "overview_participation", params)
 
 
 def _figures(con, params: dict, per_month: pd.DataFrame) -> dict:
     whole = per_month[per_month["month"].isna()].iloc[0]
     out = {k: int(whole[k]) for k in ("participations", "headcount_participations", "participants", "actions")}
-    out["focus_participants"] = int(queries.run(con, "overview_focus_people", params).iloc[0, 0])
+    out["focus_participants"] = int(queries.run(con, on_pairs("overview_focus_people", params), params).iloc[0, 0])
     out["focus_share"] = out["focus_participants"] / out["participants"] if out["participants"] else None
     return out
 

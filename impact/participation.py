@@ -13,7 +13,7 @@ import pandas as pd
 from impact import fmt, queries
 from impact.filters import Filters
 from impact.privacy import small_count_mask
-from impact.reference import selection
+from impact.reference import on_pairs, selection
 from impact.settings import UNKNOWN_BAND, Settings
 from impact.store import hashed_groups
 
@@ -44,12 +44,14 @@ def _ratio(numerator, denominator) -> float | None:
 # --- Participation page ------------------------------------------------------------------
 
 def _prepare(con, params: dict) -> None:
-    """The working tables the participation queries read (temporary: this connection only), one
-    pass each over the selected rows: per session; per (action, person) pair with its times.
-    Each action's set of people is then drawn from the pairs."""
+    """The working tables the participation queries read (temporary: this connection only): per
+    session, from the cells; per (action, person) pair with its times, and people per month and
+    thématique, one pass each over the selected rows, or over the stored pairs when the selection
+    covers every named row (reference.on_pairs). Each action's set of people is drawn from the pairs."""
     queries.run(con, "participation_sessions", params)
-    queries.run(con, "participation_pairs", params)
+    queries.run(con, on_pairs("participation_pairs", params), params)
     queries.run(con, "participation_action_people", params)
+    queries.run(con, on_pairs("participation_month_people", params), params)
 
 
 def _totals(con, params: dict) -> dict:
@@ -66,8 +68,8 @@ def totals(con, filters: Filters) -> dict:
 
 
 def participation_overview(con, filters: Filters) -> dict:
-    """Everything the Participation page shows: three passes over the rows (sessions, pairs,
-    months), then small aggregates of the working tables."""
+    """Everything the Participation page shows: the working tables (`_prepare`), then small
+    aggregates of them."""
     params = _params(con, filters)
     _prepare(con, params)
     by_action = queries.run(con, "participation_by_action", params)
@@ -111,10 +113,11 @@ def _shares(counts: pd.DataFrame, key: str, labels: dict[str, str]) -> pd.DataFr
 def publics_overview(con, filters: Filters, settings: Settings) -> dict:
     """Bands (16–25 first) and the focus band: share, sex, QPV, coverage, actions, parcours, months."""
     params = _params(con, filters, settings)
-    # The working tables, once for the whole page (temporary: this connection only): three passes
-    # over the rows (first participation per person, the focus band's pairs, the sums).
-    queries.run(con, "publics_people", params)
-    queries.run(con, "publics_focus_pairs", params)
+    # The working tables, once for the whole page (temporary: this connection only): first
+    # participation per person and the focus band's pairs, from the rows or the stored pairs
+    # (reference.on_pairs); the sums, from the cells.
+    queries.run(con, on_pairs("publics_people", params), params)
+    queries.run(con, on_pairs("publics_focus_pairs", params), params)
     queries.run(con, "publics_sums", params)
     bands = _order_bands(queries.run(con, "participation_by_band", params), settings)
     profile = queries.run(con, "focus_profile", params)
@@ -230,7 +233,7 @@ def _action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
     by_month = queries.run(con, "participation_by_month", params)
     by_month = by_month.groupby("month", as_index=False)[["participations", "participants"]].sum() \
         if len(by_month) else by_month[["month", "participations", "participants"]]
-    profile = queries.run(con, "people_profile", params)
+    profile = queries.run(con, on_pairs("people_profile", params), params)
     bands = profile.groupby("tranche", as_index=False)["people"].sum()
     bands = _order_bands(bands, settings) if len(bands) else bands
     sessions = queries.run(con, "action_sessions", params).drop(columns="action_code")

@@ -30,14 +30,23 @@ create or replace temp macro action_selected(code, axe, porteur, actions, themes
 
 -- The order of participations as one whole number: the day, then the action (same day: the first
 -- action code, as action_no follows the codes). arg_min over it is several times faster than over
--- a (date, code) pair.
+-- a (date, code) pair. order_key takes the day as a number (days since 1970-01-01), as the stored
+-- pairs keep it.
+create or replace temp macro order_key(day, action_no) as day::bigint * 1048576 + action_no;
 create or replace temp macro participation_order(on_date, action_no) as
-    (on_date - date '1970-01-01')::bigint * 1048576 + action_no;
+    order_key(on_date - date '1970-01-01', action_no);
+
+-- The sex and QPV residence in the low bits of a first-participation key (null: none known).
+create or replace temp macro sex_of_key(key) as case key % 4 when 0 then 'F' when 1 then 'M' else 'NR' end;
+create or replace temp macro qpv_of_key(key) as case key % 2 when 1 then true when 0 then false end;
 
 -- A date's month as its rank from the month of `first` (0 for that month): the months of a period
 -- are then the bits of one BIGINT (63 months at most; a convention lasts at most 60, see settings).
 create or replace temp macro month_index(on_date, first) as
     (year(on_date) - year(first)) * 12 + month(on_date) - month(first);
+-- Its inverse: the first day of the k-th month from the month of `first`.
+create or replace temp macro month_of_index(k, first) as
+    (date_trunc('month', first::date) + to_months(k::integer))::date;
 
 -- The people dimensions of the shared filters (band, sex, QPV, public), in one place.
 create or replace temp macro people_selected(tranche, sexe, qpv, public, bands, sexes, qpvs, publics) as
@@ -132,12 +141,7 @@ where b.annee between year(date_from) and year(date_to)
 -- below `span`). The one definition of "first participation".
 create or replace temp macro people_first(date_from, date_to, action_ids, action_nos, axe_nos, bands, sexes, qpvs, publics) as table
 with bands_span as (select max(id) + 1 as span from band_ids)
-select
-    f.person,
-    b.tranche,
-    case f.first_sex % 4 when 0 then 'F' when 1 then 'M' else 'NR' end as sexe,
-    case f.first_qpv % 2 when 1 then true when 0 then false end as qpv,
-    f.first_date
+select f.person, b.tranche, sex_of_key(f.first_sex) as sexe, qpv_of_key(f.first_qpv) as qpv, f.first_date
 from (
     select
         person,
@@ -151,6 +155,42 @@ from (
             bands_span as s
         where person is not null
     )
+    group by person
+) as f
+cross join bands_span as s
+join band_ids as b on b.id = f.first_band % s.span;
+
+-- The stored pairs (table attendance_pairs) of the selected actions, for a selection that covers
+-- every named row: the whole period, no people filter (`selection` says so with `pairs_shift`).
+-- Their month bits move from the store's origin to the period's first month by `shift`.
+create or replace temp macro pairs_f(action_ids, shift) as table
+select
+    pair_id,
+    action_id,
+    person_id as person,
+    times,
+    first_date,
+    first_band,
+    first_sex,
+    first_qpv,
+    case when shift >= 0 then months << shift else months >> (-shift) end as months
+from attendance_pairs
+where list_contains(action_ids, action_id);
+
+-- people_first from the stored pairs, for a selection that covers every named row (see pairs_f):
+-- each pair's first participation (day and band, sex, QPV) with its action_no, then the first per
+-- person, as people_first does over the rows.
+create or replace temp macro people_first_stored(action_ids, action_nos) as table
+with bands_span as (select max(id) + 1 as span from band_ids)
+select f.person, b.tranche, sex_of_key(f.first_sex) as sexe, qpv_of_key(f.first_qpv) as qpv, f.first_date
+from (
+    select
+        person,
+        min(order_key(first_band // 1024, action_no) * span + first_band % 1024) as first_band,
+        min(order_key(first_sex // 4, action_no) * 4 + first_sex % 4) as first_sex,
+        min(order_key(first_qpv // 2, action_no) * 2 + first_qpv % 2) as first_qpv,
+        min(first_date) as first_date
+    from (select *, action_nos[action_id] as action_no from pairs_f(action_ids, 0)), bands_span
     group by person
 ) as f
 cross join bands_span as s

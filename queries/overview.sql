@@ -7,15 +7,36 @@
 -- The State funder is recognised as the budget page does: lower case, accents and
 -- punctuation removed, on both sides (so « Etat - Cité éducative » is the State too).
 
+-- name: overview_people
+-- Working table of Vue d'ensemble: the set of people (bitstring of ids) who came each month, from the named rows.
+create or replace temp table overview_people as
+select year(date) as y, month(date) as m, bitstring_agg(person, 1, $people_max) as people
+from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
+where person is not null
+group by all;
+
+-- name: overview_people_stored
+-- overview_people from the stored pairs, for a selection that covers every named row (reference.on_pairs).
+-- Each person's months (the union of their actions' months), bit by bit.
+create or replace temp table overview_people as
+select year(month) as y, month(month) as m, people
+from (
+    select month_of_index(k, $date_from) as month, people
+    from (
+        select k, bitstring_agg(person, 1, $people_max) as people
+        from (select person, bit_or(months) as months from pairs_f($action_ids, $pairs_shift) group by person),
+            range(month_index($date_to, $date_from) + 1) as r(k)
+        where (months >> k::integer) & 1 = 1
+        group by k
+    )
+);
+
 -- name: overview_participation
 -- Per month of session and for the whole selection (month null, first row): participations, head-count participations, distinct participants, actions with activity.
 -- People and actions are sets of whole-number ids (bitstrings) per month; the whole selection's
--- sets are their union. People: one pass over the named rows; sums and actions: the cells.
+-- sets are their union. People: the working table overview_people; sums and actions: the cells.
 with people as (
-    select year(date) as y, month(date) as m, bitstring_agg(person, 1, $people_max) as people
-    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
-    where person is not null
-    group by all
+    select * from overview_people
 ),
 sums as (
     select
@@ -52,6 +73,11 @@ order by month nulls first;
 -- as on the participation pages (people_first in macros.sql).
 select count(*) filter (where tranche = $focus_band) as focus_participants
 from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics);
+
+-- name: overview_focus_people_stored
+-- overview_focus_people from the stored pairs, for a selection that covers every named row (reference.on_pairs).
+select count(*) filter (where tranche = $focus_band) as focus_participants
+from people_first_stored($action_ids, $action_nos);
 
 -- name: overview_state_by_year
 -- State envelope per programme year: envelope, programmed (budget in force), committed, paid (payments net of credit notes).

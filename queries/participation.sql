@@ -21,6 +21,12 @@ from (
 ) as t
 join pairs as p on p.id = t.pair_id;
 
+-- name: participation_pairs_stored
+-- participation_pairs from the stored pairs, for a selection that covers every named row (reference.on_pairs).
+create or replace temp table participation_pairs as
+select action_id, person, times::bigint as times
+from pairs_f($action_ids, $pairs_shift);
+
 -- name: participation_action_people
 -- Working table of the Participation page: the named participants of each action, as a set of person ids (bitstring), from its pairs.
 create or replace temp table participation_action_people as
@@ -116,28 +122,46 @@ from per_action as r
 join actions_by_id as a using (action_id)
 order by r.participants desc, a.intitule;
 
+-- name: participation_month_people
+-- Working table of the Participation page and the action sheet: distinct participants per month and thématique.
+-- One set of people per (year, month, thématique): a bitstring of ids, counted; the thématique
+-- travels as its number (axe_no), named here from the list $axes.
+create or replace temp table participation_month_people as
+select make_date(y, m, 1) as month, $axes[axe_no] as axe, participants
+from (
+    select year(date) as y, month(date) as m, axe_no,
+        bit_count(bitstring_agg(person, 1, $people_max)) as participants
+    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
+    where person is not null
+    group by all
+);
+
+-- name: participation_month_people_stored
+-- participation_month_people from the stored pairs, for a selection that covers every named row (reference.on_pairs).
+-- Each person's months per thématique (the union of their actions' months), counted bit by bit.
+create or replace temp table participation_month_people as
+select month_of_index(k, $date_from) as month, $axes[axe_no] as axe, participants
+from (
+    select k, axe_no, count(*) as participants
+    from (
+        select person, $axe_nos[action_id] as axe_no, bit_or(months) as months
+        from pairs_f($action_ids, $pairs_shift)
+        group by all
+    ), range(month_index($date_to, $date_from) + 1) as r(k)
+    where (months >> k::integer) & 1 = 1
+    group by all
+);
+
 -- name: participation_by_month
--- Per month and thématique: participations and distinct participants.
+-- Per month and thématique: participations and distinct participants (working table participation_month_people).
 with participations as (
     select date_trunc('month', date)::date as month, axe, sum(participations)::bigint as participations
     from participation_sessions
     group by all
-),
-people as (
-    -- one set of people per (year, month, thématique): a bitstring of ids, counted at the end;
-    -- the thématique travels as its number (axe_no), named here from the list $axes
-    select make_date(y, m, 1) as month, $axes[axe_no] as axe, participants
-    from (
-        select year(date) as y, month(date) as m, axe_no,
-            bit_count(bitstring_agg(person, 1, $people_max)) as participants
-        from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
-        where person is not null
-        group by all
-    )
 )
 select month, axe, p.participations, coalesce(q.participants, 0) as participants
 from participations as p
-left join people as q using (month, axe)
+left join participation_month_people as q using (month, axe)
 order by month, axe;
 
 -- name: participation_by_porteur
@@ -169,6 +193,11 @@ order by p.participations desc, p.porteur;
 create or replace temp table publics_people as
 select * from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics);
 
+-- name: publics_people_stored
+-- publics_people from the stored pairs, for a selection that covers every named row (reference.on_pairs).
+create or replace temp table publics_people as
+select * from people_first_stored($action_ids, $action_nos);
+
 -- name: publics_focus_pairs
 -- Working table of the Publics et âges page: one row per focus-band person (band at first
 -- participation) and action joined, with their participations (named rows: one each) and the months
@@ -181,6 +210,17 @@ from (
     from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics) as f
     join (select person from publics_people where tranche = $focus_band) as focus using (person)
     group by f.person, f.action_no
+) as p
+join actions_current as a using (action_no);
+
+-- name: publics_focus_pairs_stored
+-- publics_focus_pairs from the stored pairs (one per person and action), for a selection that covers every named row (reference.on_pairs).
+create or replace temp table publics_focus_pairs as
+select p.person, a.code as action_code, p.action_no, a.intitule, p.participations, p.months
+from (
+    select f.person, $action_nos[f.action_id] as action_no, f.times::bigint as participations, f.months
+    from pairs_f($action_ids, $pairs_shift) as f
+    join (select person from publics_people where tranche = $focus_band) as focus using (person)
 ) as p
 join actions_current as a using (action_no);
 
@@ -300,7 +340,7 @@ participations as (
     group by k
 )
 select
-    (date_trunc('month', $date_from::date) + to_months(k::integer))::date as month,
+    month_of_index(k, $date_from) as month,
     coalesce(c.young_people, 0) as young_people,
     coalesce(n.newcomers, 0) as newcomers,
     coalesce(p.participations, 0) as participations
@@ -339,6 +379,17 @@ select
     case when qpv then 'oui' when not qpv then 'non' else 'NR' end as qpv_label,
     count(*)::bigint as people
 from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
+group by all
+order by all;
+
+-- name: people_profile_stored
+-- people_profile from the stored pairs, for a selection that covers every named row (reference.on_pairs).
+select
+    tranche,
+    sexe,
+    case when qpv then 'oui' when not qpv then 'non' else 'NR' end as qpv_label,
+    count(*)::bigint as people
+from people_first_stored($action_ids, $action_nos)
 group by all
 order by all;
 

@@ -10,7 +10,7 @@ order by intitule;
 select dimension, value from attendance_values;
 
 -- name: selection
--- What every attendance query needs, resolved once on the few actions and profiles: the bounds of the bitstrings (people ids, action_no), the action ids the action filters select, lists indexed by action id (action_no and the thématique's number) with the thématiques' names, and the people profiles of the cells the people filters select.
+-- What every attendance query needs, resolved once on the few actions and profiles: the bounds of the bitstrings (people ids, action_no), the action ids the action filters select, lists indexed by action id (action_no and the thématique's number) with the thématiques' names, the people profiles of the cells the people filters select, and whether the stored pairs serve.
 with known as (
     -- every action code met in attendance (ids 1..n), with its current version if it has one
     select k.id, a.action_no, a.code, a.porteur, a.axe
@@ -31,7 +31,17 @@ select
     coalesce(list(t.axe_no order by k.id), []) as axe_nos,
     (select coalesce(list(axe order by axe_no), []) from themes) as axes,
     (select coalesce(list(profile order by profile), []) from profiles
-        where people_selected(tranche, sexe, qpv, public, $bands, $sexes, $qpvs, $publics)) as profiles
+        where people_selected(tranche, sexe, qpv, public, $bands, $sexes, $qpvs, $publics)) as profiles,
+    -- when the selection covers every named row (no people filter, a period around all of them),
+    -- the queries with a `_stored` twin read the stored pairs: the shift of their month bits to the
+    -- period's first month; else null
+    (select case
+        when len($bands) + len($sexes) + len($qpvs) + len($publics) = 0
+            and $date_from <= r.first_date and $date_to >= r.last_date
+            and month_index(r.last_date, $date_from) < 63
+        then month_index(o.origin, $date_from) end
+     from (select min(first_date) as first_date, max(last_date) as last_date from attendance_pairs) as r,
+        (select max(value)::date as origin from meta where key = 'pairs_origin') as o) as pairs_shift
 from known as k
 left join themes as t on t.axe = coalesce(k.axe, 'Non renseignée') and k.action_no is not null;
 

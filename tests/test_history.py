@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from impact import history
@@ -187,3 +189,61 @@ def test_cells_follow_imports_hand_over_and_undo(con):
     history.undo(con, b)
     history.undo(con, c)
     assert cells() == [] == from_rows()
+
+
+def test_stored_pairs_follow_imports_hand_over_and_undo(con):
+    """The stored pairs are always those of the named rows, worked out here in Python from the
+    rows: after imports, an import that brings earlier months (the origin of the month bits moves),
+    an undo that hands rows over, the last undo."""
+    from impact.store import get_meta
+
+    def from_rows() -> list[tuple]:
+        rows = stored(con, """select pair_id, action_id, person_id, date, band_id, sexe, qpv
+            from attendance where person_id is not null order by pair_id, date""")
+        origin = get_meta(con, "pairs_origin")
+        out = {}
+        for pair, action, person, day, band, sexe, qpv in rows:
+            first = out.setdefault(pair, {"ids": (pair, action, person), "dates": [], "band": band,
+                                          "sex": None, "qpv": None})
+            first["dates"].append(day)
+            if first["sex"] is None and sexe in ("F", "M"):
+                first["sex"] = (day, sexe)
+            if first["qpv"] is None and qpv is not None:
+                first["qpv"] = (day, qpv)
+        return sorted((*p["ids"], len(p["dates"]), min(p["dates"]), max(p["dates"]), p["band"], p["sex"],
+                       p["qpv"], sorted({(d.year, d.month) for d in p["dates"]}), origin)
+                      for p in out.values())
+
+    def pairs() -> list[tuple]:   # decoded
+        origin = get_meta(con, "pairs_origin")
+        epoch = dt.date(1970, 1, 1)
+        out = []
+        for (pair, action, person, times, first, last, band, sex, qpv, months) in stored(
+                con, "select * from attendance_pairs"):
+            start = dt.date.fromisoformat(origin)
+            month_list = [((start.month - 1 + k) // 12 + start.year, (start.month - 1 + k) % 12 + 1)
+                          for k in range(63) if months >> k & 1]
+            out.append((pair, action, person, times, first, last, band % 1024,
+                        None if sex is None else (epoch + dt.timedelta(sex // 4), "FM"[sex % 4]),
+                        None if qpv is None else (epoch + dt.timedelta(qpv // 2), bool(qpv % 2)),
+                        month_list, origin))
+            assert first == epoch + dt.timedelta(band // 1024)
+        return sorted(out)
+
+    later = ("date;action;nom;prénom;sexe;qpv\n03/04/2023;RAP;Dupont;Léa;;\n10/05/2023;RAP;Dupont;Léa;F;non\n"
+             "03/04/2023;RAP;Martin;Yanis;M;oui\n")
+    a = imp(con, "attendance", later).batch_id
+    assert get_meta(con, "pairs_origin") == "2023-04-01"
+    assert pairs() == from_rows()
+    earlier = "date;action;nom;prénom\n10/01/2023;RAP;Dupont;Léa\n10/05/2023;RAP;Dupont;Léa\n"
+    b = imp(con, "attendance", earlier).batch_id   # 10/05 is already held by the first file
+    assert get_meta(con, "pairs_origin") == "2023-01-01"
+    assert pairs() == from_rows()
+    dupont = [p for p in pairs() if p[3] == 3][0]
+    assert dupont[7:10] == ((dt.date(2023, 5, 10), "F"), (dt.date(2023, 5, 10), False),
+                            [(2023, 1), (2023, 4), (2023, 5)])
+    history.undo(con, a)           # 10/05 goes over to the second file; the origin stays
+    assert pairs() == from_rows()
+    assert [p[3] for p in pairs()] == [2]
+    history.undo(con, b)
+    assert pairs() == [] == from_rows()

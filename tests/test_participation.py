@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
 from impact import participation as p
@@ -369,3 +370,117 @@ def test_selection_resolves_the_people_filters_once_on_the_profiles(built, every
     assert sorted(decoded[c] for c in chosen) == sorted(
         ("16-25", sexe, None, public) for sexe in ("F", "NR") for public in ("jeune", "parent", "professionnel"))
     assert selection(built, everything.with_(publics=["inconnu"]))["profiles"] == []
+
+
+# --- Stored pairs: the same figures as the rows -------------------------------------------
+
+def _add_first_participation_cases(con) -> None:
+    """Two more actions where the first participation needs care: same day in two actions (the
+    first code gives the band), sex and QPV blank first, then known."""
+    builders.action(con, "B1", "Boxe", axe="Sport")
+    builders.action(con, "B2", "Atelier", axe="Culture")
+    builders.attendance(con, [
+        {"date": D(2023, 5, 2), "action": "B2", "person": "ps_q1", "tranche": "16-25", "sexe": "NR"},
+        {"date": D(2023, 5, 2), "action": "B1", "person": "ps_q1", "tranche": "11-15", "sexe": "NR"},
+        {"date": D(2023, 6, 6), "action": "B1", "person": "ps_q1", "tranche": "11-15", "sexe": "F", "qpv": False},
+        {"date": D(2023, 7, 4), "action": "B2", "person": "ps_q1", "tranche": "11-15", "sexe": "M", "qpv": True},
+        # q3, 16-25: sex and QPV known first in B1 (F, not QPV), later otherwise in B2
+        {"date": D(2023, 5, 2), "action": "B2", "person": "ps_q3", "tranche": "16-25", "sexe": "NR"},
+        {"date": D(2023, 6, 6), "action": "B1", "person": "ps_q3", "tranche": "16-25", "sexe": "F", "qpv": False},
+        {"date": D(2023, 7, 4), "action": "B2", "person": "ps_q3", "tranche": "16-25", "sexe": "M", "qpv": True},
+        {"date": D(2023, 5, 9), "action": "B2", "person": "ps_p1", "tranche": "16-25", "sexe": "F", "qpv": True},
+        {"date": D(2023, 3, 7), "action": "A1", "person": "ps_p2", "tranche": "16-25", "sexe": "M", "qpv": False},
+    ])
+
+
+def _page_figures(con, filters: Filters, settings) -> dict:
+    """Everything the four pages that count people compute, for one selection."""
+    from impact import overview
+
+    return {"participation": p.participation_overview(con, filters),
+            "publics": p.publics_overview(con, filters, settings),
+            "sheet": p.action_sheet(con, filters, "A1", settings),
+            "overview": overview.overview(con, filters, settings)}
+
+
+def _assert_same(stored, rows, where="") -> None:
+    if isinstance(stored, dict):
+        assert stored.keys() == rows.keys(), where
+        for key in stored:
+            _assert_same(stored[key], rows[key], f"{where}/{key}")
+    elif isinstance(stored, pd.DataFrame):
+        pd.testing.assert_frame_equal(stored.reset_index(drop=True), rows.reset_index(drop=True),
+                                      check_dtype=False, obj=where)
+    else:
+        assert stored == rows, where
+
+
+def _through_rows(monkeypatch) -> None:
+    """Make every page read the rows, as when the stored pairs do not serve."""
+    from impact import overview
+
+    for module in (p, overview):
+        monkeypatch.setattr(module, "on_pairs", lambda name, params: name)
+
+
+@pytest.mark.parametrize("change", [
+    {},                                                     # the convention: month bits moved by 12
+    {"date_from": D(2023, 1, 1), "date_to": D(2023, 12, 31)},   # from the store's first month
+    {"themes": ["Culture"]},                                # action filters apply to the pairs
+    {"actions": ["A1", "B1"], "porteurs": ["Asso Rap"]},
+    {"porteurs": ["Non renseigné"]},                        # nothing selected
+])
+def test_stored_pairs_give_the_figures_of_the_rows(built, everything, settings, monkeypatch, change):
+    """When a selection covers every named row, the pages read the stored pairs; every figure is
+    the one the rows give."""
+    _add_first_participation_cases(built)
+    filters = everything.with_(**change)
+    assert selection(built, filters)["pairs_shift"] is not None
+    stored = _page_figures(built, filters, settings)
+    _through_rows(monkeypatch)
+    _assert_same(stored, _page_figures(built, filters, settings))
+    if not change:
+        assert stored["participation"]["totals"]["participants"] == 7
+        sex = stored["publics"]["sex"].set_index("categorie")["people"]
+        assert sex["Filles / femmes"] == 3   # p1, p5 and q3
+
+
+def test_stored_pairs_months_move_back_from_an_earlier_origin(built, everything, settings, monkeypatch):
+    """The month bits count from the store's origin, which an undo may leave before the first row:
+    they then move down to the period's first month."""
+    from impact.store import PAIRS_SQL, set_meta
+
+    set_meta(built, "pairs_origin", "2021-11-01")
+    built.execute("delete from attendance_pairs")
+    built.execute(PAIRS_SQL.format(and_pairs=""))
+    filters = everything.with_(date_from=D(2023, 1, 1), date_to=D(2023, 12, 31))
+    assert selection(built, filters)["pairs_shift"] == -14
+    stored = _page_figures(built, filters, settings)
+    _through_rows(monkeypatch)
+    _assert_same(stored, _page_figures(built, filters, settings))
+    months = stored["publics"]["by_month"]
+    assert pd.to_datetime(months["month"]).dt.date.tolist() == [D(2023, 1, 1), D(2023, 2, 1), D(2023, 3, 1)]
+
+
+@pytest.mark.parametrize("change", [
+    {"bands": ["16-25"]}, {"sexes": ["F"]}, {"qpvs": ["NR"]}, {"publics": ["jeune"]},
+    {"date_to": D(2023, 1, 31)},        # leaves named rows out
+    {"date_from": D(2023, 1, 11)},
+])
+def test_stored_pairs_serve_only_selections_that_cover_every_named_row(built, everything, change):
+    assert selection(built, everything)["pairs_shift"] == 12       # from 2022-01 to the store's 2023-01
+    assert selection(built, everything.with_(**change))["pairs_shift"] is None
+
+
+def test_named_rows_over_more_than_63_months_are_read_from_the_rows(con, everything, settings):
+    """Month bits fit 63 months: beyond, no pair is stored and the pages read the rows."""
+    builders.action(con, "A1", "Atelier rap")
+    builders.attendance(con, [
+        {"date": D(2015, 1, 6), "action": "A1", "person": "ps_old", "tranche": "16-25"},
+        {"date": D(2023, 1, 10), "action": "A1", "person": "ps_new", "tranche": "16-25"},
+    ])
+    assert con.execute("select count(*) from attendance_pairs").fetchall() == [(0,)]
+    wide = everything.with_(date_from=D(2015, 1, 1))
+    assert selection(con, wide)["pairs_shift"] is None
+    assert p.totals(con, wide)["participants"] == 2
+    assert p.totals(con, everything)["participants"] == 1
