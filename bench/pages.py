@@ -9,6 +9,8 @@ For each store, in fresh processes:
   database just opened (DuckDB's cache of blocks empty: the first page after a start, or after an
   import by the command line), once more on the open database (blocks cached, no result cached:
   every query runs again, as for a new filter on a running server);
+- the page functions that count people under a few selections (the whole period, one year, the
+  focus band), on the open database: the stored pairs serve the first only;
 - every page's AppTest run in a warm process (libraries imported), cold (empty Streamlit
   caches) and warm (second run);
 - the pandas alternative on the same rows: read the canonical exports, group by;
@@ -149,6 +151,51 @@ def worker_queries(db: Path) -> dict:
     return {"rows": rows, "rss_mb": peak_rss_mb()}
 
 
+# The page functions that count people, under selections that do not cover every named row (the
+# pages then read the rows instead of the stored pairs: see impact.reference.on_pairs).
+SELECTION_FUNCTIONS = (("participation", "participation_overview"), ("participation", "publics_overview"),
+                       ("participation", "action_sheet"), ("overview", "overview"))
+
+
+def selections(settings) -> dict:
+    from impact.filters import Filters
+
+    whole = Filters.for_period(settings.start, settings.end)
+    year = settings.years[len(settings.years) // 2]
+    return {"toute la période": whole,
+            f"année {year}": whole.with_(date_from=max(settings.start, dt.date(year, 1, 1)),
+                                         date_to=min(settings.end, dt.date(year, 12, 31))),
+            f"tranche {settings.focus_band}": whole.with_(bands=[settings.focus_band])}
+
+
+def worker_selections(db: Path) -> dict:
+    """Each function of SELECTION_FUNCTIONS under each selection, on the open database (second run),
+    and whether the stored pairs served."""
+    from impact.reference import on_pairs, selection
+    from impact.settings import load_settings
+    from impact.store import Store
+
+    settings, rows = load_settings(), []
+    store = Store(db, keep_open=True)
+    for label, filters in selections(settings).items():
+        for module, name in SELECTION_FUNCTIONS:
+            fn = getattr(importlib.import_module(f"impact.{module}"), name)
+            with store.connect() as con:
+                args, _ = arguments_for(fn, con, settings)
+                args = [filters if type(a).__name__ == "Filters" else a for a in args]
+                stored = on_pairs("x", selection(con, filters)) != "x"
+            times = []
+            for _ in range(2):
+                t0 = time.perf_counter()
+                with store.connect() as con:
+                    fn(con, *args)
+                times.append(time.perf_counter() - t0)
+            rows.append({"selection": label, "function": f"{module}.{name}", "seconds": times[1],
+                         "stored": stored})
+    store.release()
+    return {"rows": rows}
+
+
 def worker_apptest(db: Path) -> dict:
     os.environ["IMPACT_DB"] = str(db)
     os.environ["IMPACT_WARM_CACHE"] = "0"  # measure the cold cache, without the background warm-up
@@ -249,8 +296,8 @@ def worker_duckdb_same(db: Path) -> dict:
     return {"total": time.perf_counter() - t0, "rss_mb": peak_rss_mb()}
 
 
-WORKERS = {"exports": worker_exports, "queries": worker_queries, "apptest": worker_apptest, "pandas": worker_pandas,
-           "duckdb": worker_duckdb_same}
+WORKERS = {"exports": worker_exports, "queries": worker_queries, "selections": worker_selections,
+           "apptest": worker_apptest, "pandas": worker_pandas, "duckdb": worker_duckdb_same}
 
 
 def run_worker(kind: str, target: Path) -> dict:
@@ -316,6 +363,18 @@ def report_store(label: str, db: Path) -> None:
                   f"{ok(max(r['cold'], r['warm']) <= TARGET_QUERY):>6}")
         print(f"mémoire de pointe du processus : {q['rss_mb']:.0f} Mo")
         print_page_sums(q["rows"], used)
+
+    sel = run_worker("selections", db)
+    print("\nPar sélection, base ouverte (les pages comptent les personnes sur les couples action × "
+          "personne stockés quand la sélection couvre toutes les lignes nominatives, sinon sur les lignes)")
+    if "failed" in sel:
+        print(f"  échec : {sel['failed']}")
+    else:
+        print(f"{'sélection':<20} {'module.fonction':<40} {'lu sur':<16} {'durée (s)':>9} {'cible':>6}")
+        for r in sel["rows"]:
+            print(f"{r['selection']:<20} {r['function']:<40} "
+                  f"{'couples stockés' if r['stored'] else 'lignes':<16} {fr(r['seconds']):>9} "
+                  f"{ok(r['seconds'] <= TARGET_QUERY):>6}")
 
     a = run_worker("apptest", db)
     print(f"\nPages dans AppTest (cible : ≤ {fr(TARGET_APPTEST, 1)} s)")

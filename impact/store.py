@@ -103,9 +103,10 @@ CELLS_SQL = """
 # The named rows per (action, person) pair over the whole store: what the pages need of a pair
 # (times, first participation, months) when a selection covers every named row (the whole period,
 # no people filter): they then read 1.5 M pairs instead of 10 M rows at national scale. The first
-# participation's band, sex and QPV travel as one whole number each: the day of the pair's first row
-# (with a known sex, a known QPV residence) times 1024 (4, 2) plus the band id (the sex, the QPV):
-# dates are unique within a pair, as a person comes once per session. Months are bits counted from
+# participation's day and band, sex and QPV travel as one whole number each: the day of the pair's
+# first row (with a known sex, a known QPV residence) times 1024 (4, 2) plus the band id (the sex,
+# the QPV): dates are unique within a pair, as a person comes once per session. Few and narrow
+# columns: an import writes a row per pair it touches. Months are bits counted from
 # the first month of the named rows (meta 'pairs_origin'), set only while they span at most
 # 63 months (a BIGINT's bits); without it the table stays empty and the pages read the rows.
 PAIRS_ORIGIN_SQL = """
@@ -119,8 +120,7 @@ PAIRS_ORIGIN_SQL = """
 """
 PAIRS_SQL = """
     insert into attendance_pairs
-    select pair_id, any_value(action_id), any_value(person_id), count(*)::integer,
-        min(date), max(date),
+    select pair_id, action_id, person_id, count(*)::integer,
         min(d * 1024 + band_id),
         min(case sexe when 'F' then d * 4 when 'M' then d * 4 + 1 end),
         min(case when qpv is not null then d * 2 + qpv::integer end),
@@ -130,7 +130,7 @@ PAIRS_SQL = """
         from attendance
         where person_id is not null and pair_id is not null {and_pairs}
     ), (select value::date as origin from meta where key = 'pairs_origin')
-    group by pair_id;
+    group by pair_id, action_id, person_id;   -- one pair: one action and person (cheaper than any_value)
 """
 PAIRS_TABLE_SQL = """
     create table attendance_pairs (
@@ -138,8 +138,6 @@ PAIRS_TABLE_SQL = """
         action_id integer not null,
         person_id integer not null,
         times integer not null,        -- named rows: the sessions the person came to
-        first_date date not null,
-        last_date date not null,
         first_band integer not null,   -- day of the first row * 1024 + its band id
         first_sex integer,             -- day of the first row with a known sex * 4 + 0 (F) or 1 (M)
         first_qpv integer,             -- day of the first row with a known QPV * 2 + 1 (yes) or 0 (no)

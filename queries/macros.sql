@@ -169,7 +169,6 @@ select
     action_id,
     person_id as person,
     times,
-    first_date,
     first_band,
     first_sex,
     first_qpv,
@@ -189,7 +188,7 @@ from (
         min(order_key(first_band // 1024, action_no) * span + first_band % 1024) as first_band,
         min(order_key(first_sex // 4, action_no) * 4 + first_sex % 4) as first_sex,
         min(order_key(first_qpv // 2, action_no) * 2 + first_qpv % 2) as first_qpv,
-        min(first_date) as first_date
+        date '1970-01-01' + (min(first_band) // 1024)::integer as first_date
     from (select *, action_nos[action_id] as action_no from pairs_f(action_ids, 0)), bands_span
     group by person
 ) as f
