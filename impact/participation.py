@@ -22,6 +22,7 @@ QPV_LABELS = {"oui": "Habitant du QPV", "non": "Hors QPV", "NR": "Non renseigné
 REGULARITY_LABELS = {"once": "Venus une fois", "two_to_four": "2 à 4 fois", "five_or_more": "5 fois ou plus"}
 PARCOURS_LABELS = {"1": "1 action", "2": "2 actions", "3": "3 actions", "4": "4 actions ou plus"}
 MASKED_SHARE = "masqué"
+COMBINATIONS_SHOWN = 15   # the most common combinations of actions on Publics et âges
 # Counts of people or participations per action: hidden from 1 to 4 for readers.
 ACTION_COUNTS = ["participations", "participants", "headcount_participations"]
 REGULARITY_COUNTS = ["once", "two_to_four", "five_or_more", "participants"]
@@ -111,8 +112,9 @@ def _shares(counts: pd.DataFrame, key: str, labels: dict[str, str]) -> pd.DataFr
 
 
 def publics_overview(con, filters: Filters, settings: Settings) -> dict:
-    """Bands (16–25 first) and the focus band: share, sex, QPV, coverage, actions, parcours, months."""
-    params = _params(con, filters, settings)
+    """Bands (16–25 first) and the focus band: share, sex, QPV, coverage, actions, parcours (with the
+    COMBINATIONS_SHOWN most common combinations of actions), months."""
+    params = {**_params(con, filters, settings), "combinations_max": COMBINATIONS_SHOWN}
     # The working tables, once for the whole page (temporary: this connection only): first
     # participation per person and the focus band's pairs, from the rows or the stored pairs
     # (reference.on_pairs); the sums, from the cells.

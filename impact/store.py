@@ -105,10 +105,11 @@ CELLS_SQL = """
 # no people filter): they then read 1.5 M pairs instead of 10 M rows at national scale. The first
 # participation's day and band, sex and QPV travel as one whole number each: the day of the pair's
 # first row (with a known sex, a known QPV residence) times 1024 (4, 2) plus the band id (the sex,
-# the QPV): dates are unique within a pair, as a person comes once per session. Few and narrow
-# columns: an import writes a row per pair it touches. Months are bits counted from
-# the first month of the named rows (meta 'pairs_origin'), set only while they span at most
-# 63 months (a BIGINT's bits); without it the table stays empty and the pages read the rows.
+# the QPV): dates are unique within a pair, as a person comes once per session; band ids stay
+# below 1024 (one per band label ever met). Few and narrow columns: an import writes a row per pair
+# it touches. Months are bits counted from the first month of the named rows (meta 'pairs_origin'),
+# set only while they span at most 63 months (a BIGINT's bits); without it the table stays empty
+# and the pages read the rows.
 PAIRS_ORIGIN_SQL = """
     delete from meta where key = 'pairs_origin';
     insert into meta

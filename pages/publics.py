@@ -83,7 +83,7 @@ if combinations.empty:
     st.info("Aucun jeune n'a suivi plusieurs actions sur cette sélection.")
 else:
     st.markdown("**Combinaisons d'actions les plus fréquentes**")
-    table, display = p.shown(combinations.head(15), ["combination", "people"])
+    table, display = p.shown(combinations, ["combination", "people"])
     ui.table(table, "combinaisons_actions", display=display)
 
 st.subheader("Mois par mois")

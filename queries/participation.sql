@@ -289,7 +289,7 @@ group by action_code
 order by young_people desc, intitule;
 
 -- name: focus_parcours
--- Focus-band people by number of actions joined, and the most common combinations of two actions or more.
+-- Focus-band people by number of actions joined, and the $combinations_max most common combinations of two actions or more.
 with focus as (
     -- each focus person's set of actions: a bitstring of action_no
     select person, count(*) as n_actions, bitstring_agg(action_no, 1, $actions_max) as action_set
@@ -297,8 +297,15 @@ with focus as (
     group by person
 ),
 sets as (
-    -- people per set of actions first (few distinct sets), then each set spelled out once
-    select action_set, count(*) as people from focus where n_actions >= 2 group by action_set
+    -- people per set of actions first, then only the most common sets spelled out (a year of a
+    -- national programme has tens of thousands of sets, most of one or two people); among sets
+    -- with as many people, the first by their bits
+    select action_set, count(*) as people
+    from focus
+    where n_actions >= 2
+    group by action_set
+    order by people desc, action_set
+    limit $combinations_max
 ),
 combinations as (
     select s.action_set, any_value(s.people) as people,

@@ -484,3 +484,23 @@ def test_named_rows_over_more_than_63_months_are_read_from_the_rows(con, everyth
     assert selection(con, wide)["pairs_shift"] is None
     assert p.totals(con, wide)["participants"] == 2
     assert p.totals(con, everything)["participants"] == 1
+
+
+def test_only_the_most_common_combinations_are_spelled_out(con, everything, settings):
+    """A national year has tens of thousands of combinations of actions, most of one person: the
+    page shows the 15 most common, the counts of parcours still count everyone."""
+    import itertools
+
+    codes = [f"C{i}" for i in range(1, 9)]
+    for code in codes:
+        builders.action(con, code, f"Action {code}")
+    sets = list(itertools.combinations(codes, 2))[:20]          # 20 combinations of two actions
+    people = [sets[0]] * 3 + [sets[1]] * 2 + sets[2:]             # 3, 2, then 18 of one person
+    builders.attendance(con, [{"date": D(2023, 3, 1), "action": code, "person": f"ps_{i}", "tranche": "16-25"}
+                              for i, pair in enumerate(people) for code in pair])
+    data = p.publics_overview(con, everything, settings)
+    combinations = data["combinations"]
+    assert len(combinations) == p.COMBINATIONS_SHOWN == 15
+    assert combinations["people"].tolist() == [3, 2] + [1] * 13
+    assert combinations["combination"].iloc[0] == "Action C1 + Action C2"
+    assert data["focus"]["parcours"] == len(people) == 23
