@@ -340,15 +340,33 @@ def print_page_sums(rows: list[dict], used: dict) -> None:
               f"{fr(held[page]):>13} {ok(held[page] <= TARGET_QUERY):>6}")
 
 
+def failed(result: dict) -> bool:
+    """True, saying so, when a worker failed."""
+    if "failed" in result:
+        print(f"  échec : {result['failed']}")
+        return True
+    return False
+
+
+def print_selections(result: dict) -> None:
+    print("\nPar sélection, base ouverte (les pages comptent les personnes sur les couples action × "
+          "personne stockés quand la sélection couvre toutes les lignes nominatives, sinon sur les lignes)")
+    if failed(result):
+        return
+    print(f"{'sélection':<20} {'module.fonction':<40} {'lu sur':<16} {'durée (s)':>9} {'cible':>6}")
+    for r in result["rows"]:
+        source = "couples stockés" if r["stored"] else "lignes"
+        print(f"{r['selection']:<20} {r['function']:<40} {source:<16} {fr(r['seconds']):>9} "
+              f"{ok(r['seconds'] <= TARGET_QUERY):>6}")
+
+
 def report_store(label: str, db: Path) -> None:
     print(f"\n## {label} — {db} ({db.stat().st_size / 1e6:.0f} Mo)")
     used = pages_using()
 
     q = run_worker("queries", db)
     print(f"\nFonctions du cœur (cible : ≤ {fr(TARGET_QUERY, 1)} s par fonction)")
-    if "failed" in q:
-        print(f"  échec : {q['failed']}")
-    else:
+    if not failed(q):
         print("(« base juste ouverte » : le cache de blocs de DuckDB est vide, comme pour la première page "
               "après un démarrage ou un import en ligne de commande ; « base ouverte » : le serveur garde "
               "la base ouverte, aucun résultat n'est en cache et toutes les requêtes sont rejouées)")
@@ -364,23 +382,11 @@ def report_store(label: str, db: Path) -> None:
         print(f"mémoire de pointe du processus : {q['rss_mb']:.0f} Mo")
         print_page_sums(q["rows"], used)
 
-    sel = run_worker("selections", db)
-    print("\nPar sélection, base ouverte (les pages comptent les personnes sur les couples action × "
-          "personne stockés quand la sélection couvre toutes les lignes nominatives, sinon sur les lignes)")
-    if "failed" in sel:
-        print(f"  échec : {sel['failed']}")
-    else:
-        print(f"{'sélection':<20} {'module.fonction':<40} {'lu sur':<16} {'durée (s)':>9} {'cible':>6}")
-        for r in sel["rows"]:
-            print(f"{r['selection']:<20} {r['function']:<40} "
-                  f"{'couples stockés' if r['stored'] else 'lignes':<16} {fr(r['seconds']):>9} "
-                  f"{ok(r['seconds'] <= TARGET_QUERY):>6}")
+    print_selections(run_worker("selections", db))
 
     a = run_worker("apptest", db)
     print(f"\nPages dans AppTest (cible : ≤ {fr(TARGET_APPTEST, 1)} s)")
-    if "failed" in a:
-        print(f"  échec : {a['failed']}")
-    else:
+    if not failed(a):
         print(f"{'page':<34} {'à froid':>8} {'à chaud':>8} {'cible':>6}  erreur")
         for r in a["rows"]:
             print(f"{r['page']:<34} {fr(r['cold']):>8} {fr(r['warm']):>8} "
