@@ -394,13 +394,14 @@ def _add_first_participation_cases(con) -> None:
 
 
 def _page_figures(con, filters: Filters, settings) -> dict:
-    """Everything the four pages that count people compute, for one selection."""
-    from impact import overview
+    """Everything the pages that count people compute, for one selection."""
+    from impact import budget, overview
 
     return {"participation": p.participation_overview(con, filters),
             "publics": p.publics_overview(con, filters, settings),
             "sheet": p.action_sheet(con, filters, "A1", settings),
-            "overview": overview.overview(con, filters, settings)}
+            "overview": overview.overview(con, filters, settings),
+            "budget": budget.participations(con, filters, settings)}
 
 
 def _assert_same(stored, rows, where="") -> None:
@@ -417,9 +418,9 @@ def _assert_same(stored, rows, where="") -> None:
 
 def _through_rows(monkeypatch) -> None:
     """Make every page read the rows, as when the stored pairs do not serve."""
-    from impact import overview
+    from impact import budget, overview
 
-    for module in (p, overview):
+    for module in (p, overview, budget):
         monkeypatch.setattr(module, "on_pairs", lambda name, params: name)
 
 
