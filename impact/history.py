@@ -87,7 +87,7 @@ def undo(con, batch_id: int) -> dict:
         if kind == "attendance":   # its cells, and those of the batches that took rows over
             holders = [r[0] for r in con.execute("select distinct new_batch from handover").fetchall()]
             refresh_cells(con, [batch_id, *holders])
-            refresh_pairs(con, changed=True)
+            refresh_pairs(con, noted=True)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

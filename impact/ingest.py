@@ -39,7 +39,6 @@ from impact.store import (
     assign_dictionary_ids,
     assign_pair_ids,
     assign_person_ids,
-    note_changed_pairs,
     refresh_cells,
     refresh_pairs,
 )
@@ -858,8 +857,7 @@ def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
         if kind == "attendance":
             assign_pair_ids(con, bid)
             refresh_cells(con, [bid])
-            note_changed_pairs(con, bid)
-            refresh_pairs(con, changed=True)
+            refresh_pairs(con, batch_id=bid)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -486,23 +486,27 @@ def refresh_cells(con: duckdb.DuckDBPyConnection, batch_ids: list[int] | None = 
 
 
 def note_changed_pairs(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
-    """Remember the pairs of a batch's rows (temporary table changed_pairs), for refresh_pairs:
-    after an import writes the batch, or before an undo deletes it."""
+    """Remember the pairs of a batch's rows (temporary table changed_pairs) before an undo deletes
+    them, for refresh_pairs(noted=True)."""
     con.execute("""create or replace temp table changed_pairs as
         select distinct pair_id from attendance where batch_id = $b and pair_id is not null""", {"b": batch_id})
 
 
-def refresh_pairs(con: duckdb.DuckDBPyConnection, changed: bool = False) -> None:
-    """Rebuild the stored pairs (see PAIRS_SQL): with `changed`, those noted by note_changed_pairs,
-    when the named rows still fit the months' origin; else all of them, from a new origin."""
+def refresh_pairs(con: duckdb.DuckDBPyConnection, batch_id: int | None = None, noted: bool = False) -> None:
+    """Rebuild the stored pairs (see PAIRS_SQL): those of a batch's rows just imported (`batch_id`)
+    or noted by note_changed_pairs (`noted`), when the named rows still fit the months' origin;
+    else all of them, from a new origin."""
     origin = get_meta(con, "pairs_origin")
-    if changed and origin is not None:
+    if (batch_id is not None or noted) and origin is not None:
         first, last = con.execute(
             "select min(date), max(date) from attendance where person_id is not null").fetchall()[0]
         start = dt.date.fromisoformat(origin)
         if first is None or (first >= start and (last.year - start.year) * 12 + last.month - start.month < 63):
-            con.execute("delete from attendance_pairs where pair_id in (select pair_id from changed_pairs)")
-            con.execute(PAIRS_SQL.format(and_pairs="and pair_id in (select pair_id from changed_pairs)"))
+            changed = ("select pair_id from changed_pairs" if noted
+                       else "select pair_id from attendance where batch_id = $b")
+            params = {} if noted else {"b": batch_id}
+            con.execute(f"delete from attendance_pairs where pair_id in ({changed})", params)
+            con.execute(PAIRS_SQL.format(and_pairs=f"and pair_id in ({changed})"), params)
             return
     con.execute("delete from attendance_pairs")
     con.execute(PAIRS_ORIGIN_SQL)
