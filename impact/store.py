@@ -133,6 +133,14 @@ PAIRS_SQL = """
     ), (select value::date as origin from meta where key = 'pairs_origin')
     group by pair_id, action_id, person_id;   -- one pair: one action and person (cheaper than any_value)
 """
+NAMED_DAYS_SQL = """
+    delete from meta where key in ('named_first', 'named_last');
+    insert into meta
+    select unnest(['named_first', 'named_last']), unnest([min(date)::varchar, max(date)::varchar])
+    from attendance
+    where person_id is not null
+    having count(*) > 0;
+"""
 PAIRS_TABLE_SQL = """
     create table attendance_pairs (
         pair_id integer not null,
@@ -274,8 +282,9 @@ MIGRATIONS: list[str] = [
         row_count integer not null        -- rows; named rows: one per person and session
     );
     """ + CELLS_SQL.format(where=""),
-    # 7: the named rows per (action, person) pair (see PAIRS_SQL).
-    PAIRS_TABLE_SQL + PAIRS_ORIGIN_SQL + PAIRS_SQL.format(and_pairs=""),
+    # 7: the named rows per (action, person) pair (see PAIRS_SQL), and the first and last days of the
+    # named rows (see refresh_pairs).
+    PAIRS_TABLE_SQL + PAIRS_ORIGIN_SQL + PAIRS_SQL.format(and_pairs="") + NAMED_DAYS_SQL,
 ]
 
 
@@ -495,19 +504,20 @@ def note_changed_pairs(con: duckdb.DuckDBPyConnection, batch_id: int) -> None:
 def refresh_pairs(con: duckdb.DuckDBPyConnection, batch_id: int | None = None, noted: bool = False) -> None:
     """Rebuild the stored pairs (see PAIRS_SQL): those of a batch's rows just imported (`batch_id`)
     or noted by note_changed_pairs (`noted`), when the named rows still fit the months' origin;
-    else all of them, from a new origin."""
+    else all of them, from a new origin. Then the first and last days of the named rows (meta
+    'named_first', 'named_last'), which tell whether a selection covers them all."""
+    first, last = con.execute("select min(date), max(date) from attendance where person_id is not null").fetchall()[0]
+    for key, day in (("named_first", first), ("named_last", last)):
+        set_meta(con, key, day.isoformat() if day else None)
     origin = get_meta(con, "pairs_origin")
-    if (batch_id is not None or noted) and origin is not None:
-        first, last = con.execute(
-            "select min(date), max(date) from attendance where person_id is not null").fetchall()[0]
-        start = dt.date.fromisoformat(origin)
-        if first is None or (first >= start and (last.year - start.year) * 12 + last.month - start.month < 63):
-            changed = ("select pair_id from changed_pairs" if noted
-                       else "select pair_id from attendance where batch_id = $b")
-            params = {} if noted else {"b": batch_id}
-            con.execute(f"delete from attendance_pairs where pair_id in ({changed})", params)
-            con.execute(PAIRS_SQL.format(and_pairs=f"and pair_id in ({changed})"), params)
-            return
+    start = dt.date.fromisoformat(origin) if origin else None
+    if (batch_id is not None or noted) and start is not None and (
+            first is None or (first >= start and (last.year - start.year) * 12 + last.month - start.month < 63)):
+        changed = "select pair_id from changed_pairs" if noted else "select pair_id from attendance where batch_id = $b"
+        params = {} if noted else {"b": batch_id}
+        con.execute(f"delete from attendance_pairs where pair_id in ({changed})", params)
+        con.execute(PAIRS_SQL.format(and_pairs=f"and pair_id in ({changed})"), params)
+        return
     con.execute("delete from attendance_pairs")
     con.execute(PAIRS_ORIGIN_SQL)
     con.execute(PAIRS_SQL.format(and_pairs=""))

@@ -40,7 +40,9 @@ select
             and $date_from <= r.first_date and $date_to >= r.last_date
             and month_index(r.last_date, $date_from) < 63
         then month_index(o.origin, $date_from) end
-     from (select min(date) as first_date, max(date) as last_date from attendance_cells where not headcount) as r,
+     from (select max(value) filter (where key = 'named_first')::date as first_date,
+                  max(value) filter (where key = 'named_last')::date as last_date
+           from meta) as r,
         (select max(value)::date as origin from meta where key = 'pairs_origin') as o) as pairs_shift
 from known as k
 left join themes as t on t.axe = coalesce(k.axe, 'Non renseignée') and k.action_no is not null;

@@ -151,7 +151,8 @@ def test_migration_7_stores_the_pairs_of_a_store_with_attendance(tmp_path):
     def day(iso: str) -> int:
         return (dt.date.fromisoformat(iso) - dt.date(1970, 1, 1)).days
 
-    assert con.execute("select value from meta where key = 'pairs_origin'").fetchall() == [("2023-04-01",)]
+    assert con.execute("select key, value from meta order by key").fetchall() == [
+        ("named_first", "2023-04-03"), ("named_last", "2023-06-19"), ("pairs_origin", "2023-04-01")]
     assert con.execute("select * from attendance_pairs order by pair_id").fetchall() == [
         (1, 1, 1, 3, day("2023-04-03") * 1024 + 1,
          day("2023-06-12") * 4 + 0, day("2023-06-12") * 2 + 0, 0b101),

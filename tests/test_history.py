@@ -193,8 +193,8 @@ def test_cells_follow_imports_hand_over_and_undo(con):
 
 def test_stored_pairs_follow_imports_hand_over_and_undo(con):
     """The stored pairs are always those of the named rows, worked out here in Python from the
-    rows: after imports, an import that brings earlier months (the origin of the month bits moves),
-    an undo that hands rows over, the last undo."""
+    rows, as are the named rows' first and last days: after imports, an import that brings earlier
+    months (the origin of the month bits moves), an undo that hands rows over, the last undo."""
     from impact.store import get_meta
 
     def from_rows() -> list[tuple]:
@@ -231,12 +231,17 @@ def test_stored_pairs_follow_imports_hand_over_and_undo(con):
 
     later = ("date;action;nom;prénom;sexe;qpv\n03/04/2023;RAP;Dupont;Léa;;\n10/05/2023;RAP;Dupont;Léa;F;non\n"
              "03/04/2023;RAP;Martin;Yanis;M;oui\n")
+    def named_days() -> tuple:
+        return get_meta(con, "named_first"), get_meta(con, "named_last")
+
     a = imp(con, "attendance", later).batch_id
     assert get_meta(con, "pairs_origin") == "2023-04-01"
+    assert named_days() == ("2023-04-03", "2023-05-10")
     assert pairs() == from_rows()
     earlier = "date;action;nom;prénom\n10/01/2023;RAP;Dupont;Léa\n10/05/2023;RAP;Dupont;Léa\n"
     b = imp(con, "attendance", earlier).batch_id   # 10/05 is already held by the first file
     assert get_meta(con, "pairs_origin") == "2023-01-01"
+    assert named_days() == ("2023-01-10", "2023-05-10")
     assert pairs() == from_rows()
     dupont = [p for p in pairs() if p[3] == 3][0]
     assert dupont[6:9] == ((dt.date(2023, 5, 10), "F"), (dt.date(2023, 5, 10), False),
@@ -244,5 +249,7 @@ def test_stored_pairs_follow_imports_hand_over_and_undo(con):
     history.undo(con, a)           # 10/05 goes over to the second file; the origin stays
     assert pairs() == from_rows()
     assert [p[3] for p in pairs()] == [2]
+    assert named_days() == ("2023-01-10", "2023-05-10")
     history.undo(con, b)
     assert pairs() == [] == from_rows()
+    assert named_days() == (None, None)
