@@ -133,6 +133,10 @@ PAIRS_SQL = """
     ), (select value::date as origin from meta where key = 'pairs_origin')
     group by pair_id, action_id, person_id;   -- one pair: one action and person (cheaper than any_value)
 """
+# The pairs an import (its batch's rows) or an undo (noted before its rows go) changes.
+CHANGED_PAIRS = {"batch": "select pair_id from attendance where batch_id = $b",
+                 "noted": "select pair_id from changed_pairs"}
+DELETE_PAIRS_SQL = "delete from attendance_pairs where pair_id in ({pairs})"
 NAMED_DAYS_SQL = """
     delete from meta where key in ('named_first', 'named_last');
     insert into meta
@@ -513,9 +517,8 @@ def refresh_pairs(con: duckdb.DuckDBPyConnection, batch_id: int | None = None, n
     start = dt.date.fromisoformat(origin) if origin else None
     if (batch_id is not None or noted) and start is not None and (
             first is None or (first >= start and (last.year - start.year) * 12 + last.month - start.month < 63)):
-        changed = "select pair_id from changed_pairs" if noted else "select pair_id from attendance where batch_id = $b"
-        params = {} if noted else {"b": batch_id}
-        con.execute(f"delete from attendance_pairs where pair_id in ({changed})", params)
+        changed, params = (CHANGED_PAIRS["noted"], {}) if noted else (CHANGED_PAIRS["batch"], {"b": batch_id})
+        con.execute(DELETE_PAIRS_SQL.format(pairs=changed), params)
         con.execute(PAIRS_SQL.format(and_pairs=f"and pair_id in ({changed})"), params)
         return
     con.execute("delete from attendance_pairs")
