@@ -48,11 +48,14 @@ create or replace temp macro month_index(on_date, first) as
 create or replace temp macro month_of_index(k, first) as
     (date_trunc('month', first::date) + to_months(k::integer))::date;
 
+-- QPV residence as the filters and tables name it: oui, non, NR (non renseigné).
+create or replace temp macro qpv_label(qpv) as case when qpv then 'oui' when not qpv then 'non' else 'NR' end;
+
 -- The people dimensions of the shared filters (band, sex, QPV, public), in one place.
 create or replace temp macro people_selected(tranche, sexe, qpv, public, bands, sexes, qpvs, publics) as
     (len(bands) = 0 or list_contains(bands, tranche))
     and (len(sexes) = 0 or list_contains(sexes, sexe))
-    and (len(qpvs) = 0 or list_contains(qpvs, case when qpv then 'oui' when not qpv then 'non' else 'NR' end))
+    and (len(qpvs) = 0 or list_contains(qpvs, qpv_label(qpv)))
     and (len(publics) = 0 or list_contains(publics, public));
 
 -- The attendance rows the shared filters select, without a join per row: the action filters

@@ -235,7 +235,7 @@ select
     s.k,
     p.tranche,
     p.sexe,
-    case when p.qpv then 'oui' when not p.qpv then 'non' else 'NR' end as qpv_label,
+    qpv_label(p.qpv) as qpv_label,
     s.headcount,
     s.participations
 from (
@@ -265,7 +265,7 @@ left join (select tranche, count(*) as participants from publics_people group by
 select
     'people' as kind,
     sexe,
-    case when qpv then 'oui' when not qpv then 'non' else 'NR' end as qpv_label,
+    qpv_label(qpv) as qpv_label,
     count(*)::bigint as n
 from publics_people
 where tranche = $focus_band
@@ -385,7 +385,7 @@ order by s.date, action_code;
 select
     tranche,
     sexe,
-    case when qpv then 'oui' when not qpv then 'non' else 'NR' end as qpv_label,
+    qpv_label(qpv) as qpv_label,
     count(*)::bigint as people
 from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
 group by all
@@ -396,7 +396,7 @@ order by all;
 select
     tranche,
     sexe,
-    case when qpv then 'oui' when not qpv then 'non' else 'NR' end as qpv_label,
+    qpv_label(qpv) as qpv_label,
     count(*)::bigint as people
 from people_first_stored($action_ids, $action_nos)
 group by all

@@ -36,14 +36,14 @@ select
     -- the queries with a `_stored` twin read the stored pairs: the shift of their month bits to the
     -- period's first month; else null
     (select case
-        when len($bands) + len($sexes) + len($qpvs) + len($publics) = 0 and o.origin is not null
-            and $date_from <= r.first_date and $date_to >= r.last_date
-            and month_index(r.last_date, $date_from) < 63
-        then month_index(o.origin, $date_from) end
-     from (select max(value) filter (where key = 'named_first')::date as first_date,
+        when len($bands) + len($sexes) + len($qpvs) + len($publics) = 0 and origin is not null
+            and $date_from <= first_date and $date_to >= last_date
+            and month_index(last_date, $date_from) < 63
+        then month_index(origin, $date_from) end
+     from (select max(value) filter (where key = 'pairs_origin')::date as origin,
+                  max(value) filter (where key = 'named_first')::date as first_date,
                   max(value) filter (where key = 'named_last')::date as last_date
-           from meta) as r,
-        (select max(value)::date as origin from meta where key = 'pairs_origin') as o) as pairs_shift
+           from meta)) as pairs_shift
 from known as k
 left join themes as t on t.axe = coalesce(k.axe, 'Non renseignée') and k.action_no is not null;
 
