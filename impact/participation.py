@@ -118,7 +118,7 @@ def publics_overview(con, filters: Filters, settings: Settings) -> dict:
     # The working tables, once for the whole page (temporary: this connection only): first
     # participation per person and the focus band's pairs, from the rows or the stored pairs
     # (reference.on_pairs); the sums, from the cells.
-    queries.run(con, on_pairs("publics_people", params), params)
+    queries.run(con, on_pairs("selection_people", params), params)
     queries.run(con, on_pairs("publics_focus_pairs", params), params)
     queries.run(con, "publics_sums", params)
     bands = _order_bands(queries.run(con, "participation_by_band", params), settings)
@@ -235,7 +235,8 @@ def _action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
     by_month = queries.run(con, "participation_by_month", params)
     by_month = by_month.groupby("month", as_index=False)[["participations", "participants"]].sum() \
         if len(by_month) else by_month[["month", "participations", "participants"]]
-    profile = queries.run(con, on_pairs("people_profile", params), params)
+    queries.run(con, on_pairs("selection_people", params), params)
+    profile = queries.run(con, "people_profile", params)
     bands = profile.groupby("tranche", as_index=False)["people"].sum()
     bands = _order_bands(bands, settings) if len(bands) else bands
     sessions = queries.run(con, "action_sessions", params).drop(columns="action_code")

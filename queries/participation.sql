@@ -189,15 +189,14 @@ from per_porteur as p
 left join people as q using (porteur)
 order by p.participations desc, p.porteur;
 
--- name: publics_people
--- Working table of the Publics et âges page: one row per person with their band, sex and QPV at
--- first participation and their first date (see people_first in macros.sql).
-create or replace temp table publics_people as
+-- name: selection_people
+-- Working table of the pages that count people by their first participation (Publics et âges, the action sheet, Vue d'ensemble): one row per named person of the selection with their band, sex and QPV at first participation and their first date (see people_first in macros.sql).
+create or replace temp table selection_people as
 select * from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics);
 
--- name: publics_people_stored
--- publics_people from the stored pairs, for a selection that covers every named row (reference.on_pairs).
-create or replace temp table publics_people as
+-- name: selection_people_stored
+-- selection_people from the stored pairs, for a selection that covers every named row (reference.on_pairs).
+create or replace temp table selection_people as
 select * from people_first_stored($action_ids, $action_nos);
 
 -- name: publics_focus_pairs
@@ -210,7 +209,7 @@ from (
     select f.person, f.action_no, count(*)::bigint as participations,
         bit_or(1::bigint << month_index(f.date, $date_from)) as months
     from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics) as f
-    join (select person from publics_people where tranche = $focus_band) as focus using (person)
+    join (select person from selection_people where tranche = $focus_band) as focus using (person)
     group by f.person, f.action_no
 ) as p
 join actions_current as a using (action_no);
@@ -222,7 +221,7 @@ select p.person, a.code as action_code, p.action_no, a.intitule, p.participation
 from (
     select f.person, $action_nos[f.action_id] as action_no, f.times::bigint as participations, f.months
     from pairs_f($action_ids, $pairs_shift) as f
-    join (select person from publics_people where tranche = $focus_band) as focus using (person)
+    join (select person from selection_people where tranche = $focus_band) as focus using (person)
 ) as p
 join actions_current as a using (action_no);
 
@@ -257,7 +256,7 @@ with by_session as (
 )
 select s.tranche, s.participations, s.headcount_participations, coalesce(p.participants, 0) as participants
 from by_session as s
-left join (select tranche, count(*) as participants from publics_people group by tranche) as p using (tranche);
+left join (select tranche, count(*) as participants from selection_people group by tranche) as p using (tranche);
 
 -- name: focus_profile
 -- Distinct people of the focus band (at first participation) by sex and QPV residence, with head counts.
@@ -267,7 +266,7 @@ select
     sexe,
     qpv_label(qpv) as qpv_label,
     count(*)::bigint as n
-from publics_people
+from selection_people
 where tranche = $focus_band
 group by all
 union all
@@ -337,7 +336,7 @@ with came as (
 ),
 newcomers as (
     select month_index(first_date, $date_from) as k, count(*) as newcomers
-    from publics_people
+    from selection_people
     where tranche = $focus_band
     group by k
 ),
@@ -381,24 +380,9 @@ join actions_by_id as a using (action_id)
 order by s.date, action_code;
 
 -- name: people_profile
--- Distinct people by band, sex and QPV residence (at first participation), for one selection.
-select
-    tranche,
-    sexe,
-    qpv_label(qpv) as qpv_label,
-    count(*)::bigint as people
-from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics)
-group by all
-order by all;
-
--- name: people_profile_stored
--- people_profile from the stored pairs, for a selection that covers every named row (reference.on_pairs).
-select
-    tranche,
-    sexe,
-    qpv_label(qpv) as qpv_label,
-    count(*)::bigint as people
-from people_first_stored($action_ids, $action_nos)
+-- Distinct people by band, sex and QPV residence (at first participation), from the working table selection_people.
+select tranche, sexe, qpv_label(qpv) as qpv_label, count(*)::bigint as people
+from selection_people
 group by all
 order by all;
 

@@ -184,11 +184,14 @@ def test_first_participation_rules(con, everything, settings):
     data = p.publics_overview(con, everything, settings)
     bands = data["bands"].set_index("tranche")["participants"].to_dict()
     assert bands == {"16-25": 1, "11-15": 1, "26 et plus": 300}
-    # the page's working table (temporary, on this connection) and the action sheet's query agree
-    first = con.execute("select p.person, tranche, sexe, qpv from publics_people as w "
+    # the page's working table (temporary, on this connection; from the stored pairs) and the same
+    # table from the rows give the same people
+    first = con.execute("select p.person, tranche, sexe, qpv from selection_people as w "
                         "join people as p on p.id = w.person where p.person like 'ps_q%' order by 1").fetchall()
     assert first == [("ps_q1", "11-15", "F", False), ("ps_q2", "16-25", "M", True)]
-    profile = queries.run(con, "people_profile", {**everything.params(), **selection(con, everything)})
+    params = {**everything.params(), **selection(con, everything)}
+    queries.run(con, "selection_people", params)   # through the rows, as the action sheet may
+    profile = queries.run(con, "people_profile", params)
     assert profile.values.tolist() == [["11-15", "F", "non", 1], ["16-25", "M", "oui", 1],
                                        ["26 et plus", "NR", "NR", 300]]
     assert p.totals(con, everything)["participants"] == 302
@@ -245,7 +248,9 @@ def test_action_sheet_of_an_action_without_money_or_people(built, settings):
 
 
 def test_people_profile_query(built, everything):
-    df = queries.run(built, "people_profile", {**everything.params(), **selection(built, everything)})
+    params = {**everything.params(), **selection(built, everything)}
+    queries.run(built, "selection_people", params)
+    df = queries.run(built, "people_profile", params)
     assert df["people"].sum() == 5
     teen = df[df["tranche"] == "11-15"]
     assert teen[["sexe", "qpv_label", "people"]].values.tolist() == [["M", "non", 1]]
