@@ -373,7 +373,13 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None,
                     header_text = text if end == -1 else text[:end]
                     if not has_sep_line:
                         sep = _choose_separator(header_text.split("\n", 1)[0])
-                    headers = next(csv.reader([header_text.replace("\n", " ")], delimiter=sep), [])
+                    one_line = re.sub(r"\r?\n|\r", " ", header_text)
+                    try:
+                        headers = next(csv.reader([one_line], delimiter=sep), [])
+                    except csv.Error as exc:
+                        raise UnreadableFile(
+                            f"{name} n'a pas pu être lu comme un CSV : sa ligne d'en-têtes est mal formée "
+                            f"({one_line[:80]!r}). Enregistrez à nouveau le fichier depuis Excel.") from exc
                     headers = [h.strip().lstrip("\ufeff") for h in headers]
                     text = "" if end == -1 else text[end + 1:]
                     if not any(headers):

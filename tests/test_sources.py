@@ -8,7 +8,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from impact.sources import EmptyFile, ImportProblem, UnreadableFile, open_source
+from impact.sources import EmptyFile, ImportProblem, MissingColumns, UnreadableFile, open_source
 from tests.test_ingest import counts, imp, problem, rejects, reset, seed, stored
 
 TITLE = "Parcours d’insertion par le rap"
@@ -184,6 +184,8 @@ BAD_FILES = [
     ("sep line only", b"sep=;\r\n", "a.csv", EmptyFile, "en-têtes"),
     ("unclosed quote", b'code;intitule\nA;"jamais ferm\xc3\xa9\n' + b"B;x\n" * 3, "a.csv", UnreadableFile,
      "guillemet"),
+    # a header cell ending in a quote, then CRLF: read as the header `0"`, not a traceback
+    ("stray quote in the header", b'0"\r\n', "a.csv", MissingColumns, 'En-têtes trouvés : « 0" »'),
 ]
 
 
