@@ -378,8 +378,9 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None,
                         headers = next(csv.reader([one_line], delimiter=sep), [])
                     except csv.Error as exc:
                         raise UnreadableFile(
-                            f"{name} n'a pas pu être lu comme un CSV : sa ligne d'en-têtes est mal formée "
-                            f"({one_line[:80]!r}). Enregistrez à nouveau le fichier depuis Excel.") from exc
+                            f"{name} n'a pas pu être lu comme un CSV : sa ligne d'en-têtes est illisible "
+                            "(une cellule de plus de 100 000 caractères, ou des guillemets mal placés). "
+                            "Vérifiez la première ligne du fichier ou enregistrez-le à nouveau depuis Excel.") from exc
                     headers = [h.strip().lstrip("\ufeff") for h in headers]
                     text = "" if end == -1 else text[end + 1:]
                     if not any(headers):

@@ -186,6 +186,8 @@ BAD_FILES = [
      "guillemet"),
     # a header cell ending in a quote, then CRLF: read as the header `0"`, not a traceback
     ("stray quote in the header", b'0"\r\n', "a.csv", MissingColumns, 'En-têtes trouvés : « 0" »'),
+    ("header cell of 200 000 characters", b"code;" + b"x" * 200_000 + b"\r\nA;B\r\n", "a.csv", UnreadableFile,
+     "ligne d'en-têtes est illisible"),
 ]
 
 
