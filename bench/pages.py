@@ -10,7 +10,8 @@ For each store, in fresh processes:
   import by the command line), once more on the open database (blocks cached, no result cached:
   every query runs again, as for a new filter on a running server);
 - the page functions that count people under a few selections (the whole period, one year, the
-  focus band), on the open database: the stored pairs serve the first only;
+  focus band, one year and the focus band, a period that cuts a year), on the open database: the
+  stored pairs serve all but the last;
 - every page's AppTest run in a warm process (libraries imported), cold (empty Streamlit
   caches) and warm (second run);
 - the pandas alternative on the same rows: read the canonical exports, group by;
@@ -151,8 +152,9 @@ def worker_queries(db: Path) -> dict:
     return {"rows": rows, "rss_mb": peak_rss_mb()}
 
 
-# The page functions that count people, under selections that do not cover every named row (the
-# pages then read the rows instead of the stored pairs: see impact.reference.on_pairs).
+# The page functions that count people, under selections the stored pairs serve (the whole period or
+# one year, with or without a people filter) and one they do not (the pages then read the rows: see
+# impact.reference.on_pairs).
 SELECTION_FUNCTIONS = (("participation", "participation_overview"), ("participation", "publics_overview"),
                        ("participation", "action_sheet"), ("overview", "overview"))
 
@@ -162,10 +164,13 @@ def selections(settings) -> dict:
 
     whole = Filters.for_period(settings.start, settings.end)
     year = settings.years[len(settings.years) // 2]
+    one_year = whole.with_(date_from=max(settings.start, dt.date(year, 1, 1)),
+                           date_to=min(settings.end, dt.date(year, 12, 31)))
     return {"toute la période": whole,
-            f"année {year}": whole.with_(date_from=max(settings.start, dt.date(year, 1, 1)),
-                                         date_to=min(settings.end, dt.date(year, 12, 31))),
-            f"tranche {settings.focus_band}": whole.with_(bands=[settings.focus_band])}
+            f"année {year}": one_year,
+            f"tranche {settings.focus_band}": whole.with_(bands=[settings.focus_band]),
+            f"{year}, {settings.focus_band}": one_year.with_(bands=[settings.focus_band]),
+            f"{year}, dès le 2/01": one_year.with_(date_from=one_year.date_from + dt.timedelta(days=1))}
 
 
 def worker_selections(db: Path) -> dict:
@@ -350,7 +355,8 @@ def failed(result: dict) -> bool:
 
 def print_selections(result: dict) -> None:
     print("\nPar sélection, base ouverte (les pages comptent les personnes sur les couples action × "
-          "personne stockés quand la sélection couvre toutes les lignes nominatives, sinon sur les lignes)")
+          "personne stockés quand la période couvre toutes les lignes nominatives de la période entière "
+          "ou d'une année, sinon sur les lignes)")
     if failed(result):
         return
     print(f"{'sélection':<20} {'module.fonction':<40} {'lu sur':<16} {'durée (s)':>9} {'cible':>6}")

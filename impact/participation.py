@@ -47,8 +47,8 @@ def _ratio(numerator, denominator) -> float | None:
 def _prepare(con, params: dict) -> None:
     """The working tables the participation queries read (temporary: this connection only): per
     session, from the cells; per (action, person) pair with its times, and people per month and
-    thématique, one pass each over the selected rows, or over the stored pairs when the selection
-    covers every named row (reference.on_pairs). Each action's set of people is drawn from the pairs."""
+    thématique, one pass each over the selected rows, or over the stored pairs when they serve the
+    selection (reference.on_pairs). Each action's set of people is drawn from the pairs."""
     queries.run(con, "participation_sessions", params)
     queries.run(con, on_pairs("participation_pairs", params), params)
     queries.run(con, "participation_action_people", params)

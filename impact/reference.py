@@ -38,13 +38,19 @@ def selection(con, filters: Filters) -> dict:
     'actions_max' (the largest person id and action_no, at least 1: the bounds of the bitstrings),
     'action_ids' (the actions the action filters select), 'action_nos' and 'axe_nos' (lists indexed
     by action id), 'axes' (the thématiques' names, indexed by axe_no) and 'profiles' (the people
-    profiles of the cells the band, sex, QPV and public filters select) and 'pairs_shift' (see
-    `on_pairs`)."""
-    return queries.first_row(con, "selection", filters.params())
+    profiles of the cells the band, sex, QPV and public filters select); and for the stored pairs
+    (see `on_pairs`), when they serve: 'pairs_shift' (else None), 'pairs_year' (None: the whole
+    period) and 'pairs_profiles' (None: no people filter)."""
+    row = queries.first_row(con, "selection", filters.params())
+    pairs = row.pop("pairs") or {}
+    people = filters.bands or filters.sexes or filters.qpvs or filters.publics
+    return {**row, "pairs_shift": pairs.get("shift"), "pairs_year": pairs.get("year"),
+            "pairs_profiles": row["profiles"] if people else None}
 
 
 def on_pairs(name: str, params: dict) -> str:
-    """The query `name`, or its twin `name`_stored when the selection covers every named row (the
-    whole period, no people filter: `pairs_shift` is set): the twin reads one stored row per
-    (action, person) pair instead of every attendance row, for the same figures."""
+    """The query `name`, or its twin `name`_stored when the selection covers every named row of the
+    whole period or of one calendar year, with any people filter (`pairs_shift` is set): the twin
+    reads about one stored row per (action, person) pair instead of every attendance row, for the
+    same figures (macro pairs_f)."""
     return f"{name}_stored" if params.get("pairs_shift") is not None else name

@@ -24,7 +24,7 @@ import duckdb
 
 from impact.queries import load_script
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 PERFECT_HASH_BITS = 22
 KINDS = ("actions", "budget", "spending", "attendance")
 
@@ -80,6 +80,13 @@ PAIR_IDS_ON_ROWS_SQL = """
         and p.action_id = attendance.action_id and p.person_id = attendance.person_id;
 """
 
+# An attendance row's people profile: one small whole number for its band, sex, QPV residence and
+# public (decoded by the view `profiles`, queries/macros.sql), as the cells and the stored pairs keep it.
+PROFILE_SQL = """band_id * 64
+            + (case sexe when 'F' then 0 when 'M' then 1 else 2 end) * 16
+            + (case when qpv then 1 when not qpv then 0 else 2 end) * 4
+            + (case public when 'jeune' then 0 when 'parent' then 1 when 'professionnel' then 2 else 3 end)"""
+
 # The participations of attendance rows per (batch, day, action, people profile), head counts
 # apart, with the number of rows: every sum the pages show (per session, band, month) reads these
 # cells, about ten times fewer than the rows. The profile is one small whole number for the band,
@@ -87,29 +94,31 @@ PAIR_IDS_ON_ROWS_SQL = """
 # cost an import little to write. `where` limits the rows to some batches.
 CELLS_SQL = """
     insert into attendance_cells
-    select batch_id, date, action_id,
-        band_id * 64
-            + (case sexe when 'F' then 0 when 'M' then 1 else 2 end) * 16
-            + (case when qpv then 1 when not qpv then 0 else 2 end) * 4
-            + (case public when 'jeune' then 0 when 'parent' then 1 when 'professionnel' then 2 else 3 end)
-            as profile,
+    select batch_id, date, action_id, {profile} as profile,
         person_id is null as headcount,
         sum(nombre)::integer as participations, count(*)::integer as row_count
     from attendance
     {where}
     group by all;
-"""
+""".replace("{profile}", PROFILE_SQL)
 
-# The named rows per (action, person) pair over the whole store: what the pages need of a pair
-# (times, first participation, months) when a selection covers every named row (the whole period,
-# no people filter): they then read 1.5 M pairs instead of 10 M rows at national scale. The first
-# participation's day and band, sex and QPV travel as one whole number each: the day of the pair's
-# first row (with a known sex, a known QPV residence) times 1024 (4, 2) plus the band id (the sex,
-# the QPV): dates are unique within a pair, as a person comes once per session; band ids stay
-# below 1024 (one per band label ever met). Few and narrow columns: an import writes a row per pair
-# it touches. Months are bits counted from the first month of the named rows (meta 'pairs_origin'),
-# set only while they span at most 63 months (a BIGINT's bits); without it the table stays empty
-# and the pages read the rows.
+# The named rows per (action, person) pair, kept so that the pages read 1.5 M pairs (4 M pair-years)
+# instead of 10 M rows at national scale. Two tables:
+# - attendance_pair_years: one row per (pair, calendar year, people profile) with what the pages
+#   need of those rows (times, first participation, months). A person's profile seldom changes
+#   within a year, so a year's rows are nearly one per pair.
+# - attendance_pairs: one row per pair, the sum of its pair-years, with its profile when it has
+#   only one (null: mixed) and whether some year has several (`mixed_year`): the pages add up the
+#   pair-years of those pairs only.
+# A selection of the whole period or of one calendar year, with any people filter, reads them
+# (macro pairs_f, queries/macros.sql); other periods read the rows.
+# The first participation's day and band, sex and QPV travel as one whole number each: the day of
+# the first row (with a known sex, a known QPV residence) times 1024 (4, 2) plus the band id (the
+# sex, the QPV): dates are unique within a pair, as a person comes once per session; band ids stay
+# below 1024 (one per band label ever met). Months are bits counted from the first month of the
+# named rows (meta 'pairs_origin'), set only while they span at most 63 months (a BIGINT's bits);
+# without it the tables stay empty and the pages read the rows. Few and narrow columns: an import
+# writes the rows of the pairs it touches.
 PAIRS_ORIGIN_SQL = """
     delete from meta where key = 'pairs_origin';
     insert into meta
@@ -119,9 +128,10 @@ PAIRS_ORIGIN_SQL = """
     having count(*) > 0
         and (year(max(date)) - year(min(date))) * 12 + month(max(date)) - month(min(date)) < 63;
 """
-PAIRS_SQL = """
-    insert into attendance_pairs
-    select pair_id, action_id, person_id, count(*)::integer,
+PAIR_YEARS_SQL = """
+    insert into attendance_pair_years
+    select pair_id, action_id, person_id, year(date)::smallint, {profile},
+        count(*)::integer,
         min(d * 1024 + band_id),
         min(case sexe when 'F' then d * 4 when 'M' then d * 4 + 1 end),
         min(case when qpv is not null then d * 2 + qpv::integer end),
@@ -131,12 +141,24 @@ PAIRS_SQL = """
         from attendance
         where person_id is not null and pair_id is not null {and_pairs}
     ), (select value::date as origin from meta where key = 'pairs_origin')
+    group by all;
+""".replace("{profile}", PROFILE_SQL)
+# The pairs from their pair-years.
+PAIRS_SQL = """
+    insert into attendance_pairs
+    select pair_id, action_id, person_id, sum(times)::integer,
+        min(first_band), min(first_sex), min(first_qpv), bit_or(months),
+        case when min(profile) = max(profile) then min(profile) end,
+        count(*) > bit_count(bit_or(1::bigint << (year % 64)))   -- more pair-years than years
+    from attendance_pair_years
+    where true {and_pairs}
     group by pair_id, action_id, person_id;   -- one pair: one action and person (cheaper than any_value)
 """
 # The pairs an import (its batch's rows) or an undo (noted before its rows go) changes.
 CHANGED_PAIRS = {"batch": "select pair_id from attendance where batch_id = $b",
                  "noted": "select pair_id from changed_pairs"}
-DELETE_PAIRS_SQL = "delete from attendance_pairs where pair_id in ({pairs})"
+DELETE_PAIRS_SQL = ("delete from attendance_pairs where pair_id in ({pairs})",
+                    "delete from attendance_pair_years where pair_id in ({pairs})")
 NAMED_DAYS_SQL = """
     delete from meta where key in ('named_first', 'named_last');
     insert into meta
@@ -157,6 +179,29 @@ PAIRS_TABLE_SQL = """
         months bigint not null         -- bit k: a row in the k-th month from meta 'pairs_origin'
     );
 """
+PAIR_YEARS_TABLE_SQL = """
+    alter table attendance_pairs add column profile usmallint;   -- the pair's one profile, or null
+    alter table attendance_pairs add column mixed_year boolean;  -- several profiles in some year
+    create table attendance_pair_years (
+        pair_id integer not null,
+        action_id integer not null,
+        person_id integer not null,
+        year smallint not null,
+        profile usmallint not null,    -- band, sex, QPV, public (view profiles), as the cells
+        times integer not null,        -- then as attendance_pairs, for these rows
+        first_band integer not null,
+        first_sex integer,
+        first_qpv integer,
+        months bigint not null
+    );
+"""
+
+
+def _fill_pairs_sql(and_pairs: str = "") -> tuple[str, str]:
+    """The pair-years of these pairs (all when empty) from the rows, then the pairs from them: two
+    statements (each may bind parameters)."""
+    return PAIR_YEARS_SQL.format(and_pairs=and_pairs), PAIRS_SQL.format(and_pairs=and_pairs)
+
 
 # Each migration takes a database from version i to i + 1.
 MIGRATIONS: list[str] = [
@@ -286,9 +331,11 @@ MIGRATIONS: list[str] = [
         row_count integer not null        -- rows; named rows: one per person and session
     );
     """ + CELLS_SQL.format(where=""),
-    # 7: the named rows per (action, person) pair (see PAIRS_SQL), and the first and last days of the
-    # named rows (see refresh_pairs).
-    PAIRS_TABLE_SQL + PAIRS_ORIGIN_SQL + PAIRS_SQL.format(and_pairs="") + NAMED_DAYS_SQL,
+    # 7: the named rows per (action, person) pair (filled by migration 8), and the first and last
+    # days of the named rows (see refresh_pairs).
+    PAIRS_TABLE_SQL + PAIRS_ORIGIN_SQL + NAMED_DAYS_SQL,
+    # 8: the pairs per calendar year and people profile (see PAIR_YEARS_SQL), and the pairs from them.
+    PAIR_YEARS_TABLE_SQL + "delete from attendance_pairs;" + "".join(_fill_pairs_sql()),
 ]
 
 
@@ -518,12 +565,19 @@ def refresh_pairs(con: duckdb.DuckDBPyConnection, batch_id: int | None = None, n
     if (batch_id is not None or noted) and start is not None and (
             first is None or (first >= start and (last.year - start.year) * 12 + last.month - start.month < 63)):
         changed, params = (CHANGED_PAIRS["noted"], {}) if noted else (CHANGED_PAIRS["batch"], {"b": batch_id})
-        con.execute(DELETE_PAIRS_SQL.format(pairs=changed), params)
-        con.execute(PAIRS_SQL.format(and_pairs=f"and pair_id in ({changed})"), params)
+        deletes = [sql.format(pairs=changed) for sql in DELETE_PAIRS_SQL]
+        for sql in (*deletes, *_fill_pairs_sql(f"and pair_id in ({changed})")):
+            con.execute(sql, params)
         return
-    con.execute("delete from attendance_pairs")
     con.execute(PAIRS_ORIGIN_SQL)
-    con.execute(PAIRS_SQL.format(and_pairs=""))
+    fill_pairs(con)
+
+
+def fill_pairs(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild every stored pair and pair-year from the rows, with the months' origin in meta."""
+    con.execute("delete from attendance_pairs; delete from attendance_pair_years;")
+    for sql in _fill_pairs_sql():
+        con.execute(sql)
 
 
 def refresh_people_values(con: duckdb.DuckDBPyConnection) -> None:

@@ -163,10 +163,43 @@ from (
 cross join bands_span as s
 join band_ids as b on b.id = f.first_band % s.span;
 
--- The stored pairs (table attendance_pairs) of the selected actions, for a selection that covers
--- every named row: the whole period, no people filter (`selection` says so with `pairs_shift`).
--- Their month bits move from the store's origin to the period's first month by `shift`.
-create or replace temp macro pairs_f(action_ids, shift) as table
+-- The stored pairs (tables attendance_pairs and attendance_pair_years, impact/store.py) of the
+-- selected actions, one row per pair, for a selection that covers every named row of the whole
+-- period (in_year null) or of one calendar year (in_year), with the people profiles `profiles` (null:
+-- no people filter). `selection` says so with `pairs_shift`, `pairs_year` and `pairs_profiles`.
+-- A pair (a pair-year) serves as it is when its rows have one people profile: all selected or none.
+-- The pair-years of the few others are added up over the selected profiles. Their month bits move
+-- from the store's origin to the period's first month by `shift`.
+create or replace temp macro pairs_f(action_ids, shift, in_year, profiles) as table
+with mixed as (
+    -- the pairs with several profiles (in a year)
+    select pair_id
+    from attendance_pairs
+    where case when in_year is null then profile is null else mixed_year end
+        and (in_year is not null or profiles is not null)
+),
+added_up as (
+    select pair_id, action_id, person_id, sum(times) as times, min(first_band) as first_band,
+        min(first_sex) as first_sex, min(first_qpv) as first_qpv, bit_or(months) as months
+    from attendance_pair_years
+    where (in_year is null or year = in_year)
+        and (profiles is null or profile in (select unnest(profiles)))
+        and list_contains(action_ids, action_id)
+        and pair_id in (select pair_id from mixed)
+    group by pair_id, action_id, person_id
+),
+pairs as (
+    select pair_id, action_id, person_id, times, first_band, first_sex, first_qpv, months
+    from attendance_pairs
+    where in_year is null and (profiles is null or profile in (select unnest(profiles)))
+    union all
+    select pair_id, action_id, person_id, times, first_band, first_sex, first_qpv, months
+    from attendance_pair_years
+    where year = in_year and (profiles is null or profile in (select unnest(profiles)))
+        and pair_id not in (select pair_id from mixed)
+    union all
+    select * from added_up
+)
 select
     pair_id,
     action_id,
@@ -176,13 +209,13 @@ select
     first_sex,
     first_qpv,
     case when shift >= 0 then months << shift else months >> (-shift) end as months
-from attendance_pairs
+from pairs
 where list_contains(action_ids, action_id);
 
--- people_first from the stored pairs, for a selection that covers every named row (see pairs_f):
+-- people_first from the stored pairs, when they serve the selection (see pairs_f):
 -- each pair's first participation (day and band, sex, QPV) with its action_no, then the first per
 -- person, as people_first does over the rows.
-create or replace temp macro people_first_stored(action_ids, action_nos) as table
+create or replace temp macro people_first_stored(action_ids, action_nos, in_year, profiles) as table
 with bands_span as (select max(id) + 1 as span from band_ids)
 select f.person, b.tranche, sex_of_key(f.first_sex) as sexe, qpv_of_key(f.first_qpv) as qpv, f.first_date
 from (
@@ -192,7 +225,7 @@ from (
         min(order_key(first_sex // 4, action_no) * 4 + first_sex % 4) as first_sex,
         min(order_key(first_qpv // 2, action_no) * 2 + first_qpv % 2) as first_qpv,
         date '1970-01-01' + (min(first_band) // 1024)::integer as first_date
-    from (select *, action_nos[action_id] as action_no from pairs_f(action_ids, 0)), bands_span
+    from (select *, action_nos[action_id] as action_no from pairs_f(action_ids, 0, in_year, profiles)), bands_span
     group by person
 ) as f
 cross join bands_span as s

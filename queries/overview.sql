@@ -16,7 +16,7 @@ where person is not null
 group by all;
 
 -- name: overview_people_stored
--- overview_people from the stored pairs, for a selection that covers every named row (reference.on_pairs).
+-- overview_people from the stored pairs, when they serve the selection (reference.on_pairs).
 -- Each person's months (the union of their actions' months), bit by bit.
 create or replace temp table overview_people as
 select year(month) as y, month(month) as m, people
@@ -24,7 +24,7 @@ from (
     select month_of_index(k, $date_from) as month, people
     from (
         select k, bitstring_agg(person, 1, $people_max) as people
-        from (select person, bit_or(months) as months from pairs_f($action_ids, $pairs_shift) group by person),
+        from (select person, bit_or(months) as months from pairs_f($action_ids, $pairs_shift, $pairs_year, $pairs_profiles) group by person),
             range(month_index($date_to, $date_from) + 1) as r(k)
         where (months >> k::integer) & 1 = 1
         group by k
@@ -75,9 +75,9 @@ select count(*) filter (where tranche = $focus_band) as focus_participants
 from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics);
 
 -- name: overview_focus_people_stored
--- overview_focus_people from the stored pairs, for a selection that covers every named row (reference.on_pairs).
+-- overview_focus_people from the stored pairs, when they serve the selection (reference.on_pairs).
 select count(*) filter (where tranche = $focus_band) as focus_participants
-from people_first_stored($action_ids, $action_nos);
+from people_first_stored($action_ids, $action_nos, $pairs_year, $pairs_profiles);
 
 -- name: overview_state_by_year
 -- State envelope per programme year: envelope, programmed (budget in force), committed, paid (payments net of credit notes).

@@ -1,8 +1,8 @@
 -- Participation indicators. Every query reads attendance through attendance_f (rows) or cells_f
 -- (sums per cell), so the shared sidebar filters (period, action, thématique, porteur, band, sex,
 -- QPV, public) apply. A query with a `_stored` twin reads the stored pairs instead (pairs_f,
--- people_first_stored) when the selection covers every named row (reference.on_pairs): same
--- working table or result, from one row per (action, person) instead of every row.
+-- people_first_stored) when they serve the selection (reference.on_pairs: the whole period or one
+-- year): same working table or result, from one row per (action, person) instead of every row.
 -- A named row (person not null) is one participation; a head-count row (person null) is
 -- `nombre` participations without identity: it never adds to distinct participants.
 -- A person's band, sex and QPV residence for distinct counts are those of their FIRST
@@ -24,10 +24,10 @@ from (
 join pairs as p on p.id = t.pair_id;
 
 -- name: participation_pairs_stored
--- participation_pairs from the stored pairs, for a selection that covers every named row (reference.on_pairs).
+-- participation_pairs from the stored pairs, when they serve the selection (reference.on_pairs).
 create or replace temp table participation_pairs as
 select action_id, person, times::bigint as times
-from pairs_f($action_ids, $pairs_shift);
+from pairs_f($action_ids, $pairs_shift, $pairs_year, $pairs_profiles);
 
 -- name: participation_action_people
 -- Working table of the Participation page: the named participants of each action, as a set of person ids (bitstring), from its pairs.
@@ -139,7 +139,7 @@ from (
 );
 
 -- name: participation_month_people_stored
--- participation_month_people from the stored pairs, for a selection that covers every named row (reference.on_pairs).
+-- participation_month_people from the stored pairs, when they serve the selection (reference.on_pairs).
 -- Each person's months per thématique (the union of their actions' months), counted bit by bit.
 create or replace temp table participation_month_people as
 select month_of_index(k, $date_from) as month, $axes[axe_no] as axe, participants
@@ -147,7 +147,7 @@ from (
     select k, axe_no, count(*) as participants
     from (
         select person, $axe_nos[action_id] as axe_no, bit_or(months) as months
-        from pairs_f($action_ids, $pairs_shift)
+        from pairs_f($action_ids, $pairs_shift, $pairs_year, $pairs_profiles)
         group by all
     ), range(month_index($date_to, $date_from) + 1) as r(k)
     where (months >> k::integer) & 1 = 1
@@ -195,9 +195,9 @@ create or replace temp table selection_people as
 select * from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics);
 
 -- name: selection_people_stored
--- selection_people from the stored pairs, for a selection that covers every named row (reference.on_pairs).
+-- selection_people from the stored pairs, when they serve the selection (reference.on_pairs).
 create or replace temp table selection_people as
-select * from people_first_stored($action_ids, $action_nos);
+select * from people_first_stored($action_ids, $action_nos, $pairs_year, $pairs_profiles);
 
 -- name: publics_focus_pairs
 -- Working table of the Publics et âges page: one row per focus-band person (band at first
@@ -215,12 +215,12 @@ from (
 join actions_current as a using (action_no);
 
 -- name: publics_focus_pairs_stored
--- publics_focus_pairs from the stored pairs (one per person and action), for a selection that covers every named row (reference.on_pairs).
+-- publics_focus_pairs from the stored pairs (one per person and action), when they serve the selection (reference.on_pairs).
 create or replace temp table publics_focus_pairs as
 select p.person, a.code as action_code, p.action_no, a.intitule, p.participations, p.months
 from (
     select f.person, $action_nos[f.action_id] as action_no, f.times::bigint as participations, f.months
-    from pairs_f($action_ids, $pairs_shift) as f
+    from pairs_f($action_ids, $pairs_shift, $pairs_year, $pairs_profiles) as f
     join (select person from selection_people where tranche = $focus_band) as focus using (person)
 ) as p
 join actions_current as a using (action_no);

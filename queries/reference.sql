@@ -32,18 +32,23 @@ select
     (select coalesce(list(axe order by axe_no), []) from themes) as axes,
     (select coalesce(list(profile order by profile), []) from profiles
         where people_selected(tranche, sexe, qpv, public, $bands, $sexes, $qpvs, $publics)) as profiles,
-    -- when the selection covers every named row (no people filter, a period around all of them),
-    -- the queries with a `_stored` twin read the stored pairs: the shift of their month bits to the
-    -- period's first month; else null
+    -- the queries with a `_stored` twin read the stored pairs (macro pairs_f) when they serve: for a
+    -- period around every named row (year null), or around every named row of one calendar year;
+    -- `shift` moves their month bits to the period's first month
     (select case
-        when len($bands) + len($sexes) + len($qpvs) + len($publics) = 0 and origin is not null
-            and $date_from <= first_date and $date_to >= last_date
-            and month_index(last_date, $date_from) < 63
-        then month_index(origin, $date_from) end
+            when $date_from <= first_date and $date_to >= last_date
+                and month_index(last_date, $date_from) < 63
+            then {'shift': month_index(origin, $date_from), 'year': null::integer}
+            when year($date_from) = year($date_to)
+                and $date_from <= greatest(make_date(year($date_from), 1, 1), first_date)
+                and $date_to >= least(make_date(year($date_to), 12, 31), last_date)
+            then {'shift': month_index(origin, $date_from), 'year': year($date_from)::integer}
+        end
      from (select max(value) filter (where key = 'pairs_origin')::date as origin,
                   max(value) filter (where key = 'named_first')::date as first_date,
                   max(value) filter (where key = 'named_last')::date as last_date
-           from meta)) as pairs_shift
+           from meta)
+     where origin is not null) as pairs
 from known as k
 left join themes as t on t.axe = coalesce(k.axe, 'Non renseignée') and k.action_no is not null;
 

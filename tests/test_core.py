@@ -131,10 +131,11 @@ def test_migration_6_sums_the_attendance_of_a_store_into_cells(tmp_path):
     con.close()
 
 
-def test_migration_7_stores_the_pairs_of_a_store_with_attendance(tmp_path):
-    """A store at version 6 gets one row per (action, person) pair of its named rows: times, the
-    first participation's day and band, sex and QPV, the months as bits from the first month of the
-    named rows."""
+def test_migrations_7_and_8_store_the_pairs_of_a_store_with_attendance(tmp_path):
+    """A store at version 6 gets one row per (action, person) pair of its named rows, and per pair,
+    calendar year and people profile: times, the first participation's day and band, sex and QPV,
+    the months as bits from the first month of the named rows; a pair keeps its one profile, and
+    whether some year has several."""
     con = store_at_version(tmp_path / "v6.duckdb", 6)
     con.execute("insert into action_ids values (1, 'RAP'), (2, 'BOXE')")
     con.execute("insert into band_ids values (1, '11-15'), (2, '16-25')")
@@ -153,11 +154,19 @@ def test_migration_7_stores_the_pairs_of_a_store_with_attendance(tmp_path):
 
     assert con.execute("select key, value from meta order by key").fetchall() == [
         ("named_first", "2023-04-03"), ("named_last", "2023-06-19"), ("pairs_origin", "2023-04-01")]
+    # profiles: band id * 64 + sex (F 0, M 1, NR 2) * 16 + QPV (no 0, yes 1, NR 2) * 4 + public (jeune 0)
     assert con.execute("select * from attendance_pairs order by pair_id").fetchall() == [
         (1, 1, 1, 3, day("2023-04-03") * 1024 + 1,
-         day("2023-06-12") * 4 + 0, day("2023-06-12") * 2 + 0, 0b101),
+         day("2023-06-12") * 4 + 0, day("2023-06-12") * 2 + 0, 0b101, None, True),
         (2, 2, 1, 1, day("2023-05-02") * 1024 + 2,
-         day("2023-05-02") * 4 + 1, day("2023-05-02") * 2 + 1, 0b10)]
+         day("2023-05-02") * 4 + 1, day("2023-05-02") * 2 + 1, 0b10, 2 * 64 + 16 + 4, False)]
+    assert con.execute("select * from attendance_pair_years order by pair_id, profile").fetchall() == [
+        (1, 1, 1, 2023, 64 + 32 + 8, 1, day("2023-04-03") * 1024 + 1, None, None, 0b1),
+        (1, 1, 1, 2023, 128, 1, day("2023-06-12") * 1024 + 2, day("2023-06-12") * 4, day("2023-06-12") * 2, 0b100),
+        (1, 1, 1, 2023, 128 + 16 + 4, 1, day("2023-06-19") * 1024 + 2, day("2023-06-19") * 4 + 1,
+         day("2023-06-19") * 2 + 1, 0b100),
+        (2, 2, 1, 2023, 128 + 16 + 4, 1, day("2023-05-02") * 1024 + 2, day("2023-05-02") * 4 + 1,
+         day("2023-05-02") * 2 + 1, 0b10)]
     con.close()
 
 

@@ -192,42 +192,63 @@ def test_cells_follow_imports_hand_over_and_undo(con):
 
 
 def test_stored_pairs_follow_imports_hand_over_and_undo(con):
-    """The stored pairs are always those of the named rows, worked out here in Python from the
-    rows, as are the named rows' first and last days: after imports, an import that brings earlier
-    months (the origin of the month bits moves), an undo that hands rows over, the last undo."""
+    """The stored pairs and pair-years (per calendar year and people profile) are always those of
+    the named rows, worked out here in Python from the rows, as are the named rows' first and last
+    days: after imports, an import that brings earlier months (the origin of the month bits moves),
+    an undo that hands rows over, the last undo."""
     from impact.store import get_meta
 
-    def from_rows() -> list[tuple]:
-        rows = stored(con, """select pair_id, action_id, person_id, date, band_id, sexe, qpv
-            from attendance where person_id is not null order by pair_id, date""")
-        origin = get_meta(con, "pairs_origin")
-        out = {}
-        for pair, action, person, day, band, sexe, qpv in rows:
-            first = out.setdefault(pair, {"ids": (pair, action, person), "dates": [], "band": band,
-                                          "sex": None, "qpv": None})
-            first["dates"].append(day)
-            if first["sex"] is None and sexe in ("F", "M"):
-                first["sex"] = (day, sexe)
-            if first["qpv"] is None and qpv is not None:
-                first["qpv"] = (day, qpv)
-        return sorted((*p["ids"], len(p["dates"]), min(p["dates"]), p["band"], p["sex"], p["qpv"],
-                       sorted({(d.year, d.month) for d in p["dates"]}), origin)
-                      for p in out.values())
+    codes = {"sexe": {"F": 0, "M": 1}, "qpv": {False: 0, True: 1}, "public": {"jeune": 0, "parent": 1}}
 
-    def pairs() -> list[tuple]:   # decoded
+    def profile(band, sexe, qpv, public) -> int:
+        return (band * 64 + codes["sexe"].get(sexe, 2) * 16 + codes["qpv"].get(qpv, 2) * 4
+                + codes["public"].get(public, 2))
+
+    def summary(rows: list[tuple]) -> tuple:
+        """What a stored pair (pair-year) says of these named rows (sorted by date)."""
+        sex = next(((d, s) for (*_, d, _, s, _, _) in rows if s in ("F", "M")), None)
+        qpv = next(((d, q) for (*_, d, _, _, q, _) in rows if q is not None), None)
+        months = sorted({(r[3].year, r[3].month) for r in rows})
+        return (*rows[0][:3], len(rows), rows[0][3], rows[0][4], sex, qpv, months, get_meta(con, "pairs_origin"))
+
+    def from_rows() -> tuple[list[tuple], list[tuple]]:
+        rows = stored(con, """select pair_id, action_id, person_id, date, band_id, sexe, qpv, public
+            from attendance where person_id is not null order by pair_id, date""")
+        per_pair, per_year = {}, {}
+        for row in rows:
+            per_pair.setdefault(row[0], []).append(row)
+            per_year.setdefault((row[0], row[3].year, profile(*row[4:])), []).append(row)
+        pairs = []
+        for pair_rows in per_pair.values():
+            profiles = {profile(*r[4:]) for r in pair_rows}
+            years = [y for (pair, y, _) in per_year if pair == pair_rows[0][0]]
+            pairs.append((*summary(pair_rows), profiles.pop() if len(profiles) == 1 else None,
+                          len(years) > len(set(years))))
+        years = [(*summary(r), y, p) for (_, y, p), r in per_year.items()]
+        return sorted(pairs), sorted(years)
+
+    def decoded(row: tuple) -> tuple:
+        pair, action, person, times, band, sex, qpv, months = row
         origin = get_meta(con, "pairs_origin")
-        epoch = dt.date(1970, 1, 1)
-        out = []
-        for (pair, action, person, times, band, sex, qpv, months) in stored(
-                con, "select * from attendance_pairs"):
-            start = dt.date.fromisoformat(origin)
-            month_list = [((start.month - 1 + k) // 12 + start.year, (start.month - 1 + k) % 12 + 1)
-                          for k in range(63) if months >> k & 1]
-            out.append((pair, action, person, times, epoch + dt.timedelta(band // 1024), band % 1024,
-                        None if sex is None else (epoch + dt.timedelta(sex // 4), "FM"[sex % 4]),
-                        None if qpv is None else (epoch + dt.timedelta(qpv // 2), bool(qpv % 2)),
-                        month_list, origin))
-        return sorted(out)
+        start, epoch = dt.date.fromisoformat(origin), dt.date(1970, 1, 1)
+        month_list = [((start.month - 1 + k) // 12 + start.year, (start.month - 1 + k) % 12 + 1)
+                      for k in range(63) if months >> k & 1]
+        return (pair, action, person, times, epoch + dt.timedelta(band // 1024), band % 1024,
+                None if sex is None else (epoch + dt.timedelta(sex // 4), "FM"[sex % 4]),
+                None if qpv is None else (epoch + dt.timedelta(qpv // 2), bool(qpv % 2)),
+                month_list, origin)
+
+    def stored_pairs() -> tuple[list[tuple], list[tuple]]:
+        pairs = [(*decoded(r[:8]), *r[8:]) for r in stored(con, "select * from attendance_pairs")]
+        years = [(*decoded((*r[:3], *r[5:])), r[3], r[4]) for r in stored(
+            con, "select * from attendance_pair_years")]
+        return sorted(pairs), sorted(years)
+
+    def pairs() -> list[tuple]:
+        got = stored_pairs()
+        want = from_rows()
+        assert got == want
+        return got[0]
 
     later = ("date;action;nom;prénom;sexe;qpv\n03/04/2023;RAP;Dupont;Léa;;\n10/05/2023;RAP;Dupont;Léa;F;non\n"
              "03/04/2023;RAP;Martin;Yanis;M;oui\n")
@@ -237,19 +258,19 @@ def test_stored_pairs_follow_imports_hand_over_and_undo(con):
     a = imp(con, "attendance", later).batch_id
     assert get_meta(con, "pairs_origin") == "2023-04-01"
     assert named_days() == ("2023-04-03", "2023-05-10")
-    assert pairs() == from_rows()
+    assert pairs()
     earlier = "date;action;nom;prénom\n10/01/2023;RAP;Dupont;Léa\n10/05/2023;RAP;Dupont;Léa\n"
     b = imp(con, "attendance", earlier).batch_id   # 10/05 is already held by the first file
     assert get_meta(con, "pairs_origin") == "2023-01-01"
     assert named_days() == ("2023-01-10", "2023-05-10")
-    assert pairs() == from_rows()
     dupont = [p for p in pairs() if p[3] == 3][0]
     assert dupont[6:9] == ((dt.date(2023, 5, 10), "F"), (dt.date(2023, 5, 10), False),
                             [(2023, 1), (2023, 4), (2023, 5)])
+    assert dupont[10:] == (None, True)     # sex and QPV first blank, then known: two profiles in 2023
     history.undo(con, a)           # 10/05 goes over to the second file; the origin stays
-    assert pairs() == from_rows()
     assert [p[3] for p in pairs()] == [2]
     assert named_days() == ("2023-01-10", "2023-05-10")
     history.undo(con, b)
-    assert pairs() == [] == from_rows()
+    assert pairs() == []
+    assert stored_pairs() == ([], [])
     assert named_days() == (None, None)

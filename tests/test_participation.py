@@ -429,52 +429,116 @@ def _through_rows(monkeypatch) -> None:
         monkeypatch.setattr(module, "on_pairs", lambda name, params: name)
 
 
+def _add_other_years(con) -> None:
+    """Named rows in 2022 and 2024 too: a pair over two years with one profile (p1 in A1), a pair
+    whose band changes from year to year and within 2023 (p2 in A2), a person of 2022 only, the
+    same day in two actions with two bands (p4 in 2024)."""
+    builders.attendance(con, [
+        {"date": D(2024, 3, 5), "action": "A1", "person": "ps_p1", "tranche": "16-25", "sexe": "F", "qpv": True},
+        {"date": D(2022, 11, 8), "action": "A2", "person": "ps_p2", "tranche": "11-15", "sexe": "M", "qpv": False},
+        {"date": D(2022, 6, 14), "action": "A3", "person": "ps_y1", "tranche": "26 et plus", "public": "parent",
+         "sexe": "F", "qpv": None},
+        {"date": D(2024, 9, 10), "action": "A3", "person": "ps_p4", "tranche": "26 et plus", "sexe": "M", "qpv": True},
+        {"date": D(2024, 9, 10), "action": "A1", "person": "ps_p4", "tranche": "16-25", "sexe": "NR", "qpv": None},
+        {"date": D(2024, 10, 1), "action": "A1", "person": "ps_q1", "tranche": "16-25", "sexe": "M", "qpv": True},
+    ])
+
+
+def _page_figures_match(con, filters, settings, monkeypatch) -> dict:
+    """The figures of every page that counts people, through the stored pairs, after checking they
+    are those the rows give."""
+    stored = _page_figures(con, filters, settings)
+    with monkeypatch.context() as patch:
+        _through_rows(patch)
+        _assert_same(stored, _page_figures(con, filters, settings))
+    return stored
+
+
+PEOPLE_FILTERS = [{}, {"bands": ["16-25"]}, {"bands": ["11-15"]}, {"sexes": ["F"]}, {"sexes": ["NR"]},
+                  {"qpvs": ["NR"]}, {"qpvs": ["oui", "non"]}, {"publics": ["jeune"]},
+                  {"bands": ["16-25"], "sexes": ["M"], "qpvs": ["oui"]}]
+
+
 @pytest.mark.parametrize("change", [
     {},                                                     # the convention: month bits moved by 12
     {"date_from": D(2023, 1, 1), "date_to": D(2023, 12, 31)},   # from the store's first month
     {"themes": ["Culture"]},                                # action filters apply to the pairs
     {"actions": ["A1", "B1"], "porteurs": ["Asso Rap"]},
     {"porteurs": ["Non renseigné"]},                        # nothing selected
+    *PEOPLE_FILTERS[1:],                                    # people filters: a pair whose rows
+    {"themes": ["Culture"], "bands": ["16-25"]},            # mix profiles adds up the selected ones
 ])
 def test_stored_pairs_give_the_figures_of_the_rows(built, everything, settings, monkeypatch, change):
-    """When a selection covers every named row, the pages read the stored pairs; every figure is
-    the one the rows give."""
+    """When a selection covers every named row, with or without people filters, the pages read the
+    stored pairs; every figure is the one the rows give."""
     _add_first_participation_cases(built)
     filters = everything.with_(**change)
     assert selection(built, filters)["pairs_shift"] is not None
-    stored = _page_figures(built, filters, settings)
-    _through_rows(monkeypatch)
-    _assert_same(stored, _page_figures(built, filters, settings))
+    assert selection(built, filters)["pairs_year"] is None
+    stored = _page_figures_match(built, filters, settings, monkeypatch)
     if not change:
         assert stored["participation"]["totals"]["participants"] == 7
         sex = stored["publics"]["sex"].set_index("categorie")["people"]
         assert sex["Filles / femmes"] == 3   # p1, p5 and q3
 
 
+@pytest.mark.parametrize("year", [2022, 2023, 2024])
+@pytest.mark.parametrize("people", PEOPLE_FILTERS, ids=lambda c: "-".join(map(str, c.values())) or "all")
+def test_stored_pair_years_give_the_figures_of_the_rows(built, everything, settings, monkeypatch, year, people):
+    """A selection of one calendar year, with or without people filters, reads the stored
+    pair-years; every figure is the one the rows give."""
+    _add_first_participation_cases(built)
+    _add_other_years(built)
+    filters = everything.with_(date_from=D(year, 1, 1), date_to=D(year, 12, 31), **people)
+    assert selection(built, filters)["pairs_year"] == year
+    stored = _page_figures_match(built, filters, settings, monkeypatch)
+    if year == 2024 and not people:
+        assert stored["participation"]["totals"]["participants"] == 3   # p1, p4, q1
+        bands = stored["publics"]["bands"].set_index("tranche")["participants"]
+        assert bands.get("26 et plus", 0) == 0    # p4: A1 before A3 on the same day
+
+
+def test_stored_pairs_of_several_years(built, everything, settings, monkeypatch):
+    """Over the whole period, a pair's years add up; a period of one year may start after its first
+    day when it starts with the named rows, or end before its last when they end."""
+    _add_first_participation_cases(built)
+    _add_other_years(built)
+    stored = _page_figures_match(built, everything, settings, monkeypatch)
+    assert stored["participation"]["totals"]["participants"] == 8
+    regularity = stored["participation"]["regularity"].set_index("action_code")
+    assert regularity.loc["A2", "five_or_more"] == 1          # p2: 4 + 1 in 2023, 1 in 2022
+    for first, last in ((D(2022, 6, 14), D(2022, 12, 31)), (D(2024, 1, 1), D(2024, 10, 1))):
+        inside = everything.with_(date_from=first, date_to=last)
+        assert selection(built, inside)["pairs_year"] == first.year
+        _page_figures_match(built, inside, settings, monkeypatch)
+
+
 def test_stored_pairs_months_move_back_from_an_earlier_origin(built, everything, settings, monkeypatch):
     """The month bits count from the store's origin, which an undo may leave before the first row:
     they then move down to the period's first month."""
-    from impact.store import PAIRS_SQL, set_meta
+    from impact.store import fill_pairs, set_meta
 
     set_meta(built, "pairs_origin", "2021-11-01")
-    built.execute("delete from attendance_pairs")
-    built.execute(PAIRS_SQL.format(and_pairs=""))
+    fill_pairs(built)
     filters = everything.with_(date_from=D(2023, 1, 1), date_to=D(2023, 12, 31))
     assert selection(built, filters)["pairs_shift"] == -14
-    stored = _page_figures(built, filters, settings)
-    _through_rows(monkeypatch)
-    _assert_same(stored, _page_figures(built, filters, settings))
+    stored = _page_figures_match(built, filters, settings, monkeypatch)
     months = stored["publics"]["by_month"]
     assert pd.to_datetime(months["month"]).dt.date.tolist() == [D(2023, 1, 1), D(2023, 2, 1), D(2023, 3, 1)]
 
 
 @pytest.mark.parametrize("change", [
-    {"bands": ["16-25"]}, {"sexes": ["F"]}, {"qpvs": ["NR"]}, {"publics": ["jeune"]},
     {"date_to": D(2023, 1, 31)},        # leaves named rows out
     {"date_from": D(2023, 1, 11)},
+    {"date_from": D(2023, 1, 11), "date_to": D(2023, 12, 31)},
+    {"date_from": D(2022, 1, 1), "date_to": D(2023, 12, 31)},   # two years: not one, nor all
+    {"date_from": D(2024, 3, 1), "date_to": D(2024, 12, 31)},   # named rows of 2024 may lie before
+    {"date_from": D(2022, 6, 15), "date_to": D(2022, 12, 31)},  # leaves the first named row out
 ])
-def test_stored_pairs_serve_only_selections_that_cover_every_named_row(built, everything, change):
-    assert selection(built, everything)["pairs_shift"] == 12       # from 2022-01 to the store's 2023-01
+def test_stored_pairs_serve_only_selections_that_cover_the_named_rows_of_the_period_or_a_year(
+        built, everything, change):
+    _add_other_years(built)
+    assert selection(built, everything)["pairs_shift"] == 5        # from 2022-01 to the store's 2022-06
     assert selection(built, everything.with_(**change))["pairs_shift"] is None
 
 
