@@ -141,27 +141,24 @@ where b.annee between year(date_from) and year(date_to)
 -- first action code): band; sex and QPV of the first participation that gives them ('NR' / null
 -- when none does); first date. The band, sex and QPV travel in the low bits of the order number
 -- (min of one whole number: faster than arg_min, no text compared per row; the band as its id,
--- below `span`). The one definition of "first participation".
+-- below 1024: band ids stay below it, see impact/store.py). The one definition of "first participation".
 create or replace temp macro people_first(date_from, date_to, action_ids, action_nos, axe_nos, bands, sexes, qpvs, publics) as table
-with bands_span as (select max(id) + 1 as span from band_ids)
 select f.person, b.tranche, sex_of_key(f.first_sex) as sexe, qpv_of_key(f.first_qpv) as qpv, f.first_date
 from (
     select
         person,
-        min(k * span + band_id) as first_band,
+        min(k * 1024 + band_id) as first_band,
         min(case sexe when 'F' then k * 4 when 'M' then k * 4 + 1 end) as first_sex,
         min(case when qpv is not null then k * 2 + qpv::integer end) as first_qpv,
         min(date) as first_date
     from (
-        select person, band_id, sexe, qpv, date, participation_order(date, action_no) as k, s.span
-        from attendance_f(date_from, date_to, action_ids, action_nos, axe_nos, bands, sexes, qpvs, publics),
-            bands_span as s
+        select person, band_id, sexe, qpv, date, participation_order(date, action_no) as k
+        from attendance_f(date_from, date_to, action_ids, action_nos, axe_nos, bands, sexes, qpvs, publics)
         where person is not null
     )
     group by person
 ) as f
-cross join bands_span as s
-join band_ids as b on b.id = f.first_band % s.span;
+join band_ids as b on b.id = f.first_band % 1024;
 
 -- The stored pairs (tables attendance_pairs and attendance_pair_years, impact/store.py) of the
 -- selected actions, one row per pair, for a selection that covers every named row of the whole
@@ -216,17 +213,15 @@ where list_contains(action_ids, action_id);
 -- each pair's first participation (day and band, sex, QPV) with its action_no, then the first per
 -- person, as people_first does over the rows.
 create or replace temp macro people_first_stored(action_ids, action_nos, in_year, profiles) as table
-with bands_span as (select max(id) + 1 as span from band_ids)
 select f.person, b.tranche, sex_of_key(f.first_sex) as sexe, qpv_of_key(f.first_qpv) as qpv, f.first_date
 from (
     select
         person,
-        min(order_key(first_band // 1024, action_no) * span + first_band % 1024) as first_band,
+        min(order_key(first_band // 1024, action_no) * 1024 + first_band % 1024) as first_band,
         min(order_key(first_sex // 4, action_no) * 4 + first_sex % 4) as first_sex,
         min(order_key(first_qpv // 2, action_no) * 2 + first_qpv % 2) as first_qpv,
         date '1970-01-01' + (min(first_band) // 1024)::integer as first_date
-    from (select *, action_nos[action_id] as action_no from pairs_f(action_ids, 0, in_year, profiles)), bands_span
+    from (select *, action_nos[action_id] as action_no from pairs_f(action_ids, 0, in_year, profiles))
     group by person
 ) as f
-cross join bands_span as s
-join band_ids as b on b.id = f.first_band % s.span;
+join band_ids as b on b.id = f.first_band % 1024;

@@ -24,9 +24,10 @@ from (
 join pairs as p on p.id = t.pair_id;
 
 -- name: participation_pairs_stored
--- participation_pairs from the stored pairs, when they serve the selection (reference.on_pairs).
+-- participation_pairs from the stored pairs, when they serve the selection (reference.on_pairs), with
+-- their months (for participation_month_people_stored).
 create or replace temp table participation_pairs as
-select action_id, person, times::bigint as times
+select action_id, person, times::bigint as times, months
 from pairs_f($action_ids, $pairs_shift, $pairs_year, $pairs_profiles);
 
 -- name: participation_action_people
@@ -139,7 +140,8 @@ from (
 );
 
 -- name: participation_month_people_stored
--- participation_month_people from the stored pairs, when they serve the selection (reference.on_pairs).
+-- participation_month_people from the stored pairs (working table participation_pairs, from
+-- participation_pairs_stored), when they serve the selection (reference.on_pairs).
 -- Each person's months per thématique (the union of their actions' months), counted bit by bit.
 create or replace temp table participation_month_people as
 select month_of_index(k, $date_from) as month, $axes[axe_no] as axe, participants
@@ -147,7 +149,7 @@ from (
     select k, axe_no, count(*) as participants
     from (
         select person, $axe_nos[action_id] as axe_no, bit_or(months) as months
-        from pairs_f($action_ids, $pairs_shift, $pairs_year, $pairs_profiles)
+        from participation_pairs
         group by all
     ), range(month_index($date_to, $date_from) + 1) as r(k)
     where (months >> k::integer) & 1 = 1
@@ -201,29 +203,22 @@ select * from people_first_stored($action_ids, $action_nos, $pairs_year, $pairs_
 
 -- name: publics_focus_pairs
 -- Working table of the Publics et âges page: one row per focus-band person (band at first
--- participation) and action joined, with their participations (named rows: one each) and the months
--- they came as the bits of one whole number (bit k: the k-th month from the period's first).
+-- participation) and action joined (action_no), with their participations (named rows: one each)
+-- and the months they came as the bits of one whole number (bit k: the k-th month from the period's
+-- first). The actions are named after grouping (focus_by_action, focus_parcours).
 create or replace temp table publics_focus_pairs as
-select p.person, a.code as action_code, p.action_no, a.intitule, p.participations, p.months
-from (
-    select f.person, f.action_no, count(*)::bigint as participations,
-        bit_or(1::bigint << month_index(f.date, $date_from)) as months
-    from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics) as f
-    join (select person from selection_people where tranche = $focus_band) as focus using (person)
-    group by f.person, f.action_no
-) as p
-join actions_current as a using (action_no);
+select f.person, f.action_no, count(*)::bigint as participations,
+    bit_or(1::bigint << month_index(f.date, $date_from)) as months
+from attendance_f($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $bands, $sexes, $qpvs, $publics) as f
+join (select person from selection_people where tranche = $focus_band) as focus using (person)
+group by f.person, f.action_no;
 
 -- name: publics_focus_pairs_stored
 -- publics_focus_pairs from the stored pairs (one per person and action), when they serve the selection (reference.on_pairs).
 create or replace temp table publics_focus_pairs as
-select p.person, a.code as action_code, p.action_no, a.intitule, p.participations, p.months
-from (
-    select f.person, $action_nos[f.action_id] as action_no, f.times::bigint as participations, f.months
-    from pairs_f($action_ids, $pairs_shift, $pairs_year, $pairs_profiles) as f
-    join (select person from selection_people where tranche = $focus_band) as focus using (person)
-) as p
-join actions_current as a using (action_no);
+select f.person, $action_nos[f.action_id] as action_no, f.times::bigint as participations, f.months
+from pairs_f($action_ids, $pairs_shift, $pairs_year, $pairs_profiles) as f
+join (select person from selection_people where tranche = $focus_band) as focus using (person);
 
 -- name: publics_sums
 -- Working table of the Publics et âges page: participations per month, band (band of each session),
@@ -278,14 +273,14 @@ order by kind, sexe, qpv_label;
 
 -- name: focus_by_action
 -- Per action: distinct focus-band people (band at first participation) who joined it, and their participations.
-select
-    action_code,
-    any_value(intitule) as intitule,
-    count(*) as young_people,
-    sum(participations)::bigint as participations
-from publics_focus_pairs
-group by action_code
-order by young_people desc, intitule;
+select a.code as action_code, a.intitule, f.young_people, f.participations
+from (
+    select action_no, count(*) as young_people, sum(participations)::bigint as participations
+    from publics_focus_pairs
+    group by action_no
+) as f
+join actions_current as a using (action_no)
+order by f.young_people desc, a.intitule;
 
 -- name: focus_parcours
 -- Focus-band people by number of actions joined, and the $combinations_max most common combinations of two actions or more.
