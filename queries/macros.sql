@@ -186,15 +186,18 @@ added_up as (
     group by pair_id, action_id, person_id
 ),
 pairs as (
+    -- the whole period: every pair without people filter, else those with one profile
     select pair_id, action_id, person_id, times, first_band, first_sex, first_qpv, months
     from attendance_pairs
     where in_year is null and (profiles is null or profile in (select unnest(profiles)))
     union all
+    -- one year: the pair-years of the pairs with one profile in each year
     select pair_id, action_id, person_id, times, first_band, first_sex, first_qpv, months
     from attendance_pair_years
     where year = in_year and (profiles is null or profile in (select unnest(profiles)))
         and pair_id not in (select pair_id from mixed)
     union all
+    -- the others, added up
     select * from added_up
 )
 select
