@@ -48,6 +48,16 @@ create or replace temp macro month_index(on_date, first) as
 create or replace temp macro month_of_index(k, first) as
     (date_trunc('month', first::date) + to_months(k::integer))::date;
 
+-- People per month from their months (the bits of one BIGINT), 8 months at a time: count people per
+-- byte b of their months (month_bytes: the bytes a period needs) and value of that byte (month_byte),
+-- a few thousand groups, then spread each value over its bits (byte_bits): the month of bit `bit` of
+-- byte b is 8 * b + bit. Cheaper than testing every month of every person.
+create or replace temp macro month_byte(months, b) as (months >> (8 * b)::integer) & 255;
+create or replace temp macro month_bytes(date_from, date_to) as table
+select b from range(month_index(date_to, date_from) // 8 + 1) as r(b);
+create or replace temp view byte_bits as
+select v::bigint as byte, j as bit from range(256) as r(v), range(8) as s(j) where (v >> j) & 1 = 1;
+
 -- QPV residence as the filters and tables name it: oui, non, NR (non renseigné).
 create or replace temp macro qpv_label(qpv) as case when qpv then 'oui' when not qpv then 'non' else 'NR' end;
 

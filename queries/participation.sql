@@ -142,19 +142,27 @@ from (
 -- name: participation_month_people_stored
 -- participation_month_people from the stored pairs (working table participation_pairs, from
 -- participation_pairs_stored), when they serve the selection (reference.on_pairs).
--- Each person's months per thématique (the union of their actions' months), counted bit by bit.
+-- Each person's months per thématique (the union of their actions' months), counted 8 months at a
+-- time (month_byte, byte_bits).
 create or replace temp table participation_month_people as
+with person_months as (
+    select $axe_nos[action_id] as axe_no, bit_or(months) as months
+    from participation_pairs
+    group by person, axe_no
+),
+bytes as (
+    select axe_no, b, month_byte(months, b) as byte, count(*) as people
+    from person_months, month_bytes($date_from, $date_to)
+    group by all
+)
 select month_of_index(k, $date_from) as month, $axes[axe_no] as axe, participants
 from (
-    select k, axe_no, count(*) as participants
-    from (
-        select person, $axe_nos[action_id] as axe_no, bit_or(months) as months
-        from participation_pairs
-        group by all
-    ), range(month_index($date_to, $date_from) + 1) as r(k)
-    where (months >> k::integer) & 1 = 1
+    select 8 * b + bit as k, axe_no, sum(people)::bigint as participants
+    from bytes
+    join byte_bits using (byte)
     group by all
-);
+)
+where k <= month_index($date_to, $date_from);
 
 -- name: participation_by_month
 -- Per month and thématique: participations and distinct participants (working table participation_month_people).
@@ -322,12 +330,17 @@ order by kind, people desc, label;
 -- name: focus_by_month
 -- Per month: distinct focus-band people who came, newcomers (first participation that month), participations.
 with came as (
-    -- each focus person's months (the union of their actions' months), counted bit by bit
-    select k, count(*) as young_people
-    from (select bit_or(months) as months from publics_focus_pairs group by person),
-        range(month_index($date_to, $date_from) + 1) as r(k)
-    where (months >> k::integer) & 1 = 1
+    -- each focus person's months (the union of their actions' months), counted 8 months at a time
+    select 8 * b + bit as k, sum(people)::bigint as young_people
+    from (
+        select b, month_byte(months, b) as byte, count(*) as people
+        from (select bit_or(months) as months from publics_focus_pairs group by person),
+            month_bytes($date_from, $date_to)
+        group by all
+    )
+    join byte_bits using (byte)
     group by k
+    having k <= month_index($date_to, $date_from)
 ),
 newcomers as (
     select month_index(first_date, $date_from) as k, count(*) as newcomers
