@@ -222,19 +222,36 @@ select
 from pairs
 where list_contains(action_ids, action_id);
 
--- people_first from the stored pairs, when they serve the selection (see pairs_f):
--- each pair's first participation (day and band, sex, QPV) with its action_no, then the first per
--- person, as people_first does over the rows.
-create or replace temp macro people_first_stored(action_ids, action_nos, in_year, profiles) as table
+-- One row per stored (action, person) pair (pairs_f) or, when the selection holds every action met
+-- in attendance (`persons`: reference.selection), per stored (person, year, profile) (table
+-- attendance_person_years, impact/store.py): about ten times fewer rows. Each row has its first
+-- participation (band, sex, QPV) with its action's id, and its months; a person's rows add up to
+-- the same first participation and months.
+create or replace temp macro person_rows(action_ids, shift, in_year, profiles, persons) as table
+select person, first_band, action_id as band_action, first_sex, action_id as sex_action,
+    first_qpv, action_id as qpv_action, months
+from pairs_f(action_ids, shift, in_year, profiles)
+where not persons
+union all
+select person_id, first_band, band_action, first_sex, sex_action, first_qpv, qpv_action,
+    case when shift >= 0 then months << shift else months >> (-shift) end
+from attendance_person_years
+where persons and (in_year is null or year = in_year)
+    and (profiles is null or profile in (select unnest(profiles)));
+
+-- people_first from the stored pairs or person-years, when they serve the selection (see pairs_f,
+-- person_rows): each row's first participation (day and band, sex, QPV) with its action_no, then
+-- the first per person, as people_first does over the rows.
+create or replace temp macro people_first_stored(action_ids, action_nos, in_year, profiles, persons) as table
 select f.person, b.tranche, sex_of_key(f.first_sex) as sexe, qpv_of_key(f.first_qpv) as qpv, f.first_date
 from (
     select
         person,
-        min(order_key(first_band // 1024, action_no) * 1024 + first_band % 1024) as first_band,
-        min(order_key(first_sex // 4, action_no) * 4 + first_sex % 4) as first_sex,
-        min(order_key(first_qpv // 2, action_no) * 2 + first_qpv % 2) as first_qpv,
+        min(order_key(first_band // 1024, action_nos[band_action]) * 1024 + first_band % 1024) as first_band,
+        min(order_key(first_sex // 4, action_nos[sex_action]) * 4 + first_sex % 4) as first_sex,
+        min(order_key(first_qpv // 2, action_nos[qpv_action]) * 2 + first_qpv % 2) as first_qpv,
         date '1970-01-01' + (min(first_band) // 1024)::integer as first_date
-    from (select *, action_nos[action_id] as action_no from pairs_f(action_ids, 0, in_year, profiles))
+    from person_rows(action_ids, 0, in_year, profiles, persons)
     group by person
 ) as f
 join band_ids as b on b.id = f.first_band % 1024;

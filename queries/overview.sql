@@ -16,19 +16,24 @@ where person is not null
 group by all;
 
 -- name: overview_people_stored
--- overview_people from the stored pairs, when they serve the selection (reference.on_pairs).
--- Each person's months (the union of their actions' months), bit by bit.
+-- overview_people from the stored pairs or person-years, when they serve the selection
+-- (reference.on_pairs, macro person_rows). Each person's months (the union of their rows' months),
+-- 8 months at a time (month_byte, byte_bits): the set of people per byte of months and value of
+-- that byte, then per month the union of the sets whose value has its bit.
 create or replace temp table overview_people as
+with bytes as (
+    select b, month_byte(months, b) as byte, bitstring_agg(person, 1, $people_max) as people
+    from (select person, bit_or(months) as months from person_rows($action_ids, $pairs_shift, $pairs_year, $pairs_profiles, $pairs_persons) group by person),
+        month_bytes($date_from, $date_to)
+    group by all
+)
 select year(month) as y, month(month) as m, people
 from (
-    select month_of_index(k, $date_from) as month, people
-    from (
-        select k, bitstring_agg(person, 1, $people_max) as people
-        from (select person, bit_or(months) as months from pairs_f($action_ids, $pairs_shift, $pairs_year, $pairs_profiles) group by person),
-            range(month_index($date_to, $date_from) + 1) as r(k)
-        where (months >> k::integer) & 1 = 1
-        group by k
-    )
+    select month_of_index(8 * b + bit, $date_from) as month, bit_or(people) as people
+    from bytes
+    join byte_bits using (byte)
+    where 8 * b + bit <= month_index($date_to, $date_from)
+    group by all
 );
 
 -- name: overview_participation
@@ -77,7 +82,7 @@ from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $ban
 -- name: overview_focus_people_stored
 -- overview_focus_people from the stored pairs, when they serve the selection (reference.on_pairs).
 select count(*) filter (where tranche = $focus_band) as focus_participants
-from people_first_stored($action_ids, $action_nos, $pairs_year, $pairs_profiles);
+from people_first_stored($action_ids, $action_nos, $pairs_year, $pairs_profiles, $pairs_persons);
 
 -- name: overview_state_by_year
 -- State envelope per programme year: envelope, programmed (budget in force), committed, paid (payments net of credit notes).

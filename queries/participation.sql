@@ -207,7 +207,7 @@ select * from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_
 -- name: selection_people_stored
 -- selection_people from the stored pairs, when they serve the selection (reference.on_pairs).
 create or replace temp table selection_people as
-select * from people_first_stored($action_ids, $action_nos, $pairs_year, $pairs_profiles);
+select * from people_first_stored($action_ids, $action_nos, $pairs_year, $pairs_profiles, $pairs_persons);
 
 -- name: publics_focus_pairs
 -- Working table of the Publics et âges page: one row per focus-band person (band at first

@@ -131,11 +131,11 @@ def test_migration_6_sums_the_attendance_of_a_store_into_cells(tmp_path):
     con.close()
 
 
-def test_migrations_7_and_8_store_the_pairs_of_a_store_with_attendance(tmp_path):
+def test_migrations_7_to_9_store_the_pairs_of_a_store_with_attendance(tmp_path):
     """A store at version 6 gets one row per (action, person) pair of its named rows, and per pair,
     calendar year and people profile: times, the first participation's day and band, sex and QPV,
     the months as bits from the first month of the named rows; a pair keeps its one profile, and
-    whether some year has several."""
+    whether some year has several; then per person, year and profile."""
     con = store_at_version(tmp_path / "v6.duckdb", 6)
     con.execute("insert into action_ids values (1, 'RAP'), (2, 'BOXE')")
     con.execute("insert into band_ids values (1, '11-15'), (2, '16-25')")
@@ -167,6 +167,13 @@ def test_migrations_7_and_8_store_the_pairs_of_a_store_with_attendance(tmp_path)
          day("2023-06-19") * 2 + 1, 0b100),
         (2, 2, 1, 2023, 128 + 16 + 4, 1, day("2023-05-02") * 1024 + 2, day("2023-05-02") * 4 + 1,
          day("2023-05-02") * 2 + 1, 0b10)]
+    # migration 9: per person, year and profile, the first participation with its action (the
+    # profile 16-25, M, QPV: BOXE on 2 May before RAP on 19 June) and the months of both
+    assert con.execute("select * from attendance_person_years order by profile").fetchall() == [
+        (1, 2023, 64 + 32 + 8, day("2023-04-03") * 1024 + 1, 1, None, None, None, None, 0b1),
+        (1, 2023, 128, day("2023-06-12") * 1024 + 2, 1, day("2023-06-12") * 4, 1, day("2023-06-12") * 2, 1, 0b100),
+        (1, 2023, 128 + 16 + 4, day("2023-05-02") * 1024 + 2, 2, day("2023-05-02") * 4 + 1, 2,
+         day("2023-05-02") * 2 + 1, 2, 0b110)]
     con.close()
 
 

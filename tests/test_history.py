@@ -192,8 +192,8 @@ def test_cells_follow_imports_hand_over_and_undo(con):
 
 
 def test_stored_pairs_follow_imports_hand_over_and_undo(con):
-    """The stored pairs and pair-years (per calendar year and people profile) are always those of
-    the named rows, worked out here in Python from the rows, as are the named rows' first and last
+    """The stored pairs, pair-years and person-years (per calendar year and people profile) are
+    always those of the named rows, worked out here in Python from the rows, as are the named rows' first and last
     days: after imports, an import that brings earlier months (the origin of the month bits moves),
     an undo that hands rows over, the last undo."""
     from impact.store import get_meta
@@ -244,10 +244,38 @@ def test_stored_pairs_follow_imports_hand_over_and_undo(con):
             con, "select * from attendance_pair_years")]
         return sorted(pairs), sorted(years)
 
+    def person_years_from_rows() -> list[tuple]:
+        """Per (person, year, profile): the first row (by day, then action code) with its action,
+        the first with a known sex, with a known QPV, and the months."""
+        rows = stored(con, """select a.person_id, a.date, a.action_id, a.band_id, a.sexe, a.qpv, a.public
+            from attendance as a join action_ids as k on k.id = a.action_id
+            where a.person_id is not null order by a.person_id, a.date, k.code""")
+        groups: dict[tuple, list[tuple]] = {}
+        for row in rows:
+            groups.setdefault((row[0], row[1].year, profile(*row[3:])), []).append(row)
+        return sorted((*key, (rs[0][1], rs[0][3], rs[0][2]),
+                       next(((d, s, a) for (_, d, a, _, s, _, _) in rs if s in ("F", "M")), None),
+                       next(((d, q, a) for (_, d, a, _, _, q, _) in rs if q is not None), None),
+                       sorted({(r[1].year, r[1].month) for r in rs}))
+                      for key, rs in groups.items())
+
+    def stored_person_years() -> list[tuple]:
+        epoch = dt.date(1970, 1, 1)
+        out = []
+        for person, year, prof, band, band_action, sex, sex_action, qpv, qpv_action, months in stored(
+                con, "select * from attendance_person_years"):
+            month_list = decoded((0, 0, 0, 0, 0, None, None, months))[8]
+            out.append((person, year, prof, (epoch + dt.timedelta(band // 1024), band % 1024, band_action),
+                        None if sex is None else (epoch + dt.timedelta(sex // 4), "FM"[sex % 4], sex_action),
+                        None if qpv is None else (epoch + dt.timedelta(qpv // 2), bool(qpv % 2), qpv_action),
+                        month_list))
+        return sorted(out)
+
     def pairs() -> list[tuple]:
         got = stored_pairs()
         want = from_rows()
         assert got == want
+        assert stored_person_years() == person_years_from_rows()
         return got[0]
 
     later = ("date;action;nom;prénom;sexe;qpv\n03/04/2023;RAP;Dupont;Léa;;\n10/05/2023;RAP;Dupont;Léa;F;non\n"
@@ -267,10 +295,17 @@ def test_stored_pairs_follow_imports_hand_over_and_undo(con):
     assert dupont[6:9] == ((dt.date(2023, 5, 10), "F"), (dt.date(2023, 5, 10), False),
                             [(2023, 1), (2023, 4), (2023, 5)])
     assert dupont[10:] == (None, True)     # sex and QPV first blank, then known: two profiles in 2023
+    # a second action of Dupont, the same day as her first RAP row: her person-years are rebuilt
+    # from both actions' pair-years, then from RAP's alone
+    c = imp(con, "attendance", "date;action;nom;prénom;sexe;qpv\n03/04/2023;SPORT;Dupont;Léa;F;oui\n").batch_id
+    assert len(pairs()) == 3
+    history.undo(con, c)
+    assert len(pairs()) == 2
     history.undo(con, a)           # 10/05 goes over to the second file; the origin stays
     assert [p[3] for p in pairs()] == [2]
     assert named_days() == ("2023-01-10", "2023-05-10")
     history.undo(con, b)
     assert pairs() == []
     assert stored_pairs() == ([], [])
+    assert stored_person_years() == []
     assert named_days() == (None, None)

@@ -475,6 +475,9 @@ def test_stored_pairs_give_the_figures_of_the_rows(built, everything, settings, 
     filters = everything.with_(**change)
     assert selection(built, filters)["pairs_shift"] is not None
     assert selection(built, filters)["pairs_year"] is None
+    # people are counted on the person-years when every action is selected
+    action_filter = {"themes", "actions", "porteurs"} & change.keys()
+    assert selection(built, filters)["pairs_persons"] is not action_filter
     stored = _page_figures_match(built, filters, settings, monkeypatch)
     if not change:
         assert stored["participation"]["totals"]["participants"] == 7
@@ -491,6 +494,7 @@ def test_stored_pair_years_give_the_figures_of_the_rows(built, everything, setti
     _add_other_years(built)
     filters = everything.with_(date_from=D(year, 1, 1), date_to=D(year, 12, 31), **people)
     assert selection(built, filters)["pairs_year"] == year
+    assert selection(built, filters)["pairs_persons"] is True
     stored = _page_figures_match(built, filters, settings, monkeypatch)
     if year == 2024 and not people:
         assert stored["participation"]["totals"]["participants"] == 3   # p1, p4, q1
@@ -511,6 +515,38 @@ def test_stored_pairs_of_several_years(built, everything, settings, monkeypatch)
         inside = everything.with_(date_from=first, date_to=last)
         assert selection(built, inside)["pairs_year"] == first.year
         _page_figures_match(built, inside, settings, monkeypatch)
+
+
+@pytest.mark.parametrize("year", [None, 2023])
+def test_person_years_keep_the_first_action_code_of_a_day(built, everything, settings, monkeypatch, year):
+    """A person-year holds the first participation of one profile: on a day with three actions, the
+    first code of that profile (A1, not B2), which then meets the other profile's (B1)."""
+    _add_first_participation_cases(built)
+    q4 = {"person": "ps_q4", "sexe": "F", "qpv": True}
+    builders.attendance(built, [
+        {"date": D(2023, 4, 4), "action": "B2", "tranche": "11-15", **q4},
+        {"date": D(2023, 4, 4), "action": "B1", "tranche": "16-25", **q4},
+        {"date": D(2023, 4, 4), "action": "A1", "tranche": "11-15", **q4},
+    ])
+    filters = everything if year is None else everything.with_(date_from=D(year, 1, 1), date_to=D(year, 12, 31))
+    assert selection(built, filters)["pairs_persons"] is True
+    stored = _page_figures_match(built, filters, settings, monkeypatch)
+    queries.run(built, "selection_people_stored", {**filters.params(), **selection(built, filters)})
+    assert built.execute("select tranche from selection_people as s join people as p on p.id = s.person "
+                         "where p.person = 'ps_q4'").fetchall() == [("11-15",)]
+    assert stored["participation"]["totals"]["participants"] == 8
+
+
+def test_actions_missing_from_the_referentiel_are_counted_on_the_pairs(built, everything, settings,
+                                                                       monkeypatch):
+    """Rows of an action the référentiel does not hold are in the person-years but out of every
+    selection: people are then counted on the pairs of the selected actions."""
+    builders.attendance(built, [{"date": D(2023, 1, 3), "action": "ZZ", "person": "ps_p1", "tranche": "11-15"}])
+    assert selection(built, everything)["pairs_shift"] is not None
+    assert selection(built, everything)["pairs_persons"] is False
+    stored = _page_figures_match(built, everything, settings, monkeypatch)
+    bands = stored["publics"]["bands"].set_index("tranche")["participants"]
+    assert bands["11-15"] == 1     # p2; p1's first selected row is in A1, as 16-25 (ZZ is not selected)
 
 
 def test_stored_pairs_months_move_back_from_an_earlier_origin(built, everything, settings, monkeypatch):
