@@ -356,7 +356,8 @@ def failed(result: dict) -> bool:
 def print_selections(result: dict) -> None:
     print("\nPar sélection, base ouverte (les pages comptent les personnes sur les couples action × "
           "personne stockés quand la période couvre toutes les lignes nominatives de la période entière "
-          "ou d'une année, sinon sur les lignes)")
+          "ou d'une année, sinon sur les lignes ; la première participation et les mois de chaque "
+          "personne, sur les personnes × année stockées quand toutes les actions sont retenues)")
     if failed(result):
         return
     print(f"{'sélection':<20} {'module.fonction':<40} {'lu sur':<16} {'durée (s)':>9} {'cible':>6}")
