@@ -38,14 +38,15 @@ def selection(con, filters: Filters) -> dict:
     'actions_max' (the largest person id and action_no, at least 1: the bounds of the bitstrings),
     'action_ids' (the actions the action filters select), 'action_nos' and 'axe_nos' (lists indexed
     by action id), 'axes' (the thématiques' names, indexed by axe_no) and 'profiles' (the people
-    profiles of the cells the band, sex, QPV and public filters select); and for the stored pairs
+    profiles of the cells the band, sex, QPV and public filters select), 'all_profiles' (no such
+    filter: the sums read the stored sessions, macro sessions_f); and for the stored pairs
     (see `on_pairs`), when they serve: 'pairs_shift' (else None), 'pairs_year' (None: the whole
     period), 'pairs_profiles' (None: no people filter) and 'pairs_persons' (the selection holds every
     action met in attendance: people are counted on the stored person-years, macro person_rows)."""
     row = queries.first_row(con, "selection", filters.params())
     pairs = row.pop("pairs") or {}
     people = filters.bands or filters.sexes or filters.qpvs or filters.publics
-    return {**row, "pairs_shift": pairs.get("shift"), "pairs_year": pairs.get("year"),
+    return {**row, "all_profiles": not people, "pairs_shift": pairs.get("shift"), "pairs_year": pairs.get("year"),
             "pairs_profiles": row["profiles"] if people else None,
             # action_nos has one entry per action met in attendance, action_ids the selected ones
             "pairs_persons": bool(pairs) and len(row["action_ids"]) == len(row["action_nos"])}

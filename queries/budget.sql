@@ -157,11 +157,11 @@ join actions_by_id as a using (action_id)
 order by code;
 
 -- name: budget_participations_stored
--- budget_participations from the cells (participations) and the stored pairs (a person per pair), when they serve the years: all of them, or one (reference.on_pairs).
+-- budget_participations from the sessions (participations) and the stored pairs (a person per pair), when they serve the years: all of them, or one (reference.on_pairs).
 with per_action as (
     select s.action_id, s.participations, coalesce(q.participants, 0) as participants
     from (select action_id, sum(participations) as participations
-          from cells_f($date_from, $date_to, $action_ids, $profiles) group by action_id) as s
+          from sessions_f($date_from, $date_to, $action_ids, $profiles, $all_profiles) group by action_id) as s
     left join (select action_id, count(*) as participants from pairs_f($action_ids, 0, $pairs_year, $pairs_profiles) group by action_id) as q
         using (action_id)
 )

@@ -117,6 +117,20 @@ where c.date between date_from and date_to
     and list_contains(action_ids, c.action_id)
     and list_contains(profiles, c.profile);
 
+-- The participations per session (day, action) the shared filters select, head counts apart: the
+-- stored sessions (table attendance_sessions, impact/store.py) when no people filter applies
+-- (`all_profiles`: reference.selection), else the sums of the cells of the selected profiles.
+create or replace temp macro sessions_f(date_from, date_to, action_ids, profiles, all_profiles) as table
+select date, action_id, participations, headcount_participations
+from attendance_sessions
+where all_profiles and date between date_from and date_to and list_contains(action_ids, action_id)
+union all
+select date, action_id, sum(participations)::bigint,
+    coalesce(sum(participations) filter (where headcount), 0)::bigint
+from cells_f(date_from, date_to, action_ids, profiles)
+where not all_profiles
+group by date, action_id;
+
 -- The current actions with their attendance id (null when no attendance row names them yet).
 create or replace temp view actions_by_id as
 select k.id as action_id, a.*

@@ -39,7 +39,7 @@ from (
 -- name: overview_participation
 -- Per month of session and for the whole selection (month null, first row): participations, head-count participations, distinct participants, actions with activity.
 -- People and actions are sets of whole-number ids (bitstrings) per month; the whole selection's
--- sets are their union. People: the working table overview_people; sums and actions: the cells.
+-- sets are their union. People: the working table overview_people; sums and actions: the sessions.
 with people as (
     select * from overview_people
 ),
@@ -48,9 +48,9 @@ sums as (
         year(date) as y,
         month(date) as m,
         sum(participations)::bigint as participations,
-        coalesce(sum(participations) filter (where headcount), 0)::bigint as headcount_participations,
+        sum(headcount_participations)::bigint as headcount_participations,
         bitstring_agg($action_nos[action_id], 1, $actions_max) as action_set
-    from cells_f($date_from, $date_to, $action_ids, $profiles)
+    from sessions_f($date_from, $date_to, $action_ids, $profiles, $all_profiles)
     group by all
 ),
 per_month as (

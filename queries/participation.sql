@@ -46,15 +46,7 @@ select
     a.intitule,
     coalesce(a.porteur, 'Non renseigné') as porteur,
     coalesce(a.axe, 'Non renseignée') as axe
-from (
-    select
-        action_id,
-        date,
-        sum(participations)::bigint as participations,
-        coalesce(sum(participations) filter (where headcount), 0)::bigint as headcount_participations
-    from cells_f($date_from, $date_to, $action_ids, $profiles)
-    group by action_id, date
-) as s
+from sessions_f($date_from, $date_to, $action_ids, $profiles, $all_profiles) as s
 join actions_by_id as a using (action_id);
 
 -- name: participation_totals

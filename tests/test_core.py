@@ -131,6 +131,18 @@ def test_migration_6_sums_the_attendance_of_a_store_into_cells(tmp_path):
     con.close()
 
 
+def test_migration_10_sums_the_cells_of_a_store_into_sessions(tmp_path):
+    """A store at version 9 gets its participations per session (day, action), head counts apart."""
+    con = store_at_version(tmp_path / "v9.duckdb", 9)
+    con.execute("""insert into attendance_cells values
+        (1, date '2023-04-03', 1, 128, false, 2, 2), (1, date '2023-04-03', 1, 129, true, 6, 1),
+        (2, date '2023-04-03', 1, 128, false, 1, 1), (1, date '2023-04-10', 2, 128, false, 1, 1)""")
+    migrate(con)
+    assert con.execute("select date::varchar, * exclude (date) from attendance_sessions order by all").fetchall() == [
+        ("2023-04-03", 1, 9, 6), ("2023-04-10", 2, 1, 0)]
+    con.close()
+
+
 def test_migrations_7_to_9_store_the_pairs_of_a_store_with_attendance(tmp_path):
     """A store at version 6 gets one row per (action, person) pair of its named rows, and per pair,
     calendar year and people profile: times, the first participation's day and band, sex and QPV,

@@ -165,8 +165,9 @@ def test_pair_ids_follow_a_person_across_batches_and_undo(con, settings):
 
 
 def test_cells_follow_imports_hand_over_and_undo(con):
-    """The participations per cell (the sums the pages read) are always those of the attendance
-    rows, batch by batch: after imports, after an undo that hands rows over, after the last undo."""
+    """The participations per cell and per session (the sums the pages read) are always those of the
+    attendance rows, batch by batch: after imports, after an undo that hands rows over, after the
+    last undo."""
     head_count = "date;action;nombre;tranche;sexe;qpv;public\n10/04/2023;RAP;7;16-25;F;oui;jeune\n"
 
     def cells() -> list[tuple]:   # decoded through the view of the profiles
@@ -174,6 +175,9 @@ def test_cells_follow_imports_hand_over_and_undo(con):
             participations, row_count from attendance_cells join profiles using (profile) order by all""")
 
     def from_rows() -> list[tuple]:
+        sessions = stored(con, """select date::varchar, action_id, sum(nombre),
+            coalesce(sum(nombre) filter (where person_id is null), 0) from attendance group by all order by all""")
+        assert stored(con, "select date::varchar, * exclude (date) from attendance_sessions order by all") == sessions
         return stored(con, """select batch_id, date::varchar, action_id, tranche, sexe, qpv, public,
             person_id is null, sum(nombre), count(*) from attendance group by all order by all""")
 

@@ -361,6 +361,24 @@ def test_selection_resolves_the_action_filters_once_on_the_actions(built, everyt
     assert p.participation_overview(built, nothing)["regularity"].empty
 
 
+@pytest.mark.parametrize("change", [{}, {"date_from": D(2023, 1, 17), "date_to": D(2023, 2, 7)},
+                                    {"themes": ["Culture"]}])
+def test_stored_sessions_give_the_sums_of_the_cells(built, everything, change):
+    """Without people filter the sums per session are read from the stored sessions: the same as the
+    cells of every profile give."""
+    filters = everything.with_(**change)
+    params = {**filters.params(), **selection(built, filters)}
+    assert params["all_profiles"] is True
+    sql = "select * from sessions_f($date_from, $date_to, $action_ids, $profiles, $all_profiles) order by all"
+    keys = ("date_from", "date_to", "action_ids", "profiles")
+    sessions = built.execute(sql, {k: params[k] for k in keys} | {"all_profiles": True}).fetchall()
+    assert sessions == built.execute(sql, {k: params[k] for k in keys} | {"all_profiles": False}).fetchall()
+    assert sum(s[2] for s in sessions) == (p.totals(built, filters)["participations"])
+    if not change:
+        assert len(sessions) == 10 and sum(s[3] for s in sessions) == 15   # head counts: 3 + 12
+    assert selection(built, filters.with_(sexes=["F"]))["all_profiles"] is False
+
+
 def test_selection_resolves_the_people_filters_once_on_the_profiles(built, everything):
     """The band, sex, QPV and public filters become the list of the cells' selected profiles (one
     small number per band × sex × QPV × public); every combination of the filters' values has one."""
