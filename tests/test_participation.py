@@ -522,14 +522,18 @@ def test_stored_pair_years_give_the_figures_of_the_rows(built, everything, setti
 
 def test_stored_pairs_of_several_years(built, everything, settings, monkeypatch):
     """Over the whole period, a pair's years add up; a period of one year may start after its first
-    day when it starts with the named rows, or end before its last when they end."""
+    day, or end before its last, when no named row of the year lies outside it."""
     _add_first_participation_cases(built)
     _add_other_years(built)
+    # a head count after the last named row of 2023: no named row, so 2023 until 30/11 is served
+    builders.attendance(built, [{"date": D(2023, 12, 20), "action": "A3", "nombre": 9, "public": "parent"}])
     stored = _page_figures_match(built, everything, settings, monkeypatch)
     assert stored["participation"]["totals"]["participants"] == 8
     regularity = stored["participation"]["regularity"].set_index("action_code")
     assert regularity.loc["A2", "five_or_more"] == 1          # p2: 4 + 1 in 2023, 1 in 2022
-    for first, last in ((D(2022, 6, 14), D(2022, 12, 31)), (D(2024, 1, 1), D(2024, 10, 1))):
+    # a period of one year is served as long as no named row of that year lies outside it
+    for first, last in ((D(2022, 6, 14), D(2022, 12, 31)), (D(2024, 1, 1), D(2024, 10, 1)),
+                        (D(2024, 3, 5), D(2024, 10, 1)), (D(2023, 1, 10), D(2023, 11, 30))):
         inside = everything.with_(date_from=first, date_to=last)
         assert selection(built, inside)["pairs_year"] == first.year
         _page_figures_match(built, inside, settings, monkeypatch)
@@ -586,7 +590,7 @@ def test_stored_pairs_months_move_back_from_an_earlier_origin(built, everything,
     {"date_from": D(2023, 1, 11)},
     {"date_from": D(2023, 1, 11), "date_to": D(2023, 12, 31)},
     {"date_from": D(2022, 1, 1), "date_to": D(2023, 12, 31)},   # two years: not one, nor all
-    {"date_from": D(2024, 3, 1), "date_to": D(2024, 12, 31)},   # named rows of 2024 may lie before
+    {"date_from": D(2024, 3, 6), "date_to": D(2024, 12, 31)},   # leaves a named row of 2024 out
     {"date_from": D(2022, 6, 15), "date_to": D(2022, 12, 31)},  # leaves the first named row out
 ])
 def test_stored_pairs_serve_only_selections_that_cover_the_named_rows_of_the_period_or_a_year(
