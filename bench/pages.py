@@ -10,8 +10,8 @@ For each store, in fresh processes:
   import by the command line), once more on the open database (blocks cached, no result cached:
   every query runs again, as for a new filter on a running server);
 - the page functions that count people under a few selections (the whole period, one year, the
-  focus band, one year and the focus band, a period that cuts a year), on the open database: the
-  stored pairs serve all but the last;
+  focus band, one year and the focus band, two years, a period that cuts a year), on the open
+  database: the stored pairs serve all but the last;
 - every page's AppTest run in a warm process (libraries imported), cold (empty Streamlit
   caches) and warm (second run);
 - the pandas alternative on the same rows: read the canonical exports, group by;
@@ -152,9 +152,9 @@ def worker_queries(db: Path) -> dict:
     return {"rows": rows, "rss_mb": peak_rss_mb()}
 
 
-# The page functions that count people, under selections the stored pairs serve (the whole period or
-# one year, with or without a people filter) and one they do not (the pages then read the rows: see
-# impact.reference.on_pairs).
+# The page functions that count people, under selections the stored pairs serve (the whole period,
+# one year or two, with or without a people filter) and one they do not (the pages then read the
+# rows: see impact.reference.on_pairs).
 SELECTION_FUNCTIONS = (("participation", "participation_overview"), ("participation", "publics_overview"),
                        ("participation", "action_sheet"), ("overview", "overview"))
 
@@ -170,6 +170,8 @@ def selections(settings) -> dict:
             f"année {year}": one_year,
             f"tranche {settings.focus_band}": whole.with_(bands=[settings.focus_band]),
             f"{year}, {settings.focus_band}": one_year.with_(bands=[settings.focus_band]),
+            f"{year - 1} et {year}": whole.with_(date_from=max(settings.start, dt.date(year - 1, 1, 1)),
+                                                  date_to=one_year.date_to),
             f"{year}, dès le 2/01": one_year.with_(date_from=one_year.date_from + dt.timedelta(days=1))}
 
 
@@ -356,7 +358,7 @@ def failed(result: dict) -> bool:
 def print_selections(result: dict) -> None:
     print("\nPar sélection, base ouverte (les pages comptent les personnes sur les couples action × "
           "personne stockés quand la période couvre toutes les lignes nominatives de la période entière "
-          "ou d'une année, sinon sur les lignes ; la première participation et les mois de chaque "
+          "ou des années qu'elle touche, sinon sur les lignes ; la première participation et les mois de chaque "
           "personne, sur les personnes × année stockées quand toutes les actions sont retenues)")
     if failed(result):
         return

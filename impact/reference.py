@@ -40,13 +40,15 @@ def selection(con, filters: Filters) -> dict:
     by action id), 'axes' (the thématiques' names, indexed by axe_no) and 'profiles' (the people
     profiles of the cells the band, sex, QPV and public filters select), 'all_profiles' (no such
     filter: the sums read the stored sessions, macro sessions_f); and for the stored pairs
-    (see `on_pairs`), when they serve: 'pairs_shift' (else None), 'pairs_year' (None: the whole
-    period), 'pairs_profiles' (None: no people filter) and 'pairs_persons' (the selection holds every
-    action met in attendance: people are counted on the stored person-years, macro person_rows)."""
+    (see `on_pairs`), when they serve: 'pairs_shift' (else None), 'pairs_years' (None: the whole
+    period; else the calendar years the period meets), 'pairs_profiles' (None: no people filter)
+    and 'pairs_persons' (the selection holds every action met in attendance: people are counted on
+    the stored person-years, macro person_rows)."""
     row = queries.first_row(con, "selection", filters.params())
     pairs = row.pop("pairs") or {}
     people = filters.bands or filters.sexes or filters.qpvs or filters.publics
-    return {**row, "all_profiles": not people, "pairs_shift": pairs.get("shift"), "pairs_year": pairs.get("year"),
+    return {**row, "all_profiles": not people, "pairs_shift": pairs.get("shift"),
+            "pairs_years": pairs.get("years"),
             "pairs_profiles": row["profiles"] if people else None,
             # action_nos has one entry per action met in attendance, action_ids the selected ones
             "pairs_persons": bool(pairs) and len(row["action_ids"]) == len(row["action_nos"])}

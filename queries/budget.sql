@@ -162,7 +162,7 @@ with per_action as (
     select s.action_id, s.participations, coalesce(q.participants, 0) as participants
     from (select action_id, sum(participations) as participations
           from sessions_f($date_from, $date_to, $action_ids, $profiles, $all_profiles) group by action_id) as s
-    left join (select action_id, count(*) as participants from pairs_f($action_ids, 0, $pairs_year, $pairs_profiles) group by action_id) as q
+    left join (select action_id, count(*) as participants from pairs_f($action_ids, 0, $pairs_years, $pairs_profiles) group by action_id) as q
         using (action_id)
 )
 select a.code, a.intitule, coalesce(a.porteur, 'Non renseigné') as porteur,

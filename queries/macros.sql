@@ -186,39 +186,40 @@ join band_ids as b on b.id = f.first_band % 1024;
 
 -- The stored pairs (tables attendance_pairs and attendance_pair_years, impact/store.py) of the
 -- selected actions, one row per pair, for a selection that covers every named row of the whole
--- period (in_year null) or of one calendar year (in_year), with the people profiles `profiles` (null:
--- no people filter). `selection` says so with `pairs_shift`, `pairs_year` and `pairs_profiles`.
--- A pair (a pair-year) serves as it is when its rows have one people profile: all selected or none.
--- The pair-years of the few others are added up over the selected profiles. Their month bits move
--- from the store's origin to the period's first month by `shift`.
-create or replace temp macro pairs_f(action_ids, shift, in_year, profiles) as table
+-- period (years null) or of some consecutive calendar years (`years`, their list), with the people
+-- profiles `profiles` (null: no people filter). `selection` says so with `pairs_shift`, `pairs_years`
+-- and `pairs_profiles`. A pair (a pair-year) serves as it is when its rows have one people profile
+-- (all selected or none), over the whole period (one year). The pair-years of the others, and of
+-- every pair over several years, are added up over the selected years and profiles. Their month
+-- bits move from the store's origin to the period's first month by `shift`.
+create or replace temp macro pairs_f(action_ids, shift, years, profiles) as table
 with mixed as (
-    -- the pairs with several profiles (in a year)
+    -- the pairs with several profiles (over the whole period, with a people filter; in a year)
     select pair_id
     from attendance_pairs
-    where case when in_year is null then profile is null else mixed_year end
-        and (in_year is not null or profiles is not null)
+    where case when years is null then profile is null and profiles is not null
+               else len(years) = 1 and mixed_year end
 ),
 added_up as (
     select pair_id, action_id, person_id, sum(times) as times, min(first_band) as first_band,
         min(first_sex) as first_sex, min(first_qpv) as first_qpv, bit_or(months) as months
     from attendance_pair_years
-    where (in_year is null or year = in_year)
+    where (years is null or year between years[1] and years[-1])
         and (profiles is null or profile in (select unnest(profiles)))
         and list_contains(action_ids, action_id)
-        and pair_id in (select pair_id from mixed)
+        and (len(years) > 1 or pair_id in (select pair_id from mixed))
     group by pair_id, action_id, person_id
 ),
 pairs as (
     -- the whole period: every pair without people filter, else those with one profile
     select pair_id, action_id, person_id, times, first_band, first_sex, first_qpv, months
     from attendance_pairs
-    where in_year is null and (profiles is null or profile in (select unnest(profiles)))
+    where years is null and (profiles is null or profile in (select unnest(profiles)))
     union all
     -- one year: the pair-years of the pairs with one profile in each year
     select pair_id, action_id, person_id, times, first_band, first_sex, first_qpv, months
     from attendance_pair_years
-    where year = in_year and (profiles is null or profile in (select unnest(profiles)))
+    where len(years) = 1 and year = years[1] and (profiles is null or profile in (select unnest(profiles)))
         and pair_id not in (select pair_id from mixed)
     union all
     -- the others, added up
@@ -241,22 +242,22 @@ where list_contains(action_ids, action_id);
 -- attendance_person_years, impact/store.py): about ten times fewer rows. Each row has its first
 -- participation (band, sex, QPV) with its action's id, and its months; a person's rows add up to
 -- the same first participation and months.
-create or replace temp macro person_rows(action_ids, shift, in_year, profiles, persons) as table
+create or replace temp macro person_rows(action_ids, shift, years, profiles, persons) as table
 select person, first_band, action_id as band_action, first_sex, action_id as sex_action,
     first_qpv, action_id as qpv_action, months
-from pairs_f(action_ids, shift, in_year, profiles)
+from pairs_f(action_ids, shift, years, profiles)
 where not persons
 union all
 select person_id, first_band, band_action, first_sex, sex_action, first_qpv, qpv_action,
     case when shift >= 0 then months << shift else months >> (-shift) end
 from attendance_person_years
-where persons and (in_year is null or year = in_year)
+where persons and (years is null or year between years[1] and years[-1])
     and (profiles is null or profile in (select unnest(profiles)));
 
 -- people_first from the stored pairs or person-years, when they serve the selection (see pairs_f,
 -- person_rows): each row's first participation (day and band, sex, QPV) with its action_no, then
 -- the first per person, as people_first does over the rows.
-create or replace temp macro people_first_stored(action_ids, action_nos, in_year, profiles, persons) as table
+create or replace temp macro people_first_stored(action_ids, action_nos, years, profiles, persons) as table
 select f.person, b.tranche, sex_of_key(f.first_sex) as sexe, qpv_of_key(f.first_qpv) as qpv, f.first_date
 from (
     select
@@ -265,7 +266,7 @@ from (
         min(order_key(first_sex // 4, action_nos[sex_action]) * 4 + first_sex % 4) as first_sex,
         min(order_key(first_qpv // 2, action_nos[qpv_action]) * 2 + first_qpv % 2) as first_qpv,
         date '1970-01-01' + (min(first_band) // 1024)::integer as first_date
-    from person_rows(action_ids, 0, in_year, profiles, persons)
+    from person_rows(action_ids, 0, years, profiles, persons)
     group by person
 ) as f
 join band_ids as b on b.id = f.first_band % 1024;

@@ -23,7 +23,7 @@ group by all;
 create or replace temp table overview_people as
 with bytes as (
     select b, month_byte(months, b) as byte, bitstring_agg(person, 1, $people_max) as people
-    from (select person, bit_or(months) as months from person_rows($action_ids, $pairs_shift, $pairs_year, $pairs_profiles, $pairs_persons) group by person),
+    from (select person, bit_or(months) as months from person_rows($action_ids, $pairs_shift, $pairs_years, $pairs_profiles, $pairs_persons) group by person),
         month_bytes($date_from, $date_to)
     group by all
 )
@@ -82,7 +82,7 @@ from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_nos, $ban
 -- name: overview_focus_people_stored
 -- overview_focus_people from the stored pairs, when they serve the selection (reference.on_pairs).
 select count(*) filter (where tranche = $focus_band) as focus_participants
-from people_first_stored($action_ids, $action_nos, $pairs_year, $pairs_profiles, $pairs_persons);
+from people_first_stored($action_ids, $action_nos, $pairs_years, $pairs_profiles, $pairs_persons);
 
 -- name: overview_state_by_year
 -- State envelope per programme year: envelope, programmed (budget in force), committed, paid (payments net of credit notes).

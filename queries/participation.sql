@@ -28,7 +28,7 @@ join pairs as p on p.id = t.pair_id;
 -- their months (for participation_month_people_stored).
 create or replace temp table participation_pairs as
 select action_id, person, times::bigint as times, months
-from pairs_f($action_ids, $pairs_shift, $pairs_year, $pairs_profiles);
+from pairs_f($action_ids, $pairs_shift, $pairs_years, $pairs_profiles);
 
 -- name: participation_action_people
 -- Working table of the Participation page: the named participants of each action, as a set of person ids (bitstring), from its pairs.
@@ -199,7 +199,7 @@ select * from people_first($date_from, $date_to, $action_ids, $action_nos, $axe_
 -- name: selection_people_stored
 -- selection_people from the stored pairs, when they serve the selection (reference.on_pairs).
 create or replace temp table selection_people as
-select * from people_first_stored($action_ids, $action_nos, $pairs_year, $pairs_profiles, $pairs_persons);
+select * from people_first_stored($action_ids, $action_nos, $pairs_years, $pairs_profiles, $pairs_persons);
 
 -- name: publics_focus_pairs
 -- Working table of the Publics et âges page: one row per focus-band person (band at first
@@ -217,7 +217,7 @@ group by f.person, f.action_no;
 -- publics_focus_pairs from the stored pairs (one per person and action), when they serve the selection (reference.on_pairs).
 create or replace temp table publics_focus_pairs as
 select f.person, $action_nos[f.action_id] as action_no, f.times::bigint as participations, f.months
-from pairs_f($action_ids, $pairs_shift, $pairs_year, $pairs_profiles) as f
+from pairs_f($action_ids, $pairs_shift, $pairs_years, $pairs_profiles) as f
 join (select person from selection_people where tranche = $focus_band) as focus using (person);
 
 -- name: publics_sums

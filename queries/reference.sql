@@ -33,20 +33,21 @@ select
     (select coalesce(list(profile order by profile), []) from profiles
         where people_selected(tranche, sexe, qpv, public, $bands, $sexes, $qpvs, $publics)) as profiles,
     -- the queries with a `_stored` twin read the stored pairs (macro pairs_f) when they serve: for a
-    -- period around every named row (year null), or around every named row of one calendar year
-    -- (no session of that year outside the period has named rows: participations beyond its head
-    -- counts); `shift` moves their month bits to the period's first month
+    -- period around every named row (years null), or around every named row of the calendar years
+    -- it meets (no session of those years outside the period has named rows: participations beyond
+    -- its head counts); `shift` moves their month bits to the period's first month
     (select case
             when $date_from <= first_date and $date_to >= last_date
                 and month_index(last_date, $date_from) < 63
-            then {'shift': month_index(origin, $date_from), 'year': null::integer}
-            when year($date_from) = year($date_to)
+            then {'shift': month_index(origin, $date_from), 'years': null::integer[]}
+            when month_index($date_to, $date_from) < 63
                 and not exists (
                     select 1 from attendance_sessions
-                    where date between make_date(year($date_from), 1, 1) and make_date(year($date_from), 12, 31)
+                    where date between make_date(year($date_from), 1, 1) and make_date(year($date_to), 12, 31)
                         and (date < $date_from or date > $date_to)
                         and participations > headcount_participations)
-            then {'shift': month_index(origin, $date_from), 'year': year($date_from)::integer}
+            then {'shift': month_index(origin, $date_from),
+                  'years': range(year($date_from), year($date_to) + 1)::integer[]}
         end
      from (select max(value) filter (where key = 'pairs_origin')::date as origin,
                   max(value) filter (where key = 'named_first')::date as first_date,

@@ -492,7 +492,7 @@ def test_stored_pairs_give_the_figures_of_the_rows(built, everything, settings, 
     _add_first_participation_cases(built)
     filters = everything.with_(**change)
     assert selection(built, filters)["pairs_shift"] is not None
-    assert selection(built, filters)["pairs_year"] is None
+    assert selection(built, filters)["pairs_years"] is None
     # people are counted on the person-years when every action is selected
     action_filter = {"themes", "actions", "porteurs"} & change.keys()
     assert selection(built, filters)["pairs_persons"] is not action_filter
@@ -503,26 +503,31 @@ def test_stored_pairs_give_the_figures_of_the_rows(built, everything, settings, 
         assert sex["Filles / femmes"] == 3   # p1, p5 and q3
 
 
-@pytest.mark.parametrize("year", [2022, 2023, 2024])
+@pytest.mark.parametrize("years", [(2022, 2022), (2023, 2023), (2024, 2024), (2022, 2023), (2023, 2024)],
+                         ids=lambda y: "-".join(map(str, sorted(set(y)))))
 @pytest.mark.parametrize("people", PEOPLE_FILTERS, ids=lambda c: "-".join(map(str, c.values())) or "all")
-def test_stored_pair_years_give_the_figures_of_the_rows(built, everything, settings, monkeypatch, year, people):
-    """A selection of one calendar year, with or without people filters, reads the stored
+def test_stored_pair_years_give_the_figures_of_the_rows(built, everything, settings, monkeypatch, years, people):
+    """A selection of one calendar year or two, with or without people filters, reads the stored
     pair-years; every figure is the one the rows give."""
     _add_first_participation_cases(built)
     _add_other_years(built)
-    filters = everything.with_(date_from=D(year, 1, 1), date_to=D(year, 12, 31), **people)
-    assert selection(built, filters)["pairs_year"] == year
+    first, last = years
+    filters = everything.with_(date_from=D(first, 1, 1), date_to=D(last, 12, 31), **people)
+    assert selection(built, filters)["pairs_years"] == list(range(first, last + 1))
     assert selection(built, filters)["pairs_persons"] is True
     stored = _page_figures_match(built, filters, settings, monkeypatch)
-    if year == 2024 and not people:
+    if years == (2023, 2024) and not people:
+        # 2023's seven people; those of 2024 (p1, p4, q1) came in 2023 too
+        assert stored["participation"]["totals"]["participants"] == 7
+    if years == (2024, 2024) and not people:
         assert stored["participation"]["totals"]["participants"] == 3   # p1, p4, q1
         bands = stored["publics"]["bands"].set_index("tranche")["participants"]
         assert bands.get("26 et plus", 0) == 0    # p4: A1 before A3 on the same day
 
 
 def test_stored_pairs_of_several_years(built, everything, settings, monkeypatch):
-    """Over the whole period, a pair's years add up; a period of one year may start after its first
-    day, or end before its last, when no named row of the year lies outside it."""
+    """Over the whole period, a pair's years add up; a period of one year or more may start after
+    its first day, or end before its last, when no named row of those years lies outside it."""
     _add_first_participation_cases(built)
     _add_other_years(built)
     # a head count after the last named row of 2023: no named row, so 2023 until 30/11 is served
@@ -531,11 +536,12 @@ def test_stored_pairs_of_several_years(built, everything, settings, monkeypatch)
     assert stored["participation"]["totals"]["participants"] == 8
     regularity = stored["participation"]["regularity"].set_index("action_code")
     assert regularity.loc["A2", "five_or_more"] == 1          # p2: 4 + 1 in 2023, 1 in 2022
-    # a period of one year is served as long as no named row of that year lies outside it
+    # a period is served as long as no named row of the years it meets lies outside it
     for first, last in ((D(2022, 6, 14), D(2022, 12, 31)), (D(2024, 1, 1), D(2024, 10, 1)),
-                        (D(2024, 3, 5), D(2024, 10, 1)), (D(2023, 1, 10), D(2023, 11, 30))):
+                        (D(2024, 3, 5), D(2024, 10, 1)), (D(2023, 1, 10), D(2023, 11, 30)),
+                        (D(2022, 6, 14), D(2023, 11, 30)), (D(2023, 1, 10), D(2024, 10, 1))):
         inside = everything.with_(date_from=first, date_to=last)
-        assert selection(built, inside)["pairs_year"] == first.year
+        assert selection(built, inside)["pairs_years"] == list(range(first.year, last.year + 1))
         _page_figures_match(built, inside, settings, monkeypatch)
 
 
@@ -589,7 +595,7 @@ def test_stored_pairs_months_move_back_from_an_earlier_origin(built, everything,
     {"date_to": D(2023, 1, 31)},        # leaves named rows out
     {"date_from": D(2023, 1, 11)},
     {"date_from": D(2023, 1, 11), "date_to": D(2023, 12, 31)},
-    {"date_from": D(2022, 1, 1), "date_to": D(2023, 12, 31)},   # two years: not one, nor all
+    {"date_from": D(2022, 6, 15), "date_to": D(2023, 12, 31)},  # two years, a named row left out
     {"date_from": D(2024, 3, 6), "date_to": D(2024, 12, 31)},   # leaves a named row of 2024 out
     {"date_from": D(2022, 6, 15), "date_to": D(2022, 12, 31)},  # leaves the first named row out
 ])
