@@ -5,13 +5,13 @@
 For each store, in fresh processes:
 - every core function the pages compute (public functions of impact.overview,
   impact.participation, impact.budget and impact.reference whose first parameter is `con`,
-  found at run time), through the dashboard's store (which keeps the database open): once on a
+  found at run time), through the dashboard's store (which keeps the database open): on a
   database just opened (DuckDB's cache of blocks empty: the first page after a start, or after an
-  import by the command line), once more on the open database (blocks cached, no result cached:
-  every query runs again, as for a new filter on a running server);
+  import by the command line), then once more on the open database (blocks cached, no result
+  cached: every query runs again, as for a new filter on a running server); three rounds, medians;
 - the page functions that count people under a few selections (the whole period, one year, the
   focus band, one year and the focus band, two years, a period that cuts a year), on the open
-  database: the stored pairs serve all but the last;
+  database, the median of three runs: the stored pairs serve all but the last;
 - every page's AppTest run in a warm process (libraries imported), cold (empty Streamlit
   caches) and warm (second run);
 - the pandas alternative on the same rows: read the canonical exports, group by;
@@ -29,6 +29,7 @@ import json
 import os
 import re
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -40,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "output"
 CORE_MODULES = ("reference", "overview", "participation", "budget")
 TARGET_QUERY, TARGET_APPTEST, TARGET_RSS_MB, TARGET_PANDAS_RATIO = 0.5, 1.5, 1024, 5.0
+ROUNDS = 3   # query times: the median of three runs (the machine's own noise is ±30 %)
 _COMPUTE = re.compile(r"compute\(\s*(\w+)\.(\w+)")
 
 
@@ -140,14 +142,16 @@ def worker_queries(db: Path) -> dict:
         if missing:
             rows.append({"module": module, "function": name, "skipped": f"paramètre « {missing} »"})
             continue
-        store.release()   # the database opened anew: nothing in DuckDB's cache of blocks
-        times = []
-        for _ in range(2):
-            t0 = time.perf_counter()
-            with store.connect() as con:  # a unit of work, as the app does
-                fn(con, *args)
-            times.append(time.perf_counter() - t0)
-        rows.append({"module": module, "function": name, "cold": times[0], "warm": times[1]})
+        cold, warm = [], []
+        for _ in range(ROUNDS):
+            store.release()   # the database opened anew: nothing in DuckDB's cache of blocks
+            for times in (cold, warm):
+                t0 = time.perf_counter()
+                with store.connect() as con:  # a unit of work, as the app does
+                    fn(con, *args)
+                times.append(time.perf_counter() - t0)
+        rows.append({"module": module, "function": name, "cold": statistics.median(cold),
+                     "warm": statistics.median(warm)})
     store.release()
     return {"rows": rows, "rss_mb": peak_rss_mb()}
 
@@ -192,13 +196,13 @@ def worker_selections(db: Path) -> dict:
                 args = [filters if type(a).__name__ == "Filters" else a for a in args]
                 stored = on_pairs("x", selection(con, filters)) != "x"
             times = []
-            for _ in range(2):
+            for _ in range(1 + ROUNDS):   # the first run reads the blocks: not counted
                 t0 = time.perf_counter()
                 with store.connect() as con:
                     fn(con, *args)
                 times.append(time.perf_counter() - t0)
-            rows.append({"selection": label, "function": f"{module}.{name}", "seconds": times[1],
-                         "stored": stored})
+            rows.append({"selection": label, "function": f"{module}.{name}",
+                         "seconds": statistics.median(times[1:]), "stored": stored})
     store.release()
     return {"rows": rows}
 
@@ -356,10 +360,11 @@ def failed(result: dict) -> bool:
 
 
 def print_selections(result: dict) -> None:
-    print("\nPar sélection, base ouverte (les pages comptent les personnes sur les couples action × "
-          "personne stockés quand la période couvre toutes les lignes nominatives de la période entière "
-          "ou des années qu'elle touche, sinon sur les lignes ; la première participation et les mois de chaque "
-          "personne, sur les personnes × année stockées quand toutes les actions sont retenues)")
+    print(f"\nPar sélection, base ouverte, médianes de {ROUNDS} essais (les pages comptent les "
+          "personnes sur les couples action × personne stockés quand la période couvre toutes les lignes "
+          "nominatives de la période entière ou des années qu'elle touche, sinon sur les lignes ; la "
+          "première participation et les mois de chaque personne, sur les personnes × année stockées "
+          "quand toutes les actions sont retenues)")
     if failed(result):
         return
     print(f"{'sélection':<20} {'module.fonction':<40} {'lu sur':<16} {'durée (s)':>9} {'cible':>6}")
@@ -374,7 +379,7 @@ def report_store(label: str, db: Path) -> None:
     used = pages_using()
 
     q = run_worker("queries", db)
-    print(f"\nFonctions du cœur (cible : ≤ {fr(TARGET_QUERY, 1)} s par fonction)")
+    print(f"\nFonctions du cœur, médianes de {ROUNDS} essais (cible : ≤ {fr(TARGET_QUERY, 1)} s par fonction)")
     if not failed(q):
         print("(« base juste ouverte » : le cache de blocs de DuckDB est vide, comme pour la première page "
               "après un démarrage ou un import en ligne de commande ; « base ouverte » : le serveur garde "
