@@ -188,8 +188,8 @@ def actions_summary(con, filters: Filters, settings: Settings, today: dt.date | 
 def participations(con, filters: Filters, settings: Settings) -> pd.DataFrame:
     """Participations (sum of `nombre`) and distinct named participants per action over the
     selected years (whole years; no people filter: money is not split by public), in one pass over
-    attendance, or from the cells and the stored pairs when they serve those years (the whole
-    period, or one year: reference.on_pairs)."""
+    attendance, or from the sessions and the stored pairs when they serve those years (the whole
+    period, or the calendar years it meets: reference.on_pairs)."""
     years = filters.with_(date_from=dt.date(filters.date_from.year, 1, 1),
                           date_to=dt.date(filters.date_to.year, 12, 31),
                           bands=(), sexes=(), qpvs=(), publics=())

@@ -56,7 +56,7 @@ def selection(con, filters: Filters) -> dict:
 
 def on_pairs(name: str, params: dict) -> str:
     """The query `name`, or its twin `name`_stored when the selection covers every named row of the
-    whole period or of one calendar year, with any people filter (`pairs_shift` is set): the twin
-    reads about one stored row per (action, person) pair instead of every attendance row, for the
-    same figures (macro pairs_f)."""
+    whole period or of the calendar years it meets, with any people filter (`pairs_shift` is set):
+    the twin reads about one stored row per (action, person) pair instead of every attendance row,
+    for the same figures (macro pairs_f)."""
     return f"{name}_stored" if params.get("pairs_shift") is not None else name

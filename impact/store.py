@@ -131,8 +131,8 @@ SESSIONS_TABLE_SQL = """
 # - attendance_pairs: one row per pair, the sum of its pair-years, with its profile when it has
 #   only one (null: mixed) and whether some year has several (`mixed_year`): the pages add up the
 #   pair-years of those pairs only.
-# A selection of the whole period or of one calendar year, with any people filter, reads them
-# (macro pairs_f, queries/macros.sql); other periods read the rows.
+# A selection that holds every named row of the whole period or of the calendar years it meets,
+# with any people filter, reads them (macro pairs_f, queries/macros.sql); other periods read the rows.
 # The first participation's day and band, sex and QPV travel as one whole number each: the day of
 # the first row (with a known sex, a known QPV residence) times 1024 (4, 2) plus the band id (the
 # sex, the QPV): dates are unique within a pair, as a person comes once per session; band ids stay

@@ -157,7 +157,7 @@ join actions_by_id as a using (action_id)
 order by code;
 
 -- name: budget_participations_stored
--- budget_participations from the sessions (participations) and the stored pairs (a person per pair), when they serve the years: all of them, or one (reference.on_pairs).
+-- budget_participations from the sessions (participations) and the stored pairs (a person per pair), when they serve the years (reference.on_pairs).
 with per_action as (
     select s.action_id, s.participations, coalesce(q.participants, 0) as participants
     from (select action_id, sum(participations) as participations

@@ -1,8 +1,9 @@
--- Participation indicators. Every query reads attendance through attendance_f (rows) or cells_f
--- (sums per cell), so the shared sidebar filters (period, action, thématique, porteur, band, sex,
--- QPV, public) apply. A query with a `_stored` twin reads the stored pairs instead (pairs_f,
--- people_first_stored) when they serve the selection (reference.on_pairs: the whole period or one
--- year): same working table or result, from one row per (action, person) instead of every row.
+-- Participation indicators. Every query reads attendance through attendance_f (rows), cells_f
+-- (sums per cell) or sessions_f (sums per session), so the shared sidebar filters (period, action,
+-- thématique, porteur, band, sex, QPV, public) apply. A query with a `_stored` twin reads the stored
+-- pairs instead (pairs_f, people_first_stored) when they serve the selection (reference.on_pairs:
+-- the whole period, or the calendar years it meets): same working table or result, from one row per
+-- (action, person) instead of every row.
 -- A named row (person not null) is one participation; a head-count row (person null) is
 -- `nombre` participations without identity: it never adds to distinct participants.
 -- A person's band, sex and QPV residence for distinct counts are those of their FIRST
