@@ -27,7 +27,6 @@ import pandas as pd
 from impact import fmt, queries
 from impact.filters import Filters
 from impact.privacy import SMALL, mask_small_counts
-from impact.reference import on_pairs, selection
 from impact.settings import Settings
 
 STATE = "État"
@@ -187,14 +186,11 @@ def actions_summary(con, filters: Filters, settings: Settings, today: dt.date | 
 
 def participations(con, filters: Filters, settings: Settings) -> pd.DataFrame:
     """Participations (sum of `nombre`) and distinct named participants per action over the
-    selected years (whole years; no people filter: money is not split by public), in one pass over
-    attendance, or from the sessions and the stored pairs when they serve those years (the whole
-    period, or the calendar years it meets: reference.on_pairs)."""
+    selected years (whole years; no people filter: money is not split by public)."""
     years = filters.with_(date_from=dt.date(filters.date_from.year, 1, 1),
                           date_to=dt.date(filters.date_to.year, 12, 31),
                           bands=(), sexes=(), qpvs=(), publics=())
-    params = {**years.params(), **selection(con, years)}
-    return queries.run(con, on_pairs("budget_participations", params), params)
+    return queries.run(con, "budget_participations", years.params())
 
 
 def themes_summary(actions: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,7 @@ import json
 from typing import TYPE_CHECKING
 
 from impact import queries
-from impact.store import note_changed_pairs, refresh_cells, refresh_pairs
+from impact.store import rebuild_derived
 
 if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
     import pandas as pd
@@ -78,16 +78,12 @@ def undo(con, batch_id: int) -> dict:
         # The new holder no longer lists itself as a duplicate of the row it now holds.
         con.execute("""delete from batch_duplicates
             where kind = $kind and batch_id = orig_batch_id and line = orig_line""", {"kind": kind})
-        if kind == "attendance":   # the pairs its rows belong to, before they go
-            note_changed_pairs(con, batch_id)
         con.execute(f"delete from {table} where batch_id = $b", {"b": batch_id})
         con.execute("delete from batch_duplicates where batch_id = $b", {"b": batch_id})
         con.execute("update batches set status = 'undone', undone_at = now()::timestamp where id = $b",
                     {"b": batch_id})
-        if kind == "attendance":   # its cells, and those of the batches that took rows over
-            holders = [r[0] for r in con.execute("select distinct new_batch from handover").fetchall()]
-            refresh_cells(con, [batch_id, *holders])
-            refresh_pairs(con, noted=True)
+        if kind == "attendance":   # the people no row names any more
+            rebuild_derived(con)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

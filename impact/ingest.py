@@ -35,13 +35,7 @@ from impact.sources import (
     UnreadableFile,
     open_source,
 )
-from impact.store import (
-    assign_dictionary_ids,
-    assign_pair_ids,
-    assign_person_ids,
-    refresh_cells,
-    refresh_pairs,
-)
+from impact.store import assign_person_ids
 
 if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
     import pandas as pd
@@ -839,11 +833,8 @@ def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
             extra = ", (select old_value from replacing r where r.rn = cand.rn) as previous_montant"
         elif kind == "attendance":
             assign_person_ids(con, "cand")
-            assign_dictionary_ids(con, "cand")
-            extra_cols, extra = ", person_id, action_id, band_id", ", p.id, k.id, b.band_id"
-            source = """cand left join people as p using (person)
-                join action_ids as k on k.code = cand.action_code
-                join (select id as band_id, tranche as band from band_ids) as b on b.band = cand.tranche"""
+            extra_cols, extra = ", person_id", ", p.id"
+            source = "cand left join people as p using (person)"
         con.execute(
             f"""insert into {table} (batch_id, line, {cols}{extra_cols})
             select $bid, line, {cols}{extra} from {source}
@@ -854,10 +845,6 @@ def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
             select $bid, $kind, c.line, m.orig_batch_id, m.orig_line
             from matched m join cand c using (rn) where m.rn not in (select rn from replacing)""",
             {"bid": bid, "kind": kind})
-        if kind == "attendance":
-            assign_pair_ids(con, bid)
-            refresh_cells(con, [bid])
-            refresh_pairs(con, batch_id=bid)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

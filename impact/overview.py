@@ -11,7 +11,6 @@ import pandas as pd
 
 from impact import fmt, queries
 from impact.filters import Filters
-from impact.reference import on_pairs, selection
 from impact.settings import Settings
 
 
@@ -20,22 +19,16 @@ def _params(filters: Filters, settings: Settings) -> dict:
             "envelope_per_year": settings.state_envelope_per_year}
 
 
-def _people_params(con, filters: Filters, settings: Settings) -> dict:
-    """The parameters of the attendance queries: filters, settings, selected actions and bounds."""
-    return {**_params(filters, settings), **selection(con, filters)}
-
-
 def _per_month(con, params: dict) -> pd.DataFrame:
     """Per month and for the whole selection (month NaT, first row): participations,
     head-count participations, participants, actions."""
-    queries.run(con, on_pairs("overview_people", params), params)
     return queries.run(con, "overview_participation", params)
 
 
 def _figures(con, params: dict, per_month: pd.DataFrame) -> dict:
     whole = per_month[per_month["month"].isna()].iloc[0]
     out = {k: int(whole[k]) for k in ("participations", "headcount_participations", "participants", "actions")}
-    out["focus_participants"] = int(queries.run(con, on_pairs("overview_focus_people", params), params).iloc[0, 0])
+    out["focus_participants"] = int(queries.run(con, "overview_focus_people", params).iloc[0, 0])
     out["focus_share"] = out["focus_participants"] / out["participants"] if out["participants"] else None
     return out
 
@@ -50,13 +43,13 @@ def _months(per_month: pd.DataFrame) -> pd.DataFrame:
 def participation_figures(con, filters: Filters, settings: Settings) -> dict:
     """{'participations', 'headcount_participations', 'participants', 'focus_participants',
     'focus_share' (None without participants), 'actions'} for the selection."""
-    params = _people_params(con, filters, settings)
+    params = _params(filters, settings)
     return _figures(con, params, _per_month(con, params))
 
 
 def monthly_participation(con, filters: Filters, settings: Settings) -> pd.DataFrame:
     """One row per month with sessions: month (date), participations, participants."""
-    return _months(_per_month(con, _people_params(con, filters, settings)))
+    return _months(_per_month(con, _params(filters, settings)))
 
 
 def state_envelope_by_year(con, filters: Filters, settings: Settings) -> pd.DataFrame:
@@ -84,7 +77,7 @@ def state_paid_cumulative(con, filters: Filters, settings: Settings) -> pd.DataF
 def overview(con, filters: Filters, settings: Settings) -> dict:
     """Everything the page shows, in one call (one cached computation)."""
     by_year = state_envelope_by_year(con, filters, settings)
-    params = _people_params(con, filters, settings)
+    params = _params(filters, settings)
     per_month = _per_month(con, params)
     return {
         "participation": _figures(con, params, per_month),

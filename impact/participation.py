@@ -13,9 +13,7 @@ import pandas as pd
 from impact import fmt, queries
 from impact.filters import Filters
 from impact.privacy import small_count_mask
-from impact.reference import on_pairs, selection
 from impact.settings import UNKNOWN_BAND, Settings
-from impact.store import hashed_groups
 
 SEX_LABELS = {"F": "Filles / femmes", "M": "Garçons / hommes", "NR": "Non renseigné"}
 QPV_LABELS = {"oui": "Habitant du QPV", "non": "Hors QPV", "NR": "Non renseigné"}
@@ -28,12 +26,9 @@ ACTION_COUNTS = ["participations", "participants", "headcount_participations"]
 REGULARITY_COUNTS = ["once", "two_to_four", "five_or_more", "participants"]
 
 
-def _params(con, filters: Filters, settings: Settings | None = None) -> dict:
-    """The filters' parameters, the focus band, and the selected actions and bitstring bounds."""
-    params = filters.params()
-    params["focus_band"] = settings.focus_band if settings else "16-25"
-    params.update(selection(con, filters))
-    return params
+def _params(filters: Filters, settings: Settings | None = None) -> dict:
+    """The filters' parameters and the focus band."""
+    return {**filters.params(), "focus_band": settings.focus_band if settings else "16-25"}
 
 
 def _ratio(numerator, denominator) -> float | None:
@@ -44,39 +39,19 @@ def _ratio(numerator, denominator) -> float | None:
 
 # --- Participation page ------------------------------------------------------------------
 
-def _prepare(con, params: dict) -> None:
-    """The working tables the participation queries read (temporary: this connection only): per
-    session, from the cells; per (action, person) pair with its times, and people per month and
-    thématique, one pass each over the selected rows, or over the stored pairs when they serve the
-    selection (reference.on_pairs). Each action's set of people is drawn from the pairs."""
-    queries.run(con, "participation_sessions", params)
-    queries.run(con, on_pairs("participation_pairs", params), params)
-    queries.run(con, "participation_action_people", params)
-    queries.run(con, on_pairs("participation_month_people", params), params)
-
-
-def _totals(con, params: dict) -> dict:
-    """Headline figures from the prepared working tables."""
-    row = queries.run(con, "participation_totals", params).iloc[0]
-    return {k: int(row[k]) for k in row.index}
-
-
 def totals(con, filters: Filters) -> dict:
     """{'participations', 'headcount_participations', 'participants', 'sessions', 'actions', 'parcours'}."""
-    params = _params(con, filters)
-    _prepare(con, params)
-    return _totals(con, params)
+    row = queries.first_row(con, "participation_totals", _params(filters))
+    return {k: int(v) for k, v in row.items()}
 
 
 def participation_overview(con, filters: Filters) -> dict:
-    """Everything the Participation page shows: the working tables (`_prepare`), then small
-    aggregates of them."""
-    params = _params(con, filters)
-    _prepare(con, params)
+    """Everything the Participation page shows."""
+    params = _params(filters)
     by_action = queries.run(con, "participation_by_action", params)
     by_action["average_per_session"] = by_action["average_per_session"].astype(float).round(1)
     return {
-        "totals": _totals(con, params),
+        "totals": totals(con, filters),
         "by_action": by_action,
         "by_month": queries.run(con, "participation_by_month", params),
         "by_porteur": queries.run(con, "participation_by_porteur", params),
@@ -114,13 +89,9 @@ def _shares(counts: pd.DataFrame, key: str, labels: dict[str, str]) -> pd.DataFr
 def publics_overview(con, filters: Filters, settings: Settings) -> dict:
     """Bands (16–25 first) and the focus band: share, sex, QPV, coverage, actions, parcours (with the
     COMBINATIONS_SHOWN most common combinations of actions), months."""
-    params = {**_params(con, filters, settings), "combinations_max": COMBINATIONS_SHOWN}
-    # The working tables, once for the whole page (temporary: this connection only): first
-    # participation per person and the focus band's pairs, from the rows or the stored pairs
-    # (reference.on_pairs); the sums, from the cells.
-    queries.run(con, on_pairs("selection_people", params), params)
-    queries.run(con, on_pairs("publics_focus_pairs", params), params)
-    queries.run(con, "publics_sums", params)
+    params = {**_params(filters, settings), "combinations_max": COMBINATIONS_SHOWN}
+    # The first participation of each person, once for the whole page (temporary: this connection only).
+    queries.run(con, "selection_people", params)
     bands = _order_bands(queries.run(con, "participation_by_band", params), settings)
     profile = queries.run(con, "focus_profile", params)
     people = profile[profile["kind"] == "people"]
@@ -213,18 +184,11 @@ def action_header(info: dict) -> str:
 
 def action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
     """One action under the sidebar filters (its own code replacing the action filter)."""
-    with hashed_groups(con):   # one action: a small part of the rows
-        return _action_sheet(con, filters, code, settings)
-
-
-def _action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
-    f = filters.with_(actions=[code])
-    params = _params(con, f, settings)
+    params = _params(filters.with_(actions=[code]), settings)
     choices = action_choices(con)
     info = choices[choices["code"] == code]
     info = info.iloc[0].to_dict() if len(info) else {"code": code, "intitule": code}
 
-    _prepare(con, params)
     row = queries.run(con, "participation_by_action", params)
     keys = ["participations", "participants", "headcount_participations", "sessions"]
     figures = {k: int(row[k].iloc[0]) if len(row) else 0 for k in keys}
@@ -235,7 +199,7 @@ def _action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
     by_month = queries.run(con, "participation_by_month", params)
     by_month = by_month.groupby("month", as_index=False)[["participations", "participants"]].sum() \
         if len(by_month) else by_month[["month", "participations", "participants"]]
-    queries.run(con, on_pairs("selection_people", params), params)
+    queries.run(con, "selection_people", params)
     profile = queries.run(con, "people_profile", params)
     bands = profile.groupby("tranche", as_index=False)["people"].sum()
     bands = _order_bands(bands, settings) if len(bands) else bands

@@ -12,9 +12,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SETTINGS = ROOT / "data" / "convention.toml"
 DEFAULT_DB = ROOT / "data" / "impact.duckdb"
 UNKNOWN_BAND = "âge inconnu"
-# A convention covers three years, five when extended; the months of its period are kept as the
-# bits of one whole number (63 at most).
-MAX_CONVENTION_MONTHS = 60
 
 
 @dataclass(frozen=True)
@@ -59,11 +56,10 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
     cite, conv, ages = raw["cite"], raw["convention"], raw["ages"]
     pop, privacy = raw.get("population", {}), raw.get("confidentialite", {})
     start, end = conv["debut"], conv["fin"]
-    months = (end.year - start.year) * 12 + end.month - start.month + 1
-    if end < start or months > MAX_CONVENTION_MONTHS:
+    if end < start:
         raise ValueError(
             f"{path} : la période de la convention (du {start:%d/%m/%Y} au {end:%d/%m/%Y}) doit finir "
-            f"après son début et durer {MAX_CONVENTION_MONTHS} mois au plus ({MAX_CONVENTION_MONTHS // 12} ans).")
+            "après son début.")
     return Settings(
         name=cite["nom"],
         territory=cite.get("territoire", ""),

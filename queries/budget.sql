@@ -141,34 +141,16 @@ from periods
 order by code;
 
 -- name: budget_participations
--- Participations (sum of nombre) and distinct named participants (a bitstring of person ids) per action over the selected programme years (whole years, budget.participations; no people filter: money is not split by public).
-with per_action as (
-    -- the action filters arrive as the list of selected action ids (query selection)
-    select action_id, sum(nombre) as participations,
-        coalesce(bit_count(bitstring_agg(person_id, 1, $people_max)), 0) as participants
-    from attendance
-    where date between $date_from and $date_to and list_contains($action_ids, action_id)
-    group by action_id
-)
-select a.code, a.intitule, coalesce(a.porteur, 'Non renseigné') as porteur,
-    coalesce(a.axe, 'Non renseignée') as axe, p.participations::bigint as participations, p.participants
-from per_action as p
-join actions_by_id as a using (action_id)
-order by code;
-
--- name: budget_participations_stored
--- budget_participations from the sessions (participations) and the stored pairs (a person per pair), when they serve the years (reference.on_pairs).
-with per_action as (
-    select s.action_id, s.participations, coalesce(q.participants, 0) as participants
-    from (select action_id, sum(participations) as participations
-          from sessions_f($date_from, $date_to, $action_ids, $profiles, $all_profiles) group by action_id) as s
-    left join (select action_id, count(*) as participants from pairs_f($action_ids, 0, $pairs_years, $pairs_profiles) group by action_id) as q
-        using (action_id)
-)
-select a.code, a.intitule, coalesce(a.porteur, 'Non renseigné') as porteur,
-    coalesce(a.axe, 'Non renseignée') as axe, p.participations::bigint as participations, p.participants
-from per_action as p
-join actions_by_id as a using (action_id)
+-- Participations (sum of nombre) and distinct named participants per action over the selected programme years (whole years, budget.participations; no people filter: money is not split by public).
+select
+    action_code as code,
+    any_value(intitule) as intitule,
+    any_value(porteur) as porteur,
+    any_value(axe) as axe,
+    sum(nombre)::bigint as participations,
+    count(distinct person) as participants
+from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+group by action_code
 order by code;
 
 -- name: budget_monthly_paid

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import duckdb
 
-from impact.store import after_direct_attendance_rows
+from impact.store import rebuild_derived
 
 
 def batch(con: duckdb.DuckDBPyConnection, kind: str, file_name: str = "test.csv",
@@ -50,7 +50,7 @@ def attendance(con, rows: list[dict], batch_id: int | None = None) -> int:
              "sexe": r.get("sexe", "NR"), "qpv": r.get("qpv"), "nombre": r.get("nombre", 1),
              "public": r.get("public", "jeune")},
         )
-    after_direct_attendance_rows(con)
+    rebuild_derived(con)
     return bid
 
 

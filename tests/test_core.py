@@ -52,142 +52,49 @@ def store_at_version(path: Path, version: int) -> duckdb.DuckDBPyConnection:
     return con
 
 
-def test_migration_3_lists_the_people_values_of_a_store_with_attendance(tmp_path):
-    """A store at version 2 with attendance gets the sidebar's values from its rows."""
-    con = store_at_version(tmp_path / "v2.duckdb", 2)
-    con.execute("insert into attendance (batch_id, line, date, action_code, person, tranche, sexe, qpv, nombre, "
-                "public) values (1, 2, date '2023-04-03', 'RAP', null, '16-25', 'F', null, 3, 'jeune')")
+def test_migration_11_drops_the_summaries_of_a_store_at_version_10(tmp_path):
+    """A store left at version 10 loses its summary tables and id columns, and keeps its rows."""
+    con = store_at_version(tmp_path / "v10.duckdb", 10)
+    con.execute("""insert into attendance (batch_id, line, date, action_code, person, tranche, sexe, nombre,
+        public, person_id, action_id, pair_id, band_id) values
+        (1, 2, '2023-04-03', 'RAP', 'ps_a', '16-25', 'F', 1, 'jeune', 1, 1, 1, 1)""")
+    con.execute("insert into meta values ('pairs_origin', '2023-04-01')")
     migrate(con)
-    assert sorted(con.execute("select dimension, value from attendance_values").fetchall()) == [
-        ("f_bands", "16-25"), ("f_publics", "jeune"), ("f_qpvs", "NR"), ("f_sexes", "F")]
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    assert not tables & {"attendance_cells", "attendance_pairs", "attendance_pair_years", "attendance_sessions",
+                         "attendance_person_years", "attendance_values", "pairs", "action_ids", "band_ids"}
+    columns = [r[0] for r in con.execute("select column_name from duckdb_columns() "
+                                         "where table_name = 'attendance'").fetchall()]
+    assert "pair_id" not in columns and "person_id" in columns
+    assert con.execute("select action_code, person, person_id from attendance").fetchall() == [("RAP", "ps_a", 1)]
+    assert con.execute("select count(*) from meta").fetchall() == [(0,)]
     con.close()
 
 
-def test_migration_4_numbers_the_actions_and_pairs_of_a_store_with_attendance(tmp_path):
-    """A store at version 3 gets an id per action code and per (action, person) pair on its rows."""
-    con = store_at_version(tmp_path / "v3.duckdb", 3)
-    con.execute("insert into people values (1, 'p1'), (2, 'p2')")
-    con.execute("""insert into attendance (batch_id, line, date, action_code, person, person_id, tranche,
-            sexe, qpv, nombre, public) values
-        (1, 2, date '2023-04-03', 'RAP', 'p1', 1, '16-25', 'F', null, 1, 'jeune'),
-        (1, 3, date '2023-04-10', 'RAP', 'p1', 1, '16-25', 'F', null, 1, 'jeune'),
-        (1, 4, date '2023-04-10', 'SPORT', 'p1', 1, '16-25', 'F', null, 1, 'jeune'),
-        (1, 5, date '2023-04-10', 'RAP', 'p2', 2, '16-25', 'M', null, 1, 'jeune'),
-        (1, 6, date '2023-04-11', 'SPORT', null, null, '16-25', 'NR', null, 7, 'jeune')""")
-    migrate(con)
-    assert con.execute("select code from action_ids order by id").fetchall() == [("RAP",), ("SPORT",)]
-    rows = con.execute("""select a.line, k.code, a.pair_id, p.person_id
-        from attendance a join action_ids k on k.id = a.action_id
-        left join pairs p on p.id = a.pair_id and p.action_id = a.action_id order by a.line""").fetchall()
-    assert [(line, code, person) for line, code, _, person in rows] == [
-        (2, "RAP", 1), (3, "RAP", 1), (4, "SPORT", 1), (5, "RAP", 2), (6, "SPORT", None)]
-    pair = {line: pair_id for line, _, pair_id, _ in rows}
-    assert pair[2] == pair[3] and len({pair[2], pair[4], pair[5]}) == 3 and pair[6] is None
-    con.close()
+def test_a_store_written_by_the_previous_release_opens_with_its_figures(tmp_path, settings):
+    """The demonstration store written by the release with stored pairs (schema 10, a fixture)
+    opens in this code, migrated, with the figures that release showed on its pages."""
+    import gzip
+    import shutil
 
+    from impact import overview, participation
+    from impact.filters import Filters
 
-def test_migration_5_numbers_the_age_bands_of_a_store_with_attendance(tmp_path):
-    """A store at version 4 gets an id per age band on its rows (the band at first participation
-    is read from those ids)."""
-    con = store_at_version(tmp_path / "v4.duckdb", 4)
-    con.execute("insert into action_ids values (1, 'RAP')")
-    con.execute("""insert into attendance (batch_id, line, date, action_code, action_id, person, tranche, sexe,
-            qpv, nombre, public) values
-        (1, 2, date '2023-04-03', 'RAP', 1, null, '16-25', 'F', null, 3, 'jeune'),
-        (1, 3, date '2023-04-03', 'RAP', 1, null, '26 et plus', 'F', null, 2, 'parent'),
-        (1, 4, date '2023-04-10', 'RAP', 1, null, '16-25', 'M', null, 1, 'jeune')""")
-    migrate(con)
-    assert con.execute("select tranche from band_ids order by id").fetchall() == [("16-25",), ("26 et plus",)]
-    rows = con.execute("""select a.line, b.tranche from attendance a join band_ids b on b.id = a.band_id
-        where b.tranche = a.tranche order by a.line""").fetchall()
-    assert [line for line, _ in rows] == [2, 3, 4]
-    con.close()
-
-
-def test_migration_6_sums_the_attendance_of_a_store_into_cells(tmp_path):
-    """A store at version 5 gets its participations per (batch, day, action, people profile), head
-    counts apart, with the number of rows: the sums the pages read."""
-    con = store_at_version(tmp_path / "v5.duckdb", 5)
-    con.execute("insert into action_ids values (1, 'RAP')")
-    con.execute("insert into band_ids values (1, '16-25'), (2, '26 et plus')")
-    con.execute("""insert into attendance (batch_id, line, date, action_code, action_id, person, person_id,
-            tranche, band_id, sexe, qpv, nombre, public) values
-        (1, 2, date '2023-04-03', 'RAP', 1, 'p1', 1, '16-25', 1, 'F', true, 1, 'jeune'),
-        (1, 3, date '2023-04-03', 'RAP', 1, 'p2', 2, '16-25', 1, 'F', true, 1, 'jeune'),
-        (1, 4, date '2023-04-03', 'RAP', 1, null, null, '16-25', 1, 'F', true, 6, 'jeune'),
-        (2, 2, date '2023-04-03', 'RAP', 1, 'p3', 3, '16-25', 1, 'F', true, 1, 'jeune'),
-        (1, 5, date '2023-04-10', 'RAP', 1, 'p1', 1, '16-25', 1, 'F', null, 1, 'jeune'),
-        (1, 6, date '2023-04-10', 'RAP', 1, null, null, '26 et plus', 2, 'NR', false, 4, 'professionnel')""")
-    migrate(con)
-    con.execute(queries.load_script("macros"))
-    assert con.execute("""select batch_id, date::varchar, action_id, tranche, sexe, qpv, public, headcount,
-            participations, row_count
-        from attendance_cells join profiles using (profile) order by all""").fetchall() == [
-        (1, "2023-04-03", 1, "16-25", "F", True, "jeune", False, 2, 2),
-        (1, "2023-04-03", 1, "16-25", "F", True, "jeune", True, 6, 1),
-        (1, "2023-04-10", 1, "16-25", "F", None, "jeune", False, 1, 1),
-        (1, "2023-04-10", 1, "26 et plus", "NR", False, "professionnel", True, 4, 1),
-        (2, "2023-04-03", 1, "16-25", "F", True, "jeune", False, 1, 1)]
-    con.close()
-
-
-def test_migration_10_sums_the_cells_of_a_store_into_sessions(tmp_path):
-    """A store at version 9 gets its participations per session (day, action), head counts apart."""
-    con = store_at_version(tmp_path / "v9.duckdb", 9)
-    con.execute("""insert into attendance_cells values
-        (1, date '2023-04-03', 1, 128, false, 2, 2), (1, date '2023-04-03', 1, 129, true, 6, 1),
-        (2, date '2023-04-03', 1, 128, false, 1, 1), (1, date '2023-04-10', 2, 128, false, 1, 1)""")
-    migrate(con)
-    assert con.execute("select date::varchar, * exclude (date) from attendance_sessions order by all").fetchall() == [
-        ("2023-04-03", 1, 9, 6), ("2023-04-10", 2, 1, 0)]
-    con.close()
-
-
-def test_migrations_7_to_9_store_the_pairs_of_a_store_with_attendance(tmp_path):
-    """A store at version 6 gets one row per (action, person) pair of its named rows, and per pair,
-    calendar year and people profile: times, the first participation's day and band, sex and QPV,
-    the months as bits from the first month of the named rows; a pair keeps its one profile, and
-    whether some year has several; then per person, year and profile."""
-    con = store_at_version(tmp_path / "v6.duckdb", 6)
-    con.execute("insert into action_ids values (1, 'RAP'), (2, 'BOXE')")
-    con.execute("insert into band_ids values (1, '11-15'), (2, '16-25')")
-    con.execute("insert into pairs values (1, 1, 1), (2, 2, 1)")
-    con.execute("""insert into attendance (batch_id, line, date, action_code, action_id, person, person_id,
-            pair_id, tranche, band_id, sexe, qpv, nombre, public) values
-        (1, 2, date '2023-04-03', 'RAP', 1, 'p1', 1, 1, '11-15', 1, 'NR', null, 1, 'jeune'),
-        (1, 3, date '2023-06-12', 'RAP', 1, 'p1', 1, 1, '16-25', 2, 'F', false, 1, 'jeune'),
-        (2, 2, date '2023-06-19', 'RAP', 1, 'p1', 1, 1, '16-25', 2, 'M', true, 1, 'jeune'),
-        (1, 4, date '2023-05-02', 'BOXE', 2, 'p1', 1, 2, '16-25', 2, 'M', true, 1, 'jeune'),
-        (1, 5, date '2023-04-03', 'RAP', 1, null, null, null, '16-25', 2, 'F', true, 6, 'jeune')""")
-    migrate(con)
-
-    def day(iso: str) -> int:
-        return (dt.date.fromisoformat(iso) - dt.date(1970, 1, 1)).days
-
-    assert con.execute("select key, value from meta order by key").fetchall() == [
-        ("named_first", "2023-04-03"), ("named_last", "2023-06-19"), ("pairs_origin", "2023-04-01")]
-    # profiles: band id * 64 + sex (F 0, M 1, NR 2) * 16 + QPV (no 0, yes 1, NR 2) * 4 + public (jeune 0)
-    assert con.execute("select * from attendance_pairs order by pair_id").fetchall() == [
-        (1, 1, 1, 3, day("2023-04-03") * 1024 + 1,
-         day("2023-06-12") * 4 + 0, day("2023-06-12") * 2 + 0, 0b101, None, True),
-        (2, 2, 1, 1, day("2023-05-02") * 1024 + 2,
-         day("2023-05-02") * 4 + 1, day("2023-05-02") * 2 + 1, 0b10, 2 * 64 + 16 + 4, False)]
-    assert con.execute("select * from attendance_pair_years order by pair_id, profile").fetchall() == [
-        (1, 1, 1, 2023, 64 + 32 + 8, 1, day("2023-04-03") * 1024 + 1, None, None, 0b1),
-        (1, 1, 1, 2023, 128, 1, day("2023-06-12") * 1024 + 2, day("2023-06-12") * 4, day("2023-06-12") * 2, 0b100),
-        (1, 1, 1, 2023, 128 + 16 + 4, 1, day("2023-06-19") * 1024 + 2, day("2023-06-19") * 4 + 1,
-         day("2023-06-19") * 2 + 1, 0b100),
-        (2, 2, 1, 2023, 128 + 16 + 4, 1, day("2023-05-02") * 1024 + 2, day("2023-05-02") * 4 + 1,
-         day("2023-05-02") * 2 + 1, 0b10)]
-    # migration 9: per person, year and profile, the first participation with its action (the
-    # profile 16-25, M, QPV: BOXE on 2 May before RAP on 19 June) and the months of both
-    assert con.execute("select * from attendance_person_years order by profile").fetchall() == [
-        (1, 2023, 64 + 32 + 8, day("2023-04-03") * 1024 + 1, 1, None, None, None, None, 0b1),
-        (1, 2023, 128, day("2023-06-12") * 1024 + 2, 1, day("2023-06-12") * 4, 1, day("2023-06-12") * 2, 1, 0b100),
-        (1, 2023, 128 + 16 + 4, day("2023-05-02") * 1024 + 2, 2, day("2023-05-02") * 4 + 1, 2,
-         day("2023-05-02") * 2 + 1, 2, 0b110)]
-    con.close()
-
+    source = ROOT / "tests" / "data" / "store-bf7d0b5"
+    with gzip.open(source / "impact.duckdb.gz") as packed, open(tmp_path / "impact.duckdb", "wb") as out:
+        shutil.copyfileobj(packed, out)
+    shutil.copy(source / "impact.secret", tmp_path / "impact.secret")
+    store = Store(tmp_path / "impact.duckdb")
+    everything = Filters(settings.start, settings.end)
+    with store.connect() as con:
+        assert con.execute("select max(version) from schema_version").fetchall() == [(SCHEMA_VERSION,)]
+        totals = participation.totals(con, everything)
+        focus = participation.publics_overview(con, everything, settings)["focus"]
+        state = overview.overview(con, everything, settings)["state_totals"]
+    # figures shown by the release at bf7d0b5 on this store (Participation, Publics, Vue d'ensemble)
+    assert (totals["participations"], totals["participants"], totals["sessions"]) == (4430, 277, 512)
+    assert (focus["young_people"], focus["young_qpv"]) == (102, 76)
+    assert (state["programme"], round(state["paye"], 2)) == (770000.0, 686102.03)
 
 def test_data_version_changes_when_the_file_is_written(store):
     with store.connect():
@@ -313,36 +220,6 @@ def test_a_held_store_lets_the_database_go_when_idle(tmp_path):
     duckdb.connect(str(store.path)).close()   # free for anyone, nobody had to ask
 
 
-def test_hashed_groups_lowers_the_setting_for_its_own_connection_only(tmp_path):
-    """One unit of work grouping with hash tables leaves the other cursors of the held database
-    their direct-address tables, and gets the store's setting back afterwards."""
-    from impact.store import PERFECT_HASH_BITS, hashed_groups
-
-    store = Store(tmp_path / "hashed.duckdb", keep_open=True)
-
-    def threshold(con) -> int:
-        return con.execute("select current_setting('perfect_ht_threshold')").fetchall()[0][0]
-
-    with store.connect() as a, store.connect() as b:
-        with hashed_groups(a):
-            assert (threshold(a), threshold(b)) == (12, PERFECT_HASH_BITS)
-        assert threshold(a) == threshold(b) == PERFECT_HASH_BITS
-    store.release()
-
-
-@pytest.mark.parametrize("text, error", [
-    ("select 1", "no '-- name: ...' block"),
-    ("-- name: a\nselect 1", "has no one-line description"),
-    ("-- name: a\n-- desc\n", "has no SQL"),
-    ("-- name: a\n-- d\nselect 1;\n-- name: a\n-- d\nselect 2", "defined twice"),
-])
-def test_malformed_query_files_fail_loudly_naming_the_file(tmp_path, text, error):
-    path = tmp_path / "broken.sql"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(queries.QueryFileError, match=f"broken.sql.*{error}"):
-        queries.parse_query_file(path)
-
-
 def test_query_files_parse_and_unknown_query_is_named():
     found = queries.all_queries()
     assert "filter_actions" in found and found["filter_actions"][0] == "reference.sql"
@@ -441,19 +318,18 @@ def test_another_cite_edits_the_settings_file_alone(tmp_path):
 
 
 @pytest.mark.parametrize("fin, accepted", [
-    ("2026-12-31", True), ("2027-01-31", False), ("2021-12-31", False)])
-def test_a_convention_lasts_five_years_at_most(tmp_path, fin, accepted):
-    """A convention ends after it starts and lasts 60 months at most (its months are the bits of
-    one whole number in the month-by-month counts); the settings file says so in French."""
+    ("2026-12-31", True), ("2029-12-31", True), ("2021-12-31", False)])
+def test_a_convention_ends_after_it_starts_and_may_last_any_number_of_years(tmp_path, fin, accepted):
+    """A convention of 3, 5 or 8 years is accepted; one that ends before it starts is refused in French."""
     from impact.settings import load_settings
     text = (ROOT / "data" / "convention.toml").read_text(encoding="utf-8").replace(
         "fin = 2024-12-31", f"fin = {fin}")
     path = tmp_path / "convention.toml"
     path.write_text(text, encoding="utf-8")
     if accepted:
-        assert len(load_settings(path).years) == 5
+        assert len(load_settings(path).years) == int(fin[:4]) - 2021
     else:
-        with pytest.raises(ValueError, match="doit finir après son début et durer 60 mois au plus"):
+        with pytest.raises(ValueError, match="doit finir après son début"):
             load_settings(path)
 
 

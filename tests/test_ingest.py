@@ -17,14 +17,14 @@ import pytest
 from impact import ingest
 from impact.queries import load_script
 from impact.settings import load_settings
-from impact.store import migrate, refresh_people_values
+from impact.store import migrate
 
 SETTINGS = load_settings()
 TODAY = dt.date(2025, 6, 30)
 KEY = bytes(range(32))
 SAMPLES = Path(__file__).resolve().parent / "data" / "samples"  # copies of the partners' sample exports
 DATA = Path(__file__).resolve().parent / "data"
-TABLES = ("batches", "actions", "budget", "spending", "attendance", "attendance_cells", "batch_duplicates")
+TABLES = ("batches", "actions", "budget", "spending", "attendance", "batch_duplicates")
 
 ACTIONS = (
     "code;intitulé;porteur;thématique;public cible;année début;année fin\n"
@@ -79,7 +79,6 @@ def reset(con) -> None:
         con.execute(f"delete from {table} where {column} > $keep", {"keep": keep})
     if stored(con, "select count(*) from actions where batch_id <> 1 or batch_id is null") != [(0,)]:
         raise AssertionError("reset left rows behind")
-    refresh_people_values(con)
 
 
 

@@ -8,6 +8,7 @@ are parcours too; two head-count rows (3 young people, 12 parents) carry no iden
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -15,7 +16,6 @@ import pytest
 from impact import participation as p
 from impact import queries
 from impact.filters import Filters
-from impact.reference import selection
 from tests import builders
 
 D = dt.date
@@ -184,13 +184,12 @@ def test_first_participation_rules(con, everything, settings):
     data = p.publics_overview(con, everything, settings)
     bands = data["bands"].set_index("tranche")["participants"].to_dict()
     assert bands == {"16-25": 1, "11-15": 1, "26 et plus": 300}
-    # the page's working table (temporary, on this connection; from the stored pairs) and the same
-    # table from the rows give the same people
+    # the page's working table (temporary, on this connection)
     first = con.execute("select p.person, tranche, sexe, qpv from selection_people as w "
                         "join people as p on p.id = w.person where p.person like 'ps_q%' order by 1").fetchall()
     assert first == [("ps_q1", "11-15", "F", False), ("ps_q2", "16-25", "M", True)]
-    params = {**everything.params(), **selection(con, everything)}
-    queries.run(con, "selection_people", params)   # through the rows, as the action sheet may
+    params = everything.params()
+    queries.run(con, "selection_people", params)
     profile = queries.run(con, "people_profile", params)
     assert profile.values.tolist() == [["11-15", "F", "non", 1], ["16-25", "M", "oui", 1],
                                        ["26 et plus", "NR", "NR", 300]]
@@ -248,7 +247,7 @@ def test_action_sheet_of_an_action_without_money_or_people(built, settings):
 
 
 def test_people_profile_query(built, everything):
-    params = {**everything.params(), **selection(built, everything)}
+    params = everything.params()
     queries.run(built, "selection_people", params)
     df = queries.run(built, "people_profile", params)
     assert df["people"].sum() == 5
@@ -300,7 +299,6 @@ def test_methodology_defines_every_indicator_from_the_settings(settings):
 
 def test_charts_with_many_actions_draw_the_first_25_and_say_so():
     """At national scale a page has hundreds of actions: the bars stay readable, the table has all."""
-    import pandas as pd
 
     from impact.charts import budget as money_charts
     from impact.charts import participation as charts
@@ -325,7 +323,6 @@ def test_charts_with_many_actions_draw_the_first_25_and_say_so():
 def test_horizontal_bars_leave_room_for_their_labels():
     """The number written after the longest bar (« 100,0 % », « 1 234 ») stays inside the chart: the
     value axis reaches beyond the longest bar; a masked cell (« < 5 ») is drawn flat."""
-    import pandas as pd
 
     from impact.charts import participation as charts
 
@@ -339,63 +336,7 @@ def test_horizontal_bars_leave_room_for_their_labels():
     assert fig.layout.xaxis.range[1] > 1234 * 1.1
 
 
-def test_selection_resolves_the_action_filters_once_on_the_actions(built, everything):
-    """The action filters become the list of selected action ids; action_no and the thématique's
-    number are read from lists indexed by action id (what attendance_f applies to every row)."""
-    from impact.reference import selection
-
-    ids = dict(built.execute("select code, id from action_ids").fetchall())
-    assert sorted(ids) == ["A1", "A2", "A3"]   # every action code met in attendance has an id
-    whole = selection(built, everything)
-    assert sorted(whole["action_ids"]) == sorted(ids.values())
-    assert [whole["action_nos"][ids[c] - 1] for c in ("A1", "A2", "A3")] == [1, 2, 3]   # code order
-    assert whole["axes"] == ["Culture", "Non renseignée", "Sport"]
-    assert [whole["axes"][whole["axe_nos"][ids[c] - 1] - 1] for c in ("A1", "A2", "A3")] == [
-        "Culture", "Sport", "Non renseignée"]
-    assert selection(built, everything.with_(themes=["Sport"]))["action_ids"] == [ids["A2"]]
-    assert selection(built, everything.with_(porteurs=["Non renseigné"]))["action_ids"] == []
-    assert selection(built, everything.with_(porteurs=["Centre social"], actions=["A3"]))["action_ids"] == [ids["A3"]]
-    # an empty selection of actions selects no row
-    nothing = everything.with_(porteurs=["Non renseigné"])
-    assert p.totals(built, nothing)["participations"] == 0
-    assert p.participation_overview(built, nothing)["regularity"].empty
-
-
-@pytest.mark.parametrize("change", [{}, {"date_from": D(2023, 1, 17), "date_to": D(2023, 2, 7)},
-                                    {"themes": ["Culture"]}])
-def test_stored_sessions_give_the_sums_of_the_cells(built, everything, change):
-    """Without people filter the sums per session are read from the stored sessions: the same as the
-    cells of every profile give."""
-    filters = everything.with_(**change)
-    params = {**filters.params(), **selection(built, filters)}
-    assert params["all_profiles"] is True
-    sql = "select * from sessions_f($date_from, $date_to, $action_ids, $profiles, $all_profiles) order by all"
-    keys = ("date_from", "date_to", "action_ids", "profiles")
-    sessions = built.execute(sql, {k: params[k] for k in keys} | {"all_profiles": True}).fetchall()
-    assert sessions == built.execute(sql, {k: params[k] for k in keys} | {"all_profiles": False}).fetchall()
-    assert sum(s[2] for s in sessions) == (p.totals(built, filters)["participations"])
-    if not change:
-        assert len(sessions) == 10 and sum(s[3] for s in sessions) == 15   # head counts: 3 + 12
-    assert selection(built, filters.with_(sexes=["F"]))["all_profiles"] is False
-
-
-def test_selection_resolves_the_people_filters_once_on_the_profiles(built, everything):
-    """The band, sex, QPV and public filters become the list of the cells' selected profiles (one
-    small number per band × sex × QPV × public); every combination of the filters' values has one."""
-    from impact.reference import selection
-
-    profiles = built.execute("select profile, tranche, sexe, qpv, public from profiles").fetchall()
-    bands = [b for (b,) in built.execute("select tranche from band_ids").fetchall()]
-    assert len(profiles) == len({r[0] for r in profiles}) == len(bands) * 3 * 3 * 3
-    decoded = {r[0]: r[1:] for r in profiles}
-    assert sorted(selection(built, everything)["profiles"]) == sorted(decoded)
-    chosen = selection(built, everything.with_(bands=["16-25"], sexes=["F", "NR"], qpvs=["NR"]))["profiles"]
-    assert sorted(decoded[c] for c in chosen) == sorted(
-        ("16-25", sexe, None, public) for sexe in ("F", "NR") for public in ("jeune", "parent", "professionnel"))
-    assert selection(built, everything.with_(publics=["inconnu"]))["profiles"] == []
-
-
-# --- Stored pairs: the same figures as the rows -------------------------------------------
+# --- First participation ------------------------------------------------------------------
 
 def _add_first_participation_cases(con) -> None:
     """Two more actions where the first participation needs care: same day in two actions (the
@@ -411,213 +352,72 @@ def _add_first_participation_cases(con) -> None:
         {"date": D(2023, 5, 2), "action": "B2", "person": "ps_q3", "tranche": "16-25", "sexe": "NR"},
         {"date": D(2023, 6, 6), "action": "B1", "person": "ps_q3", "tranche": "16-25", "sexe": "F", "qpv": False},
         {"date": D(2023, 7, 4), "action": "B2", "person": "ps_q3", "tranche": "16-25", "sexe": "M", "qpv": True},
-        {"date": D(2023, 5, 9), "action": "B2", "person": "ps_p1", "tranche": "16-25", "sexe": "F", "qpv": True},
-        {"date": D(2023, 3, 7), "action": "A1", "person": "ps_p2", "tranche": "16-25", "sexe": "M", "qpv": False},
+        # q4: one day, three actions, two bands: the first code (A1) gives the band
+        {"date": D(2023, 4, 4), "action": "B2", "person": "ps_q4", "tranche": "11-15", "sexe": "F", "qpv": True},
+        {"date": D(2023, 4, 4), "action": "B1", "person": "ps_q4", "tranche": "16-25", "sexe": "F", "qpv": True},
+        {"date": D(2023, 4, 4), "action": "A1", "person": "ps_q4", "tranche": "11-15", "sexe": "F", "qpv": True},
     ])
 
 
-def _page_figures(con, filters: Filters, settings) -> dict:
-    """Everything the pages that count people compute, for one selection."""
-    from impact import budget, overview
-
-    return {"participation": p.participation_overview(con, filters),
-            "publics": p.publics_overview(con, filters, settings),
-            "sheet": p.action_sheet(con, filters, "A1", settings),
-            "overview": overview.overview(con, filters, settings),
-            "budget": budget.participations(con, filters, settings)}
+def _first(con, filters: Filters) -> dict:
+    queries.run(con, "selection_people", filters.params())
+    rows = con.execute("""select p.person, s.tranche, s.sexe, s.qpv, s.first_date::varchar
+        from selection_people as s join people as p on p.id = s.person
+        where p.person like 'ps_q%' order by 1""").fetchall()
+    return {r[0]: r[1:] for r in rows}
 
 
-def _assert_same(stored, rows, where="") -> None:
-    if isinstance(stored, dict):
-        assert stored.keys() == rows.keys(), where
-        for key in stored:
-            _assert_same(stored[key], rows[key], f"{where}/{key}")
-    elif isinstance(stored, pd.DataFrame):
-        pd.testing.assert_frame_equal(stored.reset_index(drop=True), rows.reset_index(drop=True),
-                                      check_dtype=False, obj=where)
-    else:
-        assert stored == rows, where
-
-
-def _through_rows(monkeypatch) -> None:
-    """Make every page read the rows, as when the stored pairs do not serve."""
-    from impact import budget, overview
-
-    for module in (p, overview, budget):
-        monkeypatch.setattr(module, "on_pairs", lambda name, params: name)
-
-
-def _add_other_years(con) -> None:
-    """Named rows in 2022 and 2024 too: a pair over two years with one profile (p1 in A1), a pair
-    whose band changes from year to year and within 2023 (p2 in A2), a person of 2022 only, the
-    same day in two actions with two bands (p4 in 2024)."""
-    builders.attendance(con, [
-        {"date": D(2024, 3, 5), "action": "A1", "person": "ps_p1", "tranche": "16-25", "sexe": "F", "qpv": True},
-        {"date": D(2022, 11, 8), "action": "A2", "person": "ps_p2", "tranche": "11-15", "sexe": "M", "qpv": False},
-        {"date": D(2022, 6, 14), "action": "A3", "person": "ps_y1", "tranche": "26 et plus", "public": "parent",
-         "sexe": "F", "qpv": None},
-        {"date": D(2024, 9, 10), "action": "A3", "person": "ps_p4", "tranche": "26 et plus", "sexe": "M", "qpv": True},
-        {"date": D(2024, 9, 10), "action": "A1", "person": "ps_p4", "tranche": "16-25", "sexe": "NR", "qpv": None},
-        {"date": D(2024, 10, 1), "action": "A1", "person": "ps_q1", "tranche": "16-25", "sexe": "M", "qpv": True},
-    ])
-
-
-def _page_figures_match(con, filters, settings, monkeypatch) -> dict:
-    """The figures of every page that counts people, through the stored pairs, after checking they
-    are those the rows give."""
-    stored = _page_figures(con, filters, settings)
-    with monkeypatch.context() as patch:
-        _through_rows(patch)
-        _assert_same(stored, _page_figures(con, filters, settings))
-    return stored
-
-
-PEOPLE_FILTERS = [{}, {"bands": ["16-25"]}, {"bands": ["11-15"]}, {"sexes": ["F"]}, {"sexes": ["NR"]},
-                  {"qpvs": ["NR"]}, {"qpvs": ["oui", "non"]}, {"publics": ["jeune"]},
-                  {"bands": ["16-25"], "sexes": ["M"], "qpvs": ["oui"]}]
-
-
-@pytest.mark.parametrize("change", [
-    {},                                                     # the convention: month bits moved by 12
-    {"date_from": D(2023, 1, 1), "date_to": D(2023, 12, 31)},   # from the store's first month
-    {"themes": ["Culture"]},                                # action filters apply to the pairs
-    {"actions": ["A1", "B1"], "porteurs": ["Asso Rap"]},
-    {"porteurs": ["Non renseigné"]},                        # nothing selected
-    *PEOPLE_FILTERS[1:],                                    # people filters: a pair whose rows
-    {"themes": ["Culture"], "bands": ["16-25"]},            # mix profiles adds up the selected ones
-])
-def test_stored_pairs_give_the_figures_of_the_rows(built, everything, settings, monkeypatch, change):
-    """When a selection covers every named row, with or without people filters, the pages read the
-    stored pairs; every figure is the one the rows give."""
+def test_first_participation_is_the_earliest_date_then_action_code(built, everything):
     _add_first_participation_cases(built)
-    filters = everything.with_(**change)
-    assert selection(built, filters)["pairs_shift"] is not None
-    assert selection(built, filters)["pairs_years"] is None
-    # people are counted on the person-years when every action is selected
-    action_filter = {"themes", "actions", "porteurs"} & change.keys()
-    assert selection(built, filters)["pairs_persons"] is not action_filter
-    stored = _page_figures_match(built, filters, settings, monkeypatch)
-    if not change:
-        assert stored["participation"]["totals"]["participants"] == 7
-        sex = stored["publics"]["sex"].set_index("categorie")["people"]
-        assert sex["Filles / femmes"] == 3   # p1, p5 and q3
+    assert _first(built, everything) == {
+        "ps_q1": ("11-15", "F", False, "2023-05-02"),    # B1 before B2 on 2 May; sex and QPV known in June
+        "ps_q3": ("16-25", "F", False, "2023-05-02"),
+        "ps_q4": ("11-15", "F", True, "2023-04-04"),     # A1 before B1 and B2 on the same day
+    }
+    # within a selection: without B1, q1's first row is B2's, q4's A1's still
+    assert _first(built, everything.with_(actions=["A1", "B2"])) == {
+        "ps_q1": ("16-25", "M", True, "2023-05-02"),
+        "ps_q3": ("16-25", "M", True, "2023-05-02"),
+        "ps_q4": ("11-15", "F", True, "2023-04-04"),
+    }
+    # the period moves the first participation too
+    later = everything.with_(date_from=D(2023, 6, 1))
+    assert _first(built, later)["ps_q1"] == ("11-15", "F", False, "2023-06-06")
 
 
-@pytest.mark.parametrize("years", [(2022, 2022), (2023, 2023), (2024, 2024), (2022, 2023), (2023, 2024)],
-                         ids=lambda y: "-".join(map(str, sorted(set(y)))))
-@pytest.mark.parametrize("people", PEOPLE_FILTERS, ids=lambda c: "-".join(map(str, c.values())) or "all")
-def test_stored_pair_years_give_the_figures_of_the_rows(built, everything, settings, monkeypatch, years, people):
-    """A selection of one calendar year or two, with or without people filters, reads the stored
-    pair-years; every figure is the one the rows give."""
+def test_every_page_counts_people_by_their_first_participation(built, everything, settings):
+    """Publics, the action sheet and Vue d'ensemble read the one definition: the same bands."""
+    from impact import overview
+
     _add_first_participation_cases(built)
-    _add_other_years(built)
-    first, last = years
-    filters = everything.with_(date_from=D(first, 1, 1), date_to=D(last, 12, 31), **people)
-    assert selection(built, filters)["pairs_years"] == list(range(first, last + 1))
-    assert selection(built, filters)["pairs_persons"] is True
-    stored = _page_figures_match(built, filters, settings, monkeypatch)
-    if years == (2023, 2024) and not people:
-        # 2023's seven people; those of 2024 (p1, p4, q1) came in 2023 too
-        assert stored["participation"]["totals"]["participants"] == 7
-    if years == (2024, 2024) and not people:
-        assert stored["participation"]["totals"]["participants"] == 3   # p1, p4, q1
-        bands = stored["publics"]["bands"].set_index("tranche")["participants"]
-        assert bands.get("26 et plus", 0) == 0    # p4: A1 before A3 on the same day
+    publics = p.publics_overview(built, everything, settings)
+    bands = publics["bands"].set_index("tranche")["participants"].to_dict()
+    queries.run(built, "selection_people", everything.params())
+    expected = dict(built.execute("select tranche, count(*) from selection_people group by 1").fetchall())
+    assert {k: v for k, v in bands.items() if v} == expected
+    assert overview.overview(built, everything, settings)["participation"]["focus_participants"] == expected["16-25"]
+    assert publics["focus"]["young_people"] == expected["16-25"]
 
 
-def test_stored_pairs_of_several_years(built, everything, settings, monkeypatch):
-    """Over the whole period, a pair's years add up; a period of one year or more may start after
-    its first day, or end before its last, when no named row of those years lies outside it."""
-    _add_first_participation_cases(built)
-    _add_other_years(built)
-    # a head count after the last named row of 2023: no named row, so 2023 until 30/11 is served
-    builders.attendance(built, [{"date": D(2023, 12, 20), "action": "A3", "nombre": 9, "public": "parent"}])
-    stored = _page_figures_match(built, everything, settings, monkeypatch)
-    assert stored["participation"]["totals"]["participants"] == 8
-    regularity = stored["participation"]["regularity"].set_index("action_code")
-    assert regularity.loc["A2", "five_or_more"] == 1          # p2: 4 + 1 in 2023, 1 in 2022
-    # a period is served as long as no named row of the years it meets lies outside it
-    for first, last in ((D(2022, 6, 14), D(2022, 12, 31)), (D(2024, 1, 1), D(2024, 10, 1)),
-                        (D(2024, 3, 5), D(2024, 10, 1)), (D(2023, 1, 10), D(2023, 11, 30)),
-                        (D(2022, 6, 14), D(2023, 11, 30)), (D(2023, 1, 10), D(2024, 10, 1))):
-        inside = everything.with_(date_from=first, date_to=last)
-        assert selection(built, inside)["pairs_years"] == list(range(first.year, last.year + 1))
-        _page_figures_match(built, inside, settings, monkeypatch)
+def test_a_convention_of_eight_years_is_counted_month_by_month(con, tmp_path):
+    """No limit on the length of a convention: eight years, a session in the first and the last month."""
+    from impact.settings import load_settings
 
-
-@pytest.mark.parametrize("year", [None, 2023])
-def test_person_years_keep_the_first_action_code_of_a_day(built, everything, settings, monkeypatch, year):
-    """A person-year holds the first participation of one profile: on a day with three actions, the
-    first code of that profile (A1, not B2), which then meets the other profile's (B1)."""
-    _add_first_participation_cases(built)
-    q4 = {"person": "ps_q4", "sexe": "F", "qpv": True}
-    builders.attendance(built, [
-        {"date": D(2023, 4, 4), "action": "B2", "tranche": "11-15", **q4},
-        {"date": D(2023, 4, 4), "action": "B1", "tranche": "16-25", **q4},
-        {"date": D(2023, 4, 4), "action": "A1", "tranche": "11-15", **q4},
-    ])
-    filters = everything if year is None else everything.with_(date_from=D(year, 1, 1), date_to=D(year, 12, 31))
-    assert selection(built, filters)["pairs_persons"] is True
-    stored = _page_figures_match(built, filters, settings, monkeypatch)
-    queries.run(built, "selection_people_stored", {**filters.params(), **selection(built, filters)})
-    assert built.execute("select tranche from selection_people as s join people as p on p.id = s.person "
-                         "where p.person = 'ps_q4'").fetchall() == [("11-15",)]
-    assert stored["participation"]["totals"]["participants"] == 8
-
-
-def test_actions_missing_from_the_referentiel_are_counted_on_the_pairs(built, everything, settings,
-                                                                       monkeypatch):
-    """Rows of an action the référentiel does not hold are in the person-years but out of every
-    selection: people are then counted on the pairs of the selected actions."""
-    builders.attendance(built, [{"date": D(2023, 1, 3), "action": "ZZ", "person": "ps_p1", "tranche": "11-15"}])
-    assert selection(built, everything)["pairs_shift"] is not None
-    assert selection(built, everything)["pairs_persons"] is False
-    stored = _page_figures_match(built, everything, settings, monkeypatch)
-    bands = stored["publics"]["bands"].set_index("tranche")["participants"]
-    assert bands["11-15"] == 1     # p2; p1's first selected row is in A1, as 16-25 (ZZ is not selected)
-
-
-def test_stored_pairs_months_move_back_from_an_earlier_origin(built, everything, settings, monkeypatch):
-    """The month bits count from the store's origin, which an undo may leave before the first row:
-    they then move down to the period's first month."""
-    from impact.store import fill_pairs, set_meta
-
-    set_meta(built, "pairs_origin", "2021-11-01")
-    fill_pairs(built)
-    filters = everything.with_(date_from=D(2023, 1, 1), date_to=D(2023, 12, 31))
-    assert selection(built, filters)["pairs_shift"] == -14
-    stored = _page_figures_match(built, filters, settings, monkeypatch)
-    months = stored["publics"]["by_month"]
-    assert pd.to_datetime(months["month"]).dt.date.tolist() == [D(2023, 1, 1), D(2023, 2, 1), D(2023, 3, 1)]
-
-
-@pytest.mark.parametrize("change", [
-    {"date_to": D(2023, 1, 31)},        # leaves named rows out
-    {"date_from": D(2023, 1, 11)},
-    {"date_from": D(2023, 1, 11), "date_to": D(2023, 12, 31)},
-    {"date_from": D(2022, 6, 15), "date_to": D(2023, 12, 31)},  # two years, a named row left out
-    {"date_from": D(2024, 3, 6), "date_to": D(2024, 12, 31)},   # leaves a named row of 2024 out
-    {"date_from": D(2022, 6, 15), "date_to": D(2022, 12, 31)},  # leaves the first named row out
-])
-def test_stored_pairs_serve_only_selections_that_cover_the_named_rows_of_the_period_or_a_year(
-        built, everything, change):
-    _add_other_years(built)
-    assert selection(built, everything)["pairs_shift"] == 5        # from 2022-01 to the store's 2022-06
-    assert selection(built, everything.with_(**change))["pairs_shift"] is None
-
-
-def test_named_rows_over_more_than_63_months_are_read_from_the_rows(con, everything, settings):
-    """Month bits fit 63 months: beyond, no pair is stored and the pages read the rows."""
+    text = (Path(__file__).resolve().parent.parent / "data" / "convention.toml").read_text(encoding="utf-8")
+    path = tmp_path / "convention.toml"
+    path.write_text(text.replace("fin = 2024-12-31", "fin = 2029-12-31"), encoding="utf-8")
+    long = load_settings(path)
+    assert long.years == list(range(2022, 2030))
     builders.action(con, "A1", "Atelier rap")
     builders.attendance(con, [
-        {"date": D(2015, 1, 6), "action": "A1", "person": "ps_old", "tranche": "16-25"},
-        {"date": D(2023, 1, 10), "action": "A1", "person": "ps_new", "tranche": "16-25"},
+        {"date": D(2022, 1, 4), "action": "A1", "person": "ps_old", "tranche": "16-25"},
+        {"date": D(2029, 12, 4), "action": "A1", "person": "ps_new", "tranche": "16-25"},
     ])
-    assert con.execute("select count(*) from attendance_pairs").fetchall() == [(0,)]
-    wide = everything.with_(date_from=D(2015, 1, 1))
-    assert selection(con, wide)["pairs_shift"] is None
-    assert p.totals(con, wide)["participants"] == 2
-    assert p.totals(con, everything)["participants"] == 1
+    whole = Filters(long.start, long.end)
+    assert p.totals(con, whole)["participants"] == 2
+    months = p.participation_overview(con, whole)["by_month"]
+    assert [str(m)[:7] for m in months["month"]] == ["2022-01", "2029-12"]
+    assert p.publics_overview(con, whole, long)["focus"]["young_people"] == 2
 
 
 def test_only_the_most_common_combinations_are_spelled_out(con, everything, settings):
