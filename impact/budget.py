@@ -26,8 +26,8 @@ import pandas as pd
 
 from impact import fmt, queries
 from impact.filters import Filters
-from impact.privacy import SMALL, mask_small_counts
 from impact.settings import Settings
+from impact.small_counts import CountRule
 
 STATE = "État"
 FUNDER_GROUPS = (STATE, "Ville de Metz", "CAF", "Région", "Autres financeurs")
@@ -276,21 +276,15 @@ COST_COLUMNS = {
 }
 
 
-def costs_table(cost: pd.DataFrame, exact: bool) -> pd.DataFrame:
-    """Costs with French headers; unless `exact`, counts 1–4 read "< 5" and their costs are hidden
-    (a cost and the amount paid would give the count back)."""
-    out = cost[list(COST_COLUMNS)].rename(columns=COST_COLUMNS)
-    if exact:
-        return out
-    out = mask_small_counts(out, ["Participants distincts", "Participations"])
-    for col in ("Participants distincts", "Participations"):   # numbers again, but for "< 5"
-        out[col] = out[col].map(lambda v: int(v) if isinstance(v, str) and v.isdigit() else v).astype(object)
-    for count_col, cost_col in (("Participants distincts", "Coût par participant"),
-                                ("Participations", "Coût par participation")):
-        hidden = out[count_col] == SMALL
-        out[cost_col] = out[cost_col].astype(object)
-        out.loc[hidden, cost_col] = None
-    return out
+def costs_table(cost: pd.DataFrame, rule: CountRule) -> pd.DataFrame:
+    """Costs with French headers, counts as `rule` shows them and costs computed from the shown
+    counts (a cost and the amount paid would otherwise give an exact count back)."""
+    out = cost.copy()
+    for cost_col, count in (("cout_participant", "participants"), ("cout_participation", "participations")):
+        out[cost_col] = [rule.derived(n, lambda v, paid=paid: paid / v if v else None)
+                         for n, paid in zip(cost[count], cost["paye"], strict=True)]
+    out = rule.table(out, ["participants", "participations"])
+    return out[list(COST_COLUMNS)].rename(columns=COST_COLUMNS)
 
 
 # --- pace over the convention ------------------------------------------------------------
@@ -394,7 +388,7 @@ def attention(con, filters: Filters, settings: Settings, today: dt.date,
             .drop(columns="ordre").reset_index(drop=True))
 
 
-def _attention_detail(row, exact: bool) -> str:
+def _attention_detail(row, rule: CountRule) -> str:
     e = fmt.euros
     kind = row["kind"]
     if kind == "paye_superieur":
@@ -413,9 +407,7 @@ def _attention_detail(row, exact: bool) -> str:
     if kind == "sans_presence":
         return f"{e(row['montant'])} engagés ou payés, aucune présence enregistrée"
     if kind == "presence_sans_depense":
-        n = int(row["participations"])
-        shown = SMALL if (not exact and 1 <= n < 5) else fmt.integer(n)
-        return f"{shown} participation(s) enregistrée(s), aucune dépense"
+        return f"{rule.text(row['participations'])} participation(s) enregistrée(s), aucune dépense"
     if kind == "hors_periode":
         return (f"{int(row['lignes'])} ligne(s) pour {e(row['montant'])}, "
                 f"datées du {fmt.date(row['date_min'])} "
@@ -423,7 +415,7 @@ def _attention_detail(row, exact: bool) -> str:
     return ""
 
 
-def attention_table(points: pd.DataFrame, exact: bool) -> pd.DataFrame:
+def attention_table(points: pd.DataFrame, rule: CountRule) -> pd.DataFrame:
     """The list the committee works through, in French, each row with its action's link."""
     cols = ["Point d'attention", "Action", "Détail", "Fiche action", "Code", "Porteur"]
     if points.empty:
@@ -433,7 +425,7 @@ def attention_table(points: pd.DataFrame, exact: bool) -> pd.DataFrame:
         "Code": points["code"],
         "Action": points["intitule"],
         "Porteur": points["porteur"],
-        "Détail": [_attention_detail(r, exact) for _, r in points.iterrows()],
+        "Détail": [_attention_detail(r, rule) for _, r in points.iterrows()],
         "Fiche action": points["code"].map(action_link),
     })[cols]
 

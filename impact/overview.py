@@ -12,6 +12,7 @@ import pandas as pd
 from impact import fmt, queries
 from impact.filters import Filters
 from impact.settings import Settings
+from impact.small_counts import CountRule
 
 
 def _params(filters: Filters, settings: Settings) -> dict:
@@ -95,35 +96,14 @@ def has_money(by_year: pd.DataFrame) -> bool:
 
 # --- display -----------------------------------------------------------------------------
 
-def count_text(n: int, exact: bool, threshold: int = 5) -> str:
-    """A count as the reader sees it: « 1 234 », or « < 5 » for 1 to 4 when not exact.
-
-    >>> count_text(3, exact=False), count_text(0, exact=False), count_text(1234, exact=True)
-    ('< 5', '0', '1 234')   (with a narrow no-break space)
-    """
-    if not exact and 1 <= n < threshold:
-        return f"< {threshold}"
-    return fmt.integer(n)
-
-
-def share_text(part: int, whole: int, exact: bool, threshold: int = 5) -> str:
-    """part/whole as « 42,0 % »; hidden when the part or the rest is a small count (it would give it back)."""
-    if not whole:
-        return "—"
-    rest = whole - part
-    if not exact and (1 <= part < threshold or 1 <= rest < threshold):
-        return f"non affiché (effectif < {threshold})"
-    return fmt.percent(part / whole)
-
-
-def monthly_display(monthly: pd.DataFrame, exact: bool, threshold: int = 5) -> pd.DataFrame:
-    """The monthly table with French text columns; small counts hidden (bar at 0, label « < 5 »)."""
+def monthly_display(monthly: pd.DataFrame, rule: CountRule) -> pd.DataFrame:
+    """The monthly table with French text columns, counts as `rule` shows them (a hidden count:
+    bar at 0, label « < 5 »)."""
     out = monthly.copy()
     out["mois"] = out["month"].map(fmt.month)
-    out["participations_texte"] = out["participations"].map(lambda n: count_text(int(n), exact, threshold))
-    out["participants_texte"] = out["participants"].map(lambda n: count_text(int(n), exact, threshold))
-    hidden = out["participations_texte"].str.startswith("<")
-    out["participations_trace"] = out["participations"].where(~hidden, 0)
+    out["participations_texte"] = out["participations"].map(rule.text)
+    out["participants_texte"] = out["participants"].map(rule.text)
+    out["participations_trace"] = out["participations"].map(lambda n: rule.value(n) or 0)
     return out
 
 

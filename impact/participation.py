@@ -2,8 +2,8 @@
 sessions, regularity, age bands, the 16–25 focus (coverage, parcours) and the action sheet.
 
 Core functions take a connection and a `Filters` value and return DataFrames or dicts of
-plain numbers; the small-count rule is applied afterwards by `protect` / `count_label`, so that
-the same figures serve coordinators (exact) and readers ("< 5").
+plain numbers; the small-count rule (impact.small_counts) is applied afterwards, so that the same
+figures serve coordinators (exact) and readers (« < 5 », rounded counts).
 """
 
 from __future__ import annotations
@@ -12,14 +12,12 @@ import pandas as pd
 
 from impact import fmt, queries
 from impact.filters import Filters
-from impact.privacy import small_count_mask
 from impact.settings import UNKNOWN_BAND, Settings
 
 SEX_LABELS = {"F": "Filles / femmes", "M": "Garçons / hommes", "NR": "Non renseigné"}
 QPV_LABELS = {"oui": "Habitant du QPV", "non": "Hors QPV", "NR": "Non renseigné"}
 REGULARITY_LABELS = {"once": "Venus une fois", "two_to_four": "2 à 4 fois", "five_or_more": "5 fois ou plus"}
 PARCOURS_LABELS = {"1": "1 action", "2": "2 actions", "3": "3 actions", "4": "4 actions ou plus"}
-MASKED_SHARE = "masqué"
 COMBINATIONS_SHOWN = 15   # the most common combinations of actions on Publics et âges
 # Counts of people or participations per action: hidden from 1 to 4 for readers.
 ACTION_COUNTS = ["participations", "participants", "headcount_participations"]
@@ -226,72 +224,6 @@ def action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
             "cost_per_participation": _ratio(paye, figures["participations"]) if paye else None,
         },
     }
-
-
-# --- small counts ------------------------------------------------------------------------
-
-def protect(df: pd.DataFrame, columns: list[str], exact: bool, threshold: int = 5,
-            by: list[str] | None = None, derived: dict[str, str] | None = None) -> pd.DataFrame:
-    """For readers, counts 1..threshold-1 become "< 5"; the cell hidden by secondary suppression
-    (so that a total does not give a small one back; per group of `by` columns when given)
-    becomes "masqué" — it is not below 5. Other cells keep their numbers. `derived` maps a
-    column computed from a count (a share, an average) to that count: it is hidden with it."""
-    if exact or df.empty:
-        return df
-    hidden = small_count_mask(df, columns, threshold=threshold, by=by)
-    out = df.copy()
-    for col in columns:
-        values = pd.to_numeric(df[col], errors="coerce")
-        small = (values >= 1) & (values < threshold)
-        out[col] = out[col].astype(object).where(~small, f"< {threshold}").where(~(hidden[col] & ~small),
-                                                                                 MASKED_SHARE)
-    for col, count in (derived or {}).items():
-        out[col] = out[col].astype(object).where(~hidden[count], MASKED_SHARE)
-    return out
-
-
-def count_label(value, exact: bool, threshold: int = 5) -> str:
-    """A count as French text, or "< 5" for a reader when it is from 1 to threshold-1."""
-    if value is None or pd.isna(value):
-        return "—"
-    if not exact and 1 <= int(value) < threshold:
-        return f"< {threshold}"
-    return fmt.integer(value)
-
-
-def average_label(figures: dict, exact: bool, threshold: int = 5) -> str:
-    """Participations per session, hidden with the participations when they are small."""
-    if not figures.get("sessions"):
-        return "—"
-    if not exact and 1 <= figures["participations"] < threshold:
-        return MASKED_SHARE
-    return fmt.number(figures["participations"] / figures["sessions"], 1)
-
-
-def cost_label(cost, count, exact: bool, threshold: int = 5) -> str:
-    """Euros per person or participation; hidden when the count is small (paid ÷ cost would
-    give it back)."""
-    if cost is None or pd.isna(cost):
-        return "—"
-    if not exact and count is not None and 1 <= int(count) < threshold:
-        return MASKED_SHARE
-    return fmt.euros(cost, cents=True)
-
-
-def privacy_note(exact: bool, threshold: int = 5) -> str | None:
-    """The caption that explains masked cells to a reader."""
-    if exact:
-        return None
-    return (f"Confidentialité : les effectifs de 1 à {threshold - 1} sont affichés « < {threshold} » ; "
-            "« masqué » signale une valeur cachée pour qu'un total ne permette pas de retrouver un petit "
-            "effectif par soustraction.")
-
-
-def share_label(share, count, exact: bool, threshold: int = 5) -> str:
-    """A share as French text, hidden with its count when the count is small."""
-    if not exact and count is not None and 1 <= int(count) < threshold:
-        return MASKED_SHARE
-    return fmt.percent(share)
 
 
 def band_label(band: str) -> str:

@@ -31,6 +31,7 @@ class Settings:
     population_16_25_source: str
     hide_small_counts: bool
     small_count_threshold: int
+    rounding_base: int
 
     @property
     def years(self) -> list[int]:
@@ -76,6 +77,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         population_16_25_source=pop.get("source_estimation_16_25", ""),
         hide_small_counts=bool(privacy.get("masquer_petits_effectifs", True)),
         small_count_threshold=int(privacy.get("seuil", 5)),
+        rounding_base=int(privacy.get("arrondi", 5)),
     )
 
 

@@ -19,6 +19,7 @@ import streamlit as st
 from impact import auth, exports, fmt
 from impact.filters import Filters
 from impact.settings import Settings, database_path, load_settings
+from impact.small_counts import CountRule
 from impact.store import Store, StoreBusy
 
 SEX_LABELS = {"F": "Filles / femmes", "M": "Garçons / hommes", "NR": "Non renseigné"}
@@ -115,6 +116,11 @@ def role() -> str:
 
 def exact_counts() -> bool:
     return auth.sees_exact_counts(role(), get_settings().hide_small_counts)
+
+
+def count_rule() -> CountRule:
+    """How counts of people and participations are shown to this viewer (impact.small_counts)."""
+    return CountRule.of(get_settings(), exact_counts())
 
 
 def coordinator_gate() -> bool:
@@ -291,18 +297,9 @@ def french_table(df: pd.DataFrame, money: tuple[str, ...] = (), counts: tuple[st
                  percents: tuple[str, ...] = (), dates: tuple[str, ...] = (),
                  months: tuple[str, ...] = ()) -> pd.DataFrame:
     """A copy of df with the named columns as French text (for display only)."""
-    out = df.copy()
-    for c in money:
-        out[c] = out[c].map(lambda v: fmt.euros(v, cents=True))
-    for c in counts:
-        out[c] = out[c].map(lambda v: v if isinstance(v, str) else fmt.integer(v))
-    for c in percents:
-        out[c] = out[c].map(fmt.percent)
-    for c in dates:
-        out[c] = out[c].map(fmt.date)
-    for c in months:
-        out[c] = out[c].map(fmt.month)
-    return out
+    from impact.participation import french
+
+    return french(df, counts=counts, percents=percents, dates=dates, months=months, money=money)
 
 
 # --- writing -------------------------------------------------------------------------------

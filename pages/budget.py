@@ -122,7 +122,7 @@ ui.chart(charts.funders_chart(view["funders"]), funders_data, "budget_financeurs
 
 # --- points of attention ---------------------------------------------------------------------------
 st.header("Points d'attention")
-points = budget.attention_table(view["attention"], ui.exact_counts())
+points = budget.attention_table(view["attention"], ui.count_rule())
 if points.empty:
     st.success("Aucun point d'attention pour cette sélection.")
 else:
@@ -134,7 +134,8 @@ st.header("Coût par participant")
 st.caption("Payé (tous financeurs) rapporté aux participants distincts et aux participations des années "
            "sélectionnées. Une action peu coûteuse sans public et une action coûteuse très suivie "
            "apparaissent toutes deux.")
-cost_data = budget.costs_table(budget.costs(actions, view["participations"]), ui.exact_counts())
+rule = ui.count_rule()
+cost_data = budget.costs_table(budget.costs(actions, view["participations"]), rule)
 if cost_data.empty:
     ui.empty_state()
 else:
@@ -142,5 +143,5 @@ else:
              display=ui.french_table(cost_data,
                                      money=("Payé", "Coût par participant", "Coût par participation"),
                                      counts=("Participants distincts", "Participations")))
-    if not ui.exact_counts():
-        st.caption("Effectifs de 1 à 4 affichés « < 5 » ; le coût correspondant est masqué.")
+    if note := rule.note():
+        st.caption(note)

@@ -11,8 +11,7 @@ ui.require_dashboard()
 
 settings = ui.get_settings()
 filters = ui.current_filters()
-exact = ui.exact_counts()
-threshold = settings.small_count_threshold
+rule = ui.count_rule()
 
 st.title("Fiche action")
 
@@ -34,18 +33,19 @@ st.caption(ui.describe_filters(filters, settings))
 
 sheet = ui.compute(p.action_sheet, filters, code, settings)
 info, figures, money = sheet["info"], sheet["figures"], sheet["money"]
-if note := p.privacy_note(exact, threshold):
+if note := rule.note():
     st.caption(note)
 
 st.markdown(p.action_header(info))
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Participations", p.count_label(figures["participations"], exact, threshold))
-c2.metric("Participants distincts", p.count_label(figures["participants"], exact, threshold))
-c3.metric("Séances", p.count_label(figures["sessions"], True))
-c4.metric("Présence moyenne par séance", p.average_label(figures, exact, threshold))
+c1.metric("Participations", rule.text(figures["participations"]))
+c2.metric("Participants distincts", rule.text(figures["participants"]))
+c3.metric("Séances", fmt.integer(figures["sessions"]))
+average = rule.derived(figures["participations"], lambda n: n / figures["sessions"])
+c4.metric("Présence moyenne par séance", rule.derived_text(average, lambda v: fmt.number(v, 1)))
 if figures["headcount_participations"]:
-    st.caption(f"Dont {p.count_label(figures['headcount_participations'], exact, threshold)} participations "
+    st.caption(f"Dont {rule.text(figures['headcount_participations'])} participations "
                "comptées par effectif, sans identité : elles n'entrent pas dans les participants distincts.")
 
 st.subheader("Budget et coûts")
@@ -53,10 +53,10 @@ m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric("Programmé", fmt.euros(money["programme"]))
 m2.metric("Engagé", fmt.euros(money["engage"]))
 m3.metric("Payé", fmt.euros(money["paye"]))
-m4.metric("Coût par participant", p.cost_label(money["cost_per_participant"], figures["participants"],
-                                               exact, threshold))
-m5.metric("Coût par participation", p.cost_label(money["cost_per_participation"], figures["participations"],
-                                                 exact, threshold))
+for column, label, count in ((m4, "Coût par participant", "participants"),
+                             (m5, "Coût par participation", "participations")):
+    cost = rule.derived(figures[count], lambda n: money["paye"] / n) if money["paye"] else None
+    column.metric(label, rule.derived_text(cost, lambda v: fmt.euros(v, cents=True)))
 st.caption("Programmé : budget en vigueur des années de la période ; payé : paiements moins avoirs ; "
            "coût par participant : payé ÷ participants distincts (voir la page Méthodologie).")
 
@@ -66,7 +66,7 @@ if figures["participations"] == 0:
     st.stop()
 
 st.subheader("Participation dans le temps")
-by_month = p.protect(sheet["by_month"], ["participations", "participants"], exact, threshold)
+by_month = rule.table(sheet["by_month"], ["participations", "participants"])
 table, display = p.shown(by_month, ["month", "participations", "participants"])
 ui.chart(charts.action_by_month_chart(by_month), table, "action_par_mois", display=display)
 
@@ -75,31 +75,31 @@ if figures["participants"] == 0:
     st.info("Cette action n'a que des participations comptées par effectif, sans identité : "
             "pas de profil de participants distincts.")
 else:
-    bands = p.protect(p.with_band_labels(sheet["bands"]), ["people"], exact, threshold)
+    bands = rule.table(p.with_band_labels(sheet["bands"]), ["people"])
     table, display = p.shown(bands, ["band", "people"])
     ui.chart(charts.counts_chart(bands, "band", "people", "Participants distincts",
                                  "Tranche d'âge (à la première participation)", horizontal=False),
              table, "action_par_tranche", display=display)
     left, right = st.columns(2)
     with left:
-        sex = p.protect(sheet["sex"], ["people"], exact, threshold, derived={"share": "people"})
+        sex = rule.table(sheet["sex"], ["people"], shares={"share": "people"})
         table, display = p.shown(sex, ["categorie", "people", "share"])
         ui.chart(charts.shares_chart(sex, "Sexe"), table, "action_par_sexe", display=display)
     with right:
-        qpv = p.protect(sheet["qpv"], ["people"], exact, threshold, derived={"share": "people"})
+        qpv = rule.table(sheet["qpv"], ["people"], shares={"share": "people"})
         table, display = p.shown(qpv, ["categorie", "people", "share"])
         ui.chart(charts.shares_chart(qpv, "Résidence"), table, "action_par_residence", display=display)
 
     st.subheader("Régularité")
-    regularity = p.protect(sheet["regularity"], ["people"], exact, threshold)
+    regularity = rule.table(sheet["regularity"], ["people"])
     table, display = p.shown(regularity, ["frequence", "people"])
     ui.chart(charts.counts_chart(regularity, "frequence", "people", "Participants distincts",
                                  "Combien de fois chacun est venu", horizontal=False),
              table, "action_regularite", display=display)
 
 st.subheader("Séances")
-sessions = p.protect(sheet["sessions"], ["participations", "participants", "headcount_participations",
-                                         "focus_participations"], exact, threshold)
+sessions = rule.table(sheet["sessions"], ["participations", "participants", "headcount_participations",
+                                         "focus_participations"])
 table, display = p.shown(sessions, ["date", "participations", "participants", "headcount_participations",
                                     "focus_participations"])
 ui.table(table, "action_seances", display=display)

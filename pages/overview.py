@@ -9,8 +9,7 @@ ui.require_dashboard()
 
 settings = ui.get_settings()
 filters = ui.current_filters()
-exact = ui.exact_counts()
-threshold = settings.small_count_threshold
+rule = ui.count_rule()
 
 st.title("Vue d'ensemble")
 st.caption(f"{settings.name} · {ui.describe_filters(filters, settings)}")
@@ -32,24 +31,24 @@ if p["participations"] == 0:
     ui.empty_state()
 else:
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Participations", overview.count_text(p["participations"], exact, threshold), border=True,
+    c1.metric("Participations", rule.text(p["participations"]), border=True,
               help="Une participation = une personne présente à une séance ; "
                    "une ligne d'effectif compte pour son nombre de personnes.")
-    c2.metric("Participants distincts", overview.count_text(p["participants"], exact, threshold), border=True,
+    c2.metric("Participants distincts", rule.text(p["participants"]), border=True,
               help="Personnes différentes parmi les présences nominatives (pseudonymes).")
     c3.metric(f"Part des {settings.focus_band} ans",
-              overview.share_text(p["focus_participants"], p["participants"], exact, threshold), border=True,
+              rule.derived_text(rule.share(p["focus_participants"], p["participants"]), fmt.percent), border=True,
               help=f"Parmi les participants distincts, ceux qui avaient {settings.focus_band} ans "
                    "à leur première participation de la sélection.")
     c4.metric("Actions avec activité", fmt.integer(p["actions"]), border=True,
               help="Actions ayant au moins une séance dans la sélection.")
     if p["headcount_participations"]:
         st.caption(
-            f"Dont {overview.count_text(p['headcount_participations'], exact, threshold)} participations "
+            f"Dont {rule.text(p['headcount_participations'])} participations "
             "comptées par effectif (sans nom) : ces lignes n'ont pas d'identité, elles comptent dans les "
             "participations mais pas dans les participants distincts.")
 
-    monthly = overview.monthly_display(data["monthly"], exact, threshold)
+    monthly = overview.monthly_display(data["monthly"], rule)
     ui.chart(monthly_participation_chart(monthly), overview.monthly_table(monthly), "participations_par_mois")
 
 # --- State envelope --------------------------------------------------------------------------

@@ -3,20 +3,19 @@ sessions, average attendance and regularity per action."""
 
 import streamlit as st
 
+from impact import fmt, ui
 from impact import participation as p
-from impact import ui
 from impact.charts import participation as charts
 
 ui.require_dashboard()
 
 settings = ui.get_settings()
 filters = ui.current_filters()
-exact = ui.exact_counts()
-threshold = settings.small_count_threshold
+rule = ui.count_rule()
 
 st.title("Participation")
 st.caption(ui.describe_filters(filters, settings))
-if note := p.privacy_note(exact, threshold):
+if note := rule.note():
     st.caption(note)
 
 data = ui.compute(p.participation_overview, filters)
@@ -26,17 +25,18 @@ if totals["participations"] == 0:
     st.stop()
 
 c1, c2, c3, c4, c5 = st.columns(5)
-c1.metric("Participations", p.count_label(totals["participations"], exact, threshold))
-c2.metric("Participants distincts", p.count_label(totals["participants"], exact, threshold))
-c3.metric("Séances", p.count_label(totals["sessions"], True))
-c4.metric("Présence moyenne par séance", p.average_label(totals, exact, threshold))
-c5.metric("Parcours (2 actions ou plus)", p.count_label(totals["parcours"], exact, threshold))
+c1.metric("Participations", rule.text(totals["participations"]))
+c2.metric("Participants distincts", rule.text(totals["participants"]))
+c3.metric("Séances", fmt.integer(totals["sessions"]))
+average = rule.derived(totals["participations"], lambda n: n / totals["sessions"])
+c4.metric("Présence moyenne par séance", rule.derived_text(average, lambda v: fmt.number(v, 1)))
+c5.metric("Parcours (2 actions ou plus)", rule.text(totals["parcours"]))
 if totals["headcount_participations"]:
-    st.caption(f"Dont {p.count_label(totals['headcount_participations'], exact, threshold)} participations "
+    st.caption(f"Dont {rule.text(totals['headcount_participations'])} participations "
                "comptées par effectif, sans identité : elles n'entrent pas dans les participants distincts.")
 
-by_action = p.protect(data["by_action"], p.ACTION_COUNTS, exact, threshold,
-                      derived={"average_per_session": "participations"})
+by_action = rule.table(data["by_action"], p.ACTION_COUNTS, per={"average_per_session": ("participations",
+                                                                                     "sessions")})
 
 st.subheader("Par action")
 st.caption("Actions classées de la plus fréquentée à la moins fréquentée.")
@@ -51,12 +51,12 @@ table, display = p.shown(by_action, ["intitule", "sessions", "participations", "
 ui.chart(charts.sessions_by_action_chart(by_action), table, "seances_par_action", display=display)
 
 st.subheader("Par mois et par thématique")
-by_month = p.protect(data["by_month"], ["participations", "participants"], exact, threshold, by=["month"])
+by_month = rule.table(data["by_month"], ["participations", "participants"])
 table, display = p.shown(by_month, ["month", "axe", "participations", "participants"])
 ui.chart(charts.participation_by_month_chart(by_month), table, "participation_par_mois", display=display)
 
 st.subheader("Par porteur")
-by_porteur = p.protect(data["by_porteur"], ["participations", "participants"], exact, threshold)
+by_porteur = rule.table(data["by_porteur"], ["participations", "participants"])
 table, display = p.shown(by_porteur, ["porteur", "actions", "sessions", "participations", "participants"])
 ui.chart(charts.participation_by_porteur_chart(by_porteur), table, "participation_par_porteur",
          display=display)
@@ -64,7 +64,7 @@ ui.chart(charts.participation_by_porteur_chart(by_porteur), table, "participatio
 st.subheader("Régularité")
 st.caption("Participants distincts de chaque action selon le nombre de séances auxquelles ils sont venus "
            "(les participations comptées par effectif, sans identité, n'y figurent pas).")
-regular = p.protect(data["regularity"], p.REGULARITY_COUNTS, exact, threshold)
+regular = rule.table(data["regularity"], p.REGULARITY_COUNTS)
 if regular.empty:
     ui.empty_state("Aucun participant nommé pour cette sélection : la régularité se calcule sur les "
                    "personnes identifiées.")

@@ -19,6 +19,7 @@ from impact import demo, fmt, overview, privacy
 from impact.charts.overview import monthly_participation_chart, state_paid_cumulative_chart
 from impact.filters import Filters
 from impact.settings import load_settings
+from impact.small_counts import CountRule
 from impact.store import Store
 from tests import builders
 
@@ -151,34 +152,17 @@ def test_overview_bundles_everything(small, settings):
 
 # --- display helpers and charts -------------------------------------------------------------
 
-@pytest.mark.parametrize("n, exact, expected", [
-    (0, False, "0"), (1, False, "< 5"), (4, False, "< 5"), (5, False, "5"), (4, True, "4"),
-    (1234, False, "1\u202f234"),
-])
-def test_count_text(n, exact, expected):
-    assert overview.count_text(n, exact) == expected
-
-
-@pytest.mark.parametrize("part, whole, exact, expected", [
-    (50, 200, False, "25,0\u00a0%"), (0, 0, False, "—"), (3, 200, False, "non affiché (effectif < 5)"),
-    (198, 200, False, "non affiché (effectif < 5)"),   # the rest (2) would be given back
-    (3, 200, True, "1,5\u00a0%"), (0, 10, False, "0,0\u00a0%"),
-])
-def test_share_text(part, whole, exact, expected):
-    assert overview.share_text(part, whole, exact) == expected
-
-
 def _monthly_frame() -> pd.DataFrame:
     return pd.DataFrame({"month": [dt.date(2023, 3, 1), dt.date(2023, 4, 1)],
                          "participations": [13, 4], "participants": [2, 0]})
 
 
 @pytest.mark.parametrize("exact, bars, labels, people", [
-    (False, [13, 0], ["13", "< 5"], ["< 5", "0"]),
+    (False, [15, 0], ["15", "< 5"], ["< 5", "0"]),
     (True, [13, 4], ["13", "4"], ["2", "0"]),
 ])
 def test_monthly_chart_hides_small_counts(exact, bars, labels, people):
-    shown = overview.monthly_display(_monthly_frame(), exact)
+    shown = overview.monthly_display(_monthly_frame(), CountRule(exact))
     table = overview.monthly_table(shown)
     assert table["Mois"].tolist() == ["mars 2023", "avril 2023"]
     assert table["Participations"].tolist() == labels
@@ -261,10 +245,13 @@ def demo_db(tmp_path_factory):
     return path
 
 
-def _app(monkeypatch, db: Path) -> AppTest:
+def _app(monkeypatch, db: Path, role: str | None = None) -> AppTest:
     monkeypatch.setenv("IMPACT_DB", str(db))
     monkeypatch.delenv("IMPACT_SECRET", raising=False)
-    at = AppTest.from_file(DASHBOARD, default_timeout=60).run()
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    if role:
+        at.session_state["role"] = role
+    at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -288,7 +275,7 @@ def _values(array) -> np.ndarray:
 
 def test_page_shows_the_demonstration_figures(monkeypatch, demo_db, demo_expected):
     exp = demo_expected
-    at = _app(monkeypatch, demo_db)
+    at = _app(monkeypatch, demo_db, role="coordinateur")
     m = _metrics(at)
     assert m["Participations"][0] == fmt.integer(exp["participations"])
     assert m["Participants distincts"][0] == fmt.integer(exp["participants"])
@@ -318,7 +305,8 @@ def test_page_applies_the_year_filter(monkeypatch, demo_db, demo_expected):
     at.sidebar.selectbox[0].set_value("2023").run()
     assert not at.exception
     m = _metrics(at)
-    assert m["Participations"][0] == fmt.integer(demo_expected["participations_2023"])
+    # a reader: every count rounded to 5
+    assert m["Participations"][0] == CountRule(exact=False).text(demo_expected["participations_2023"])
     assert m["Enveloppe État 2023"][0] == "300\u202f000\u00a0€"
     assert m["Programmé"][0] == fmt.euros(demo_expected["programme_2023"])
 
@@ -328,9 +316,9 @@ def test_page_hides_small_counts_from_readers(monkeypatch, tmp_path, small, sett
     db = tmp_path / "test.duckdb"
     at = _app(monkeypatch, db)
     m = _metrics(at)
-    assert m["Participations"][0] == "21"
+    assert m["Participations"][0] == "20"   # 21, rounded to 5
     assert m["Participants distincts"][0] == "< 5"
-    assert m["Part des 16-25 ans"][0] == "non affiché (effectif < 5)"
+    assert m["Part des 16-25 ans"][0] == "masqué"
     assert m["Programmé"][0] == fmt.euros(3800)
     at.session_state["role"] = "coordinateur"
     at.run()

@@ -1,5 +1,6 @@
-"""The small-count rule: counts 1–4 hidden as "< 5" for readers, plus a second cell where a
-total would give a hidden one back. On hand-made frames and on figures built from a store."""
+"""The small-count rule (impact.small_counts): for readers, counts 1–4 read "< 5", the others are
+rounded to 5, and shares, averages and costs come from the rounded counts. On hand-made values and
+on figures built from a store."""
 
 from __future__ import annotations
 
@@ -8,64 +9,57 @@ import pytest
 
 from impact import participation as p
 from impact.filters import Filters
-from impact.privacy import mask_small_counts, small_count_mask
+from impact.small_counts import MASKED, CountRule
 from tests.test_participation import build_participation_store
 
 L = "< 5"
+READER, COORDINATOR = CountRule(exact=False), CountRule(exact=True)
 
 
-@pytest.mark.parametrize(("values", "total_row", "expected"), [
-    ([10, 3, 20], False, [L, L, "20"]),             # one small: the smallest other one is hidden too
-    ([0, 2, 3, 50], False, ["0", L, L, "50"]),      # two small: they protect each other
-    ([0, 4, 0], False, ["0", L, "0"]),              # nothing else to hide
-    ([10, 3, 20, 33], True, [L, L, "20", "33"]),    # a total row is shown, the body is protected
-    ([1, 2, 0, 3], True, [L, L, "0", L]),           # a small total is hidden itself
-    ([5, 6, 7], False, ["5", "6", "7"]),
-    ([None, 2, 8], False, ["—", L, L]),
+@pytest.mark.parametrize(("value", "reader", "coordinator"), [
+    (0, 0, 0), (1, None, 1), (4, None, 4), (5, 5, 5), (7, 5, 7), (8, 10, 8), (12, 10, 12), (13, 15, 13),
+    (1234, 1235, 1234), (None, None, None),
 ])
-def test_mask_small_counts(values, total_row, expected):
-    df = pd.DataFrame({"n": values})
-    assert mask_small_counts(df, ["n"], total_row=total_row)["n"].tolist() == expected
+def test_counts_are_hidden_below_the_threshold_and_rounded_to_the_base(value, reader, coordinator):
+    assert READER.value(value) == reader
+    assert COORDINATOR.value(value) == coordinator
 
 
-def test_secondary_suppression_within_groups():
-    """A stacked bar shows its group's total: each month is protected on its own."""
-    df = pd.DataFrame({"month": [1, 1, 2, 2], "n": [10, 2, 30, 40]})
-    hidden = small_count_mask(df, ["n"], by=["month"])
-    assert hidden["n"].tolist() == [True, True, False, False]
-    assert small_count_mask(df, ["n"])["n"].tolist() == [True, True, False, False]   # 10 is the smallest
-    df2 = pd.DataFrame({"month": [1, 1, 2, 2], "n": [10, 2, 8, 40]})
-    assert small_count_mask(df2, ["n"])["n"].tolist() == [False, True, True, False]
-    assert small_count_mask(df2, ["n"], by=["month"])["n"].tolist() == [True, True, False, False]
+@pytest.mark.parametrize(("value", "text"), [(0, "0"), (3, L), (7, "5"), (1234, "1\u202f235"), (None, "—")])
+def test_count_text(value, text):
+    assert READER.text(value) == text
 
 
-def test_protect_labels_primary_and_secondary_cells_and_derived_columns():
-    df = pd.DataFrame({"c": ["a", "b", "c"], "people": [48, 2, 50], "share": [0.48, 0.02, 0.5]})
-    out = p.protect(df, ["people"], exact=False, derived={"share": "people"})
-    assert out["people"].tolist() == ["masqué", L, 50]      # 48 is not "< 5": it is masked
-    assert out["share"].tolist() == ["masqué", "masqué", 0.5]
-    assert p.protect(df, ["people"], exact=True) is df
+def test_threshold_and_base_come_from_the_settings(settings):
+    from dataclasses import replace
+
+    rule = CountRule.of(replace(settings, small_count_threshold=10, rounding_base=3), exact=False)
+    assert (rule.text(9), rule.value(10), rule.value(11), rule.hidden) == ("< 10", 9, 12, "< 10")
+    assert CountRule.of(replace(settings, hide_small_counts=False), exact=False).exact
+    assert CountRule.of(settings, exact=True).note() is None
+    assert "arrondis à 5 près" in CountRule.of(settings, exact=False).note()
 
 
-@pytest.mark.parametrize(("value", "exact", "shown"), [
-    (0, False, "0"), (1, False, L), (4, False, L), (5, False, "5"), (3, True, "3"),
-    (1234, False, "1\u202f234"), (None, False, "—"),
-])
-def test_count_label(value, exact, shown):
-    assert p.count_label(value, exact) == shown
+def test_derived_figures_come_from_the_shown_counts():
+    # 23 participations over 2 sessions: the reader's average is 25 / 2, never 23 / 2
+    assert READER.derived(23, lambda n: n / 2) == 12.5
+    assert READER.derived(3, lambda n: n / 2) == MASKED
+    assert READER.derived(None, lambda n: n / 2) is None
+    assert READER.derived(0, lambda n: 100 / n) is None
+    assert READER.share(3, 40) == MASKED and READER.share(12, 3) == MASKED
+    assert READER.share(12, 22) == 0.5 and COORDINATOR.share(12, 22) == 12 / 22
+    assert READER.derived_text(MASKED, str) == MASKED and READER.derived_text(None, str) == "—"
 
 
-@pytest.mark.parametrize(("count", "exact", "shown"), [(3, False, "masqué"), (3, True, "50,0\u00a0%"),
-                                                       (40, False, "50,0\u00a0%")])
-def test_share_label(count, exact, shown):
-    assert p.share_label(0.5, count, exact) == shown
-
-
-def test_cost_and_average_hidden_with_their_count():
-    assert p.cost_label(1625.0, 4, exact=False) == "masqué"
-    assert p.cost_label(1625.0, 4, exact=True) == "1\u202f625,00\u00a0€"
-    assert p.average_label({"participations": 3, "sessions": 2}, exact=False) == "masqué"
-    assert p.average_label({"participations": 30, "sessions": 20}, exact=False) == "1,5"
+def test_tables_show_rounded_counts_and_derived_columns_from_them():
+    df = pd.DataFrame({"c": ["a", "b", "c"], "people": [48, 2, 52], "sessions": [4, 1, 0]}, index=[5, 6, 7])
+    out = READER.table(df, ["people"], shares={"share": "people"}, per={"average": ("people", "sessions")})
+    assert out["people"].tolist() == [50, L, 50]
+    assert out["share"].tolist() == [0.5, MASKED, 0.5]              # 50 / 100 (102 rounded)
+    assert out["average"].tolist() == [12.5, MASKED, None]
+    assert out.index.tolist() == [5, 6, 7]
+    exact = COORDINATOR.table(df, ["people"])
+    assert exact["people"].tolist() == [48, 2, 52]
 
 
 @pytest.fixture
@@ -77,27 +71,25 @@ def built(con, settings):
 def test_reader_figures_on_built_data(built):
     con, filters = built
     data = p.participation_overview(con, filters)
-    by_action = p.protect(data["by_action"], p.ACTION_COUNTS, exact=False,
-                          derived={"average_per_session": "participations"}).set_index("action_code")
-    # 4, 3 and 1 distinct people: all hidden; 13, 9 and 7 participations: shown
+    by_action = READER.table(data["by_action"], p.ACTION_COUNTS,
+                             per={"average_per_session": ("participations", "sessions")}).set_index("action_code")
+    # 4, 3 and 1 distinct people: all hidden; 13, 9 and 7 participations: rounded
     assert by_action["participants"].tolist() == [L, L, L]
-    assert by_action["participations"].tolist() == [13, 9, 7]
-    regular = p.protect(data["regularity"], p.REGULARITY_COUNTS, exact=False).set_index("action_code")
+    assert by_action["participations"].tolist() == [15, 10, 5]
+    regular = READER.table(data["regularity"], p.REGULARITY_COUNTS).set_index("action_code")
     assert regular.loc["A1", "two_to_four"] == L and regular.loc["A1", "five_or_more"] == 0
-    # January: Culture 8 and Sport 1 participations; the stacked bar's total would give the 1 back
-    by_month = p.protect(data["by_month"], ["participations", "participants"], exact=False, by=["month"])
+    by_month = READER.table(data["by_month"], ["participations", "participants"])
     jan = by_month[[m.month == 1 for m in by_month["month"]]].set_index("axe")
-    assert jan.loc["Sport", "participations"] == L
-    assert jan.loc["Culture", "participations"] == "masqué"
+    assert (jan.loc["Sport", "participations"], jan.loc["Culture", "participations"]) == (L, 10)   # 1 and 8
     feb = by_month[[m.month == 2 for m in by_month["month"]]].set_index("axe")
-    assert feb.loc["Non renseignée", "participations"] == 13   # two small cells protect each other
+    assert feb.loc["Non renseignée", "participations"] == 15   # 13
 
 
 def test_reader_shares_on_built_data(built, settings):
     con, filters = built
     data = p.publics_overview(con, filters, settings)
-    sex = p.protect(data["sex"], ["people"], exact=False, derived={"share": "people"})
+    sex = READER.table(data["sex"], ["people"], shares={"share": "people"})
     assert sex["people"].tolist() == [L, L, L]
-    assert sex["share"].tolist() == ["masqué"] * 3
-    qpv = p.protect(data["qpv"], ["people"], exact=False, derived={"share": "people"})
+    assert sex["share"].tolist() == [MASKED] * 3
+    qpv = READER.table(data["qpv"], ["people"], shares={"share": "people"})
     assert qpv["people"].tolist() == [L, 0, L]   # Non renseigné is shown as a row, never dropped
