@@ -40,6 +40,14 @@ def _column(values: list, like: pd.Series) -> pd.Series:
     return pd.Series(values, index=like.index, dtype=object)
 
 
+def _one_decimal(numerator, denominator) -> float:
+    """numerator ÷ denominator to one decimal, half up as a reader rounds (503 / 20 = 25,2, where
+    binary floating point would give 25,1)."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return float((Decimal(int(numerator)) / Decimal(int(denominator))).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
 def _missing(n) -> bool:
     return n is None or (isinstance(n, float) and math.isnan(n)) or str(n) in ("nan", "NaT", "<NA>")
 
@@ -121,7 +129,7 @@ class CountRule:
             total = df[count].sum() if len(df) else 0
             out[col] = _column([self.share(n, total) for n in df[count]], df[count])
         for col, (count, divisor) in (per or {}).items():
-            out[col] = _column([self.derived(n, lambda v, d=d: round(v / d, 1) if d else None)
+            out[col] = _column([self.derived(n, lambda v, d=d: _one_decimal(v, d) if d else None)
                                 for n, d in zip(df[count], df[divisor], strict=True)], df[count])
         for col in counts:
             out[col] = df[col].map(self.shown).astype(object)

@@ -58,8 +58,11 @@ def test_tables_show_rounded_counts_and_derived_columns_from_them():
     assert out["share"].tolist() == [0.5, MASKED, 0.5]              # 50 / 100 (102 rounded)
     assert out["average"].tolist() == [12.5, MASKED, None]
     assert out.index.tolist() == [5, 6, 7]
-    exact = COORDINATOR.table(df, ["people"])
+    exact = COORDINATOR.table(df, ["people"], per={"average": ("people", "sessions")})
     assert exact["people"].tolist() == [48, 2, 52]
+    assert exact["average"].tolist() == [12.0, 2.0, None]
+    halves = pd.DataFrame({"n": [503, 1118], "sessions": [20, 40]})   # 25,15 and 27,95: half up
+    assert COORDINATOR.table(halves, ["n"], per={"a": ("n", "sessions")})["a"].tolist() == [25.2, 28.0]
 
 
 @pytest.fixture
