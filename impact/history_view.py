@@ -5,11 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from impact import contract, fmt
+from impact.small_counts import CountRule
 
 STATUS = {"active": "actif", "undone": "annulé"}
 
 
-def history_table(batches: pd.DataFrame) -> pd.DataFrame:
+def history_table(batches: pd.DataFrame, rule: CountRule) -> pd.DataFrame:
+    """Every import, in French; the rows of attendance imports (people's participations) as
+    `rule` shows counts."""
     if batches.empty:
         return pd.DataFrame(columns=["N°", "Date", "Par", "Type", "Fichier", "SHA-256", "Lignes enregistrées",
                                      "Doublons", "Remplacements", "Statut"])
@@ -20,8 +23,10 @@ def history_table(batches: pd.DataFrame) -> pd.DataFrame:
         "Type": batches["kind"].map(contract.KIND_LABELS),
         "Fichier": batches["file_name"],
         "SHA-256": batches["sha256"].str.slice(0, 16) + "…",
-        "Lignes enregistrées": batches["rows_stored"].map(fmt.integer),
-        "Doublons": batches["duplicates"].map(fmt.integer),
+        "Lignes enregistrées": [rule.text(n) if kind == "attendance" else fmt.integer(n)
+                                for n, kind in zip(batches["rows_stored"], batches["kind"], strict=True)],
+        "Doublons": [rule.text(n) if kind == "attendance" else fmt.integer(n)
+                     for n, kind in zip(batches["duplicates"], batches["kind"], strict=True)],
         "Remplacements": batches["replaced"].map(fmt.integer),
         "Statut": [STATUS.get(s, s) + (f" le {u:%d/%m/%Y %H:%M}" if s == "undone" and not pd.isna(u) else "")
                    for s, u in zip(batches["status"], batches["undone_at"], strict=True)],

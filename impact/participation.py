@@ -356,10 +356,11 @@ def methodology(settings: Settings) -> list[tuple[str, str]]:
             "Ce coût est masqué quand l'effectif qui le divise est masqué.")),
         ("Petits effectifs", (
             f"Pour les lecteurs qui ne sont pas coordinateurs, tout effectif de 1 à {t - 1} (personnes "
-            f"distinctes ou participations) est affiché « < {t} ». Quand un seul effectif d'une colonne "
-            "(ou d'une barre empilée) est caché, un second est masqué (« masqué ») pour qu'un total ne "
-            "permette pas de retrouver le premier par soustraction ; une part ou une moyenne calculée "
-            "sur un effectif caché est masquée avec lui. Les coordinateurs voient les effectifs exacts.")),
+            f"distinctes ou participations) est affiché « < {t} » et tout autre effectif est arrondi à "
+            f"{settings.rounding_base} près, comme le font les offices statistiques : un total, un filtre de "
+            "plus ou deux liens comparés ne permettent pas de retrouver un petit effectif par soustraction. "
+            "Les parts, moyennes et coûts sont calculés sur les effectifs arrondis, et masqués (« masqué ») "
+            "quand leur effectif est caché. Les coordinateurs voient les effectifs exacts.")),
         ("Filtres", (
             "Les filtres de la barre latérale (période, année, action, thématique, porteur, tranche d'âge, "
             "sexe, résidence QPV, public) s'appliquent à tous les graphiques ; les montants ne sont "

@@ -39,18 +39,20 @@ def get_settings() -> Settings:
 
 
 @st.cache_data(ttl=900, max_entries=400, show_spinner=False)
-def _compute(_fn: Callable, fn_name: str, args: tuple, kwargs: tuple, version: tuple):
-    # `fn_name` stands for the function in the cache key (functions are not hashable).
+def _compute(_fn: Callable, fn_name: str, args: tuple, kwargs: tuple, version: tuple, exact: bool):
+    # `fn_name` stands for the function in the cache key (functions are not hashable); `exact`
+    # keeps the results computed for viewers of exact counts apart from everyone else's.
     with get_store().connect() as con:
         return _fn(con, *args, **dict(kwargs))
 
 
 def compute(fn: Callable, *args, **kwargs):
-    """Run core function `fn(con, *args, **kwargs)`, cached until the data changes."""
+    """Run core function `fn(con, *args, **kwargs)`, cached until the data changes, separately for
+    viewers who see exact counts and the others."""
     store = get_store()
     try:
         return _compute(fn, f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items())),
-                        store.data_version())
+                        store.data_version(), exact_counts())
     except StoreBusy:
         st.warning("La base de données est en cours de mise à jour par un import. "
                    "Rechargez la page dans quelques secondes.")
@@ -77,7 +79,7 @@ def warm_default_views(jobs: list[tuple[Callable, tuple]], background: bool = Tr
     def run() -> None:
         for fn, args in jobs:
             try:
-                _compute(fn, f"{fn.__module__}.{fn.__qualname__}", args, (), version)
+                _compute(fn, f"{fn.__module__}.{fn.__qualname__}", args, (), version, False)   # readers
             except Exception:  # a failure here only means a cold page later
                 return
 

@@ -17,7 +17,7 @@ batches = ui.compute(history.batch_list)
 if batches.empty:
     ui.empty_state("Aucun import pour l'instant : déposez un fichier sur la page « Import de données ».")
     st.stop()
-ui.table(history_view.history_table(batches), "historique_imports")
+ui.table(history_view.history_table(batches, ui.count_rule()), "historique_imports")
 
 st.subheader("Détail d'un import")
 chosen = st.selectbox("Import", batches["id"].tolist(), key="history_batch",
