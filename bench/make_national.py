@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from impact.settings import load_settings  # noqa: E402
-from impact.store import Store, after_direct_attendance_rows  # noqa: E402
+from impact.store import Store, rebuild_derived  # noqa: E402
 
 THEMES = ["Santé", "Insertion professionnelle", "Culture", "Sport", "Numérique", "Parentalité"]
 BANDS = ["0-2", "3-5", "6-10", "11-15", "16-25", "26 et plus"]
@@ -146,7 +146,7 @@ def generate(db: Path, n_actions: int, n_attendance: int, n_spending: int, n_peo
             from (select 1 as b, count(*) as n from actions union all select 2, count(*) from budget
                   union all select 3, count(*) from spending union all select 4, count(*) from attendance) c
             where batches.id = c.b""")
-        after_direct_attendance_rows(con)
+        rebuild_derived(con)
         con.execute("checkpoint")
     return timings
 
