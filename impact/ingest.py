@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import re
 import threading
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from impact import contract, exports, fmt, privacy
+from impact import contract, exports, fmt, privacy, sources
 from impact.queries import load_script
 from impact.settings import Settings
 from impact.sources import (
@@ -532,31 +533,71 @@ def analyse_headers(kind: str | None, headers: list[str]) -> tuple[str, contract
     return kind, mapping, guessed
 
 
+# A null marker no cell holds: an empty cell is then '' and only the cells a row lacks are NULL
+# (null_padding), which tells a row with more cells than the header.
+_NO_NULL_TEXT = "\x00\x00"
+
+
+def _read_records(con: duckdb.DuckDBPyConnection, source: Source, width: int) -> duckdb.DuckDBPyRelation:
+    """The records of `source` as `width` text columns c0, c1…, read by DuckDB from memory (a
+    relation, which SQL run from the caller reads by its variable's name)."""
+    return con.read_csv(
+        io.BytesIO(source.data), delimiter=source.separator, quotechar='"', escapechar='"', header=False,
+        all_varchar=True, columns={f"c{i}": "VARCHAR" for i in range(width)}, null_padding=True,
+        strict_mode=False, auto_detect=False, parallel=False, max_line_size=10_000_000,
+        na_values=_NO_NULL_TEXT)
+
+
 def _load_raw(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     n = len(source.headers)
-    cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(n)) + "}"
     # rn numbers the records in file order (the reading is sequential); a record is kept when one
     # of its cells holds more than spaces and tabs. Written as a disjunction, DuckDB stops at the
     # first filled cell of each row (the first one, nearly always). Done once here, so that the
-    # several passes of the parsing read a plain table.
-    filled = " or ".join(f"trim(replace(c{i}, chr(9), ' ')) <> ''" for i in range(n))
+    # several passes of the parsing read a plain table. One column more than the header (c_extra)
+    # tells the rows that have more cells than the header.
+    filled = " or ".join(f"trim(replace(c{i}, chr(9), ' ')) <> ''" for i in range(n + 1))
     try:
-        con.execute(
-            f"""create or replace temp table raw as
-            select * from (
-                select row_number() over () - 1 as rn, *
-                from read_csv($path, delim=$sep, quote='"', escape='"', header=false,
-                    all_varchar=true, columns={cols}, null_padding=true, strict_mode=false,
-                    auto_detect=false, parallel=false, max_line_size=10000000)
+        records = _read_records(con, source, n + 1)  # noqa: F841 (read by name in the SQL below)
+        con.execute(f"""
+            create or replace temp table raw as
+            select * rename (c{n} as c_extra) from (
+                select row_number() over () - 1 as rn, * from records
             )
-            where {filled}""",
-            {"path": str(source.data_path), "sep": source.separator})
+            where {filled}""")
     except duckdb.Error as exc:
         raise UnreadableFile(
             f"{source.file_name} n'a pas pu être lu comme un CSV (guillemets non refermés, ligne trop "
             "longue ou séparateur incohérent). Ouvrez-le dans Excel et enregistrez-le à nouveau en « CSV "
             "(séparateur : point-virgule) ».") from exc
     con.execute("create or replace temp view src as select * from raw")
+
+
+def _extra_cells(con: duckdb.DuckDBPyConnection, source: Source) -> list[Problem]:
+    """A warning for each row that has more cells than the header, one of them not blank: DuckDB
+    keeps the header's columns and drops the others, which must not go unsaid."""
+    if not con.execute("select count(*) from raw where c_extra is not null").fetchall()[0][0]:
+        return []
+    n = len(source.headers)
+    width = max(n + 1, sources.MAX_COLUMNS + 1)
+    # The rows are read again, as wide as a file may be, to count their cells (rare: only then).
+    cells = " + ".join(f"(c{i} is not null)::int" for i in range(n, width))
+    blank = " and ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(n, width))
+    records = _read_records(con, source, width)  # noqa: F841 (read by name in the SQL below)
+    rows = con.execute(f"""
+        select rn + 2 as line, {cells} as extra from (
+            select row_number() over () - 1 as rn, * from records
+        )
+        where c{n} is not null and not ({blank}) and rn in (select rn from raw where c_extra is not null)
+        order by rn""").fetchall()
+    warnings = []
+    for line, extra in rows:
+        count = f"au moins {extra}" if extra >= width - n else str(extra)
+        warnings.append(Problem(
+            int(line), None, None,
+            f"Cette ligne a {count} cellule{'s' if extra > 1 else ''} de plus que la ligne d'en-têtes "
+            f"({n} colonnes) : elles ne sont pas importées. Vérifiez qu'un séparateur ne manque pas dans "
+            "les en-têtes ou qu'une cellule n'a pas été coupée en deux."))
+    return warnings
 
 
 def _load_parsing_macros(con) -> None:
@@ -606,6 +647,7 @@ def import_file(con: duckdb.DuckDBPyConnection, kind: str | None, data: bytes | 
             _load_parsing_macros(con)
             step(0.15, "Décodage et lecture des lignes")
             _load_raw(con, source)
+            report.warnings.extend(_extra_cells(con, source))
             report.rows_read = con.execute("select count(*) from src").fetchall()[0][0]
             if report.rows_read == 0:
                 raise EmptyFile(f"{source.file_name} ne contient aucune ligne de données "

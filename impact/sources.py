@@ -2,9 +2,9 @@
 
 Partners' files come from Excel on Windows (Windows-1252, `;`, a `sep=;` first line, CRLF),
 from accounting tools (UTF-8 with BOM) or as .xlsx. `open_source` streams the bytes once,
-decodes them, and writes the data records (header excluded) as UTF-8 to a temporary file
-outside the database folder, deleted when the source is closed: an upload that holds names
-is never kept.
+decodes them, and keeps the data records (header excluded) as UTF-8 in memory, where DuckDB
+reads them: an upload holds names and birth dates, and no copy of it is ever written to a file
+(a temporary file outlives a process that is killed, and other users may read it).
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ import hashlib
 import io
 import os
 import re
-import shutil
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 8 * 1024 * 1024
+# More columns than any partner's file has; a wider header is refused before DuckDB reads it (a
+# file of 10 000 columns runs it out of memory).
+MAX_COLUMNS = 500
 SEPARATORS = {";": "point-virgule", ",": "virgule", "\t": "tabulation"}
 # Line ends stay as the file has them (DuckDB reads CRLF and LF alike): a blank line is a line
 # end, spaces or tabs, then a line end of either kind.
@@ -59,25 +60,23 @@ codecs.register_error("impact_cp1252", _cp1252_fallback)
 
 @dataclass
 class Source:
-    """A decoded file ready for DuckDB: `data_path` holds the records without the header."""
+    """A decoded file ready for DuckDB: `data` holds the records without the header, as UTF-8
+    bytes in memory (never in a file)."""
     file_name: str
     sha256: str
     encoding: str
     separator: str
     headers: list[str]
-    data_path: Path
+    data: bytes
     size: int
     has_sep_line: bool = False
-    _tmpdir: str | None = field(default=None, repr=False)
 
     @property
     def separator_label(self) -> str:
         return SEPARATORS.get(self.separator, repr(self.separator))
 
     def close(self) -> None:
-        if self._tmpdir:
-            shutil.rmtree(self._tmpdir, ignore_errors=True)
-            self._tmpdir = None
+        self.data = b""
 
     def __enter__(self) -> Source:
         return self
@@ -192,7 +191,7 @@ class _RecordScanner:
             return
         cut = text.rfind("\n")
         last = text[cut + 1:]
-        self.blank = (self.blank or cut != -1) and not last.strip(" \t")
+        self.blank = (self.blank or cut != -1) and not last.strip(" \t") and not self.inside
         self.field_start = text[-1] in (self.sep, "\n")
 
     def _walk(self, text: str) -> str:
@@ -208,7 +207,8 @@ class _RecordScanner:
                     if j + 1 < n and text[j + 1] == '"':
                         i = j + 2
                         continue
-                    self.inside = False
+                    # the line that closes a quoted cell is not blank, whatever came before
+                    self.inside = self.blank = self.field_start = False
                 i = j + 1
                 continue
             if between:
@@ -256,7 +256,8 @@ class _RecordScanner:
         return filled
 
 
-def _xlsx_to_csv(raw: bytes, out_path: Path) -> None:
+def _xlsx_to_csv(raw: bytes) -> bytes:
+    """The first sheet of a workbook as `;`-separated UTF-8 text, in memory."""
     import pandas as pd
 
     try:
@@ -265,8 +266,9 @@ def _xlsx_to_csv(raw: bytes, out_path: Path) -> None:
         raise UnreadableFile("Le classeur Excel n'a pas pu être lu : enregistrez-le à nouveau "
                              "ou exportez-le en CSV (séparateur point-virgule).") from exc
     frame = frame.fillna("")
-    with open(out_path, "w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, delimiter=";", lineterminator="\n").writerows(frame.itertuples(index=False))
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", lineterminator="\n").writerows(frame.itertuples(index=False))
+    return out.getvalue().encode("utf-8")
 
 
 def open_source(data: bytes | str | os.PathLike, file_name: str | None = None) -> Source:
@@ -281,23 +283,18 @@ def open_source(data: bytes | str | os.PathLike, file_name: str | None = None) -
             reader = open(path, "rb")
         except OSError as exc:
             raise UnreadableFile(f"Le fichier {name} ne peut pas être ouvert ({exc.strerror}).") from exc
-    tmpdir = tempfile.mkdtemp(prefix="impact-import-")
-    try:
-        with reader:
-            force, exact = None, False
-            for _ in range(3):
-                try:
-                    return _decode(reader, name, Path(tmpdir), tmpdir, force=force, exact=exact)
-                except _NotUtf8:
-                    # Valid UTF-8 at the start, not further on: the whole file is Windows-1252.
-                    force = "cp1252"
-                except _Rescan:
-                    exact = True
-                reader.seek(0)
-            raise UnreadableFile(f"{name} n'a pas pu être lu comme un CSV.")
-    except BaseException:
-        shutil.rmtree(tmpdir, ignore_errors=True)
-        raise
+    with reader:
+        force, exact = None, False
+        for _ in range(3):
+            try:
+                return _decode(reader, name, force=force, exact=exact)
+            except _NotUtf8:
+                # Valid UTF-8 at the start, not further on: the whole file is Windows-1252.
+                force = "cp1252"
+            except _Rescan:
+                exact = True
+            reader.seek(0)
+        raise UnreadableFile(f"{name} n'a pas pu être lu comme un CSV.")
 
 
 class _NotUtf8(Exception):
@@ -308,8 +305,7 @@ class _Rescan(Exception):
     """Counting quotes left one open: read the file again, following every quote."""
 
 
-def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None,
-            exact: bool = False) -> Source:
+def _decode(reader, name: str, force: str | None = None, exact: bool = False) -> Source:
     head = reader.read(CHUNK)
     digest = hashlib.sha256(head)
     size = len(head)
@@ -322,10 +318,7 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None,
                 "sous » puis « CSV (séparateur : point-virgule) », ou déposez le fichier en .xlsx.")
         rest = reader.read()
         digest.update(rest)
-        converted = tmp / "converted.csv"
-        _xlsx_to_csv(head + rest, converted)
-        with open(converted, "rb") as fh:
-            src = _decode(fh, name, tmp, tmpdir, exact=exact)
+        src = _decode(io.BytesIO(_xlsx_to_csv(head + rest)), name, exact=exact)
         src.sha256, src.size, src.encoding = digest.hexdigest(), size + len(rest), "classeur Excel (.xlsx)"
         return src
     codec, label, bom = _detect_encoding(head)
@@ -336,7 +329,7 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None,
                              "Exportez les données en CSV depuis le logiciel d'origine.")
     errors = "impact_cp1252" if codec == "cp1252" else "strict"
     decoder = codecs.getincrementaldecoder(codec)(errors=errors)
-    out_path = tmp / "data.csv"
+    out = io.BytesIO()
     headers: list[str] | None = None
     sep = ";"
     has_sep_line = False
@@ -344,68 +337,72 @@ def _decode(reader, name: str, tmp: Path, tmpdir: str, force: str | None = None,
     scanner: _RecordScanner | None = None
     chunk = head[bom:]
     try:
-        with open(out_path, "w", encoding="utf-8", newline="") as out:
-            while True:
-                final = not chunk
-                text = pending + decoder.decode(chunk, final=final)
-                # Keep trailing CRs and quotes for the next round, so that neither a CRLF nor an
-                # escaped pair of quotes ("") is ever split between two rounds.
-                held = len(text) - len(text.rstrip('\r"')) if not final else 0
-                text, pending = (text[:-held], text[-held:]) if held else (text, "")
-                if "\r" in text:   # a lone CR (old Mac line end) becomes a LF; CRLF stays
-                    text = _LONE_CR.sub("\n", text)
-                if headers is None:
-                    if not final and "\n" not in text:
-                        pending, chunk = text + pending, reader.read(CHUNK)
-                        digest.update(chunk)
-                        size += len(chunk)
-                        continue
-                    text = text.lstrip("\ufeff")
-                    first = text.split("\n", 1)[0].strip()
-                    if re.fullmatch(r'"?sep=.?"?', first, flags=re.IGNORECASE):
-                        has_sep_line = True
-                        declared = first.strip('"')[4:5]
-                        sep = declared or ";"
-                        text = text.split("\n", 1)[1] if "\n" in text else ""
-                    while text.startswith(("\n", "\r\n")):
-                        text = text[1:] if text[0] == "\n" else text[2:]
-                    end = _header_end(text)
-                    header_text = text if end == -1 else text[:end]
-                    if not has_sep_line:
-                        sep = _choose_separator(header_text.split("\n", 1)[0])
-                    one_line = re.sub(r"\r?\n|\r", " ", header_text)
-                    try:
-                        headers = next(csv.reader([one_line], delimiter=sep), [])
-                    except csv.Error as exc:
-                        raise UnreadableFile(
-                            f"{name} n'a pas pu être lu comme un CSV : sa ligne d'en-têtes est illisible "
-                            "(une cellule de plus de 100 000 caractères, ou des guillemets mal placés). "
-                            "Vérifiez la première ligne du fichier ou enregistrez-le à nouveau depuis Excel.") from exc
-                    headers = [h.strip().lstrip("\ufeff") for h in headers]
-                    text = "" if end == -1 else text[end + 1:]
-                    if not any(headers):
-                        raise EmptyFile(f"Le fichier {name} n'a pas de ligne d'en-têtes.")
-                if scanner is None:
-                    scanner = _RecordScanner(sep, exact=exact)
-                text = scanner.feed(text)
-                out.write(text)
-                if final:
-                    if scanner.inside and not exact:
-                        raise _Rescan()  # counting was misled by a stray quote: read it exactly
-                    if scanner.inside:
-                        raise UnreadableFile(
-                            f"{name} n'a pas pu être lu comme un CSV : un guillemet (\") ouvre un texte qui "
-                            "n'est jamais refermé, et tout le reste du fichier serait lu comme une seule "
-                            "cellule. Corrigez la cellule concernée ou enregistrez à nouveau le fichier "
-                            "depuis Excel.")
-                    break
-                chunk = reader.read(CHUNK)
-                digest.update(chunk)
-                size += len(chunk)
+        while True:
+            final = not chunk
+            text = pending + decoder.decode(chunk, final=final)
+            # Keep trailing CRs and quotes for the next round, so that neither a CRLF nor an
+            # escaped pair of quotes ("") is ever split between two rounds.
+            held = len(text) - len(text.rstrip('\r"')) if not final else 0
+            text, pending = (text[:-held], text[-held:]) if held else (text, "")
+            if "\r" in text:   # a lone CR (old Mac line end) becomes a LF; CRLF stays
+                text = _LONE_CR.sub("\n", text)
+            if headers is None:
+                if not final and "\n" not in text:
+                    pending, chunk = text + pending, reader.read(CHUNK)
+                    digest.update(chunk)
+                    size += len(chunk)
+                    continue
+                text = text.lstrip("\ufeff")
+                first = text.split("\n", 1)[0].strip()
+                if re.fullmatch(r'"?sep=.?"?', first, flags=re.IGNORECASE):
+                    has_sep_line = True
+                    declared = first.strip('"')[4:5]
+                    sep = declared or ";"
+                    text = text.split("\n", 1)[1] if "\n" in text else ""
+                while text.startswith(("\n", "\r\n")):
+                    text = text[1:] if text[0] == "\n" else text[2:]
+                end = _header_end(text)
+                header_text = text if end == -1 else text[:end]
+                if not has_sep_line:
+                    sep = _choose_separator(header_text.split("\n", 1)[0])
+                one_line = re.sub(r"\r?\n|\r", " ", header_text)
+                try:
+                    headers = next(csv.reader([one_line], delimiter=sep), [])
+                except csv.Error as exc:
+                    raise UnreadableFile(
+                        f"{name} n'a pas pu être lu comme un CSV : sa ligne d'en-têtes est illisible "
+                        "(une cellule de plus de 100 000 caractères, ou des guillemets mal placés). "
+                        "Vérifiez la première ligne du fichier ou enregistrez-le à nouveau depuis Excel.") from exc
+                headers = [h.strip().lstrip("\ufeff") for h in headers]
+                if len(headers) > MAX_COLUMNS:
+                    raise UnreadableFile(
+                        f"{name} a {len(headers)} colonnes : c'est plus que les {MAX_COLUMNS} qu'un fichier "
+                        "peut avoir ici. Gardez seulement les colonnes utiles (date, action, personne…) "
+                        "et enregistrez à nouveau le fichier.")
+                text = "" if end == -1 else text[end + 1:]
+                if not any(headers):
+                    raise EmptyFile(f"Le fichier {name} n'a pas de ligne d'en-têtes.")
+            if scanner is None:
+                scanner = _RecordScanner(sep, exact=exact)
+            text = scanner.feed(text)
+            out.write(text.encode("utf-8"))
+            if final:
+                if scanner.inside and not exact:
+                    raise _Rescan()  # counting was misled by a stray quote: read it exactly
+                if scanner.inside:
+                    raise UnreadableFile(
+                        f"{name} n'a pas pu être lu comme un CSV : un guillemet (\") ouvre un texte qui "
+                        "n'est jamais refermé, et tout le reste du fichier serait lu comme une seule "
+                        "cellule. Corrigez la cellule concernée ou enregistrez à nouveau le fichier "
+                        "depuis Excel.")
+                break
+            chunk = reader.read(CHUNK)
+            digest.update(chunk)
+            size += len(chunk)
     except UnicodeDecodeError as exc:
         if codec == "utf-8" and not bom:
             raise _NotUtf8() from exc
         raise UnreadableFile(
             f"{name} n'est pas lisible en {label} (octet invalide à la position {exc.start}). "
             "Enregistrez-le en « CSV UTF-8 » ou « CSV (séparateur : point-virgule) » depuis Excel.") from exc
-    return Source(name, digest.hexdigest(), label, sep, headers or [], out_path, size, has_sep_line, tmpdir)
+    return Source(name, digest.hexdigest(), label, sep, headers or [], out.getvalue(), size, has_sep_line)

@@ -209,13 +209,35 @@ def test_huge_line_is_refused_or_read_without_traceback(con):
         assert report.stored
 
 
-def test_ten_thousand_columns(con):
+def test_ten_thousand_columns_are_refused_with_their_number(con):
     seed(con)
     headers = ["annee", "action", "montant", *[f"col{i}" for i in range(10_000)]]
     row = ["2023", "RAP", "10", *["" for _ in range(10_000)]]
-    report = imp(con, "budget", ";".join(headers) + "\n" + ";".join(row) + "\n")
-    assert report.stored and len(report.ignored) == 10_000
-    assert stored(con, "select montant from budget") == [(pytest.approx(10),)]
+    problem(con, "budget", ";".join(headers) + "\n" + ";".join(row) + "\n", UnreadableFile,
+            "a 10003 colonnes : c'est plus que les 500")
+    assert counts(con)["budget"] == 0
+
+
+def test_five_hundred_columns_are_read(con):
+    seed(con)
+    headers = ["annee", "action", "montant", *[f"col{i}" for i in range(497)]]
+    report = imp(con, "budget", ";".join(headers) + "\n2023;RAP;10" + ";" * 497 + "\n")
+    assert report.stored and len(report.ignored) == 497
+
+
+@pytest.mark.parametrize(("extra", "said"), [
+    (";x", "1 cellule de plus"),
+    (";;x;y", "3 cellules de plus"),
+    (";z" * 3000, "au moins 498 cellules de plus"),
+])
+def test_a_row_with_more_cells_than_the_header_is_stored_with_a_warning(con, extra, said):
+    seed(con)
+    text = "annee;action;montant\n2023;RAP;10\n2024;RAP;20" + extra + "\n2023;RAP;10;;\n"
+    report = imp(con, "budget", text)
+    assert report.stored and report.rows_stored == 2 and report.duplicates == 1  # trailing empty cells: no warning
+    warned = [(w.line, w.message) for w in report.warnings]
+    assert len(warned) == 1 and warned[0][0] == 3 and said in warned[0][1], warned
+    assert "(3 colonnes) : elles ne sont pas importées" in warned[0][1]
 
 
 def test_header_repeated_inside_the_file_is_an_invalid_row(con):
@@ -247,11 +269,18 @@ def test_xlsx_with_real_dates(con):
     assert stored(con, "select date::varchar from spending") == [("2023-04-03",)]
 
 
-def test_source_is_deleted_after_reading(tmp_path):
-    with open_source(b"code;intitule\nA;B\n", "a.csv") as src:
-        path = src.data_path
-        assert path.exists() and src.headers == ["code", "intitule"]
-    assert not path.exists()
+def test_source_is_read_into_memory_and_no_file_is_written(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    workbook = io.BytesIO()
+    pd.DataFrame({"code": ["A"], "intitule": ["Zéphyrine"]}).to_excel(workbook, index=False)
+    for data, name in ((b"code;intitule\nA;Z\xe9phyrine\n", "a.csv"), (workbook.getvalue(), "a.xlsx")):
+        with open_source(data, name) as src:
+            assert src.headers == ["code", "intitule"] and src.data == "A;Zéphyrine\n".encode()
+            assert list(tmp_path.iterdir()) == []
+        assert src.data == b""
 
 
 def test_a_zip_that_is_not_a_workbook(con):
