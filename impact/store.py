@@ -11,8 +11,11 @@ a request file beside it (`<base>.demande`) while it waits and retries for a bou
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import re
+import shutil
 import tempfile
 import threading
 import time
@@ -162,8 +165,94 @@ class StoreBusy(Exception):
     """The database file stayed locked by another process for longer than we wait."""
 
 
+class StoreUnusable(Exception):
+    """The path given for the database is not a store we can open (a folder, another kind of
+    file, a damaged store, a place we cannot write); `str(exc)` is one French sentence."""
+
+
+# A DuckDB database file holds these bytes at this offset (its header's magic number).
+DUCKDB_MAGIC, DUCKDB_MAGIC_OFFSET = b"DUCK", 8
+
+
+def check_store_path(path: Path) -> None:
+    """Refuse, in French, a path that is not a store before DuckDB opens it: DuckDB would take a
+    CSV file for an empty database (and store nothing in it), or fail on a folder with a
+    traceback. A path that does not exist yet is fine: the store is created there."""
+    hint = "Indiquez le fichier de la base avec --db ou IMPACT_DB (par exemple data/impact.duckdb)."
+    if path.is_dir():
+        raise StoreUnusable(f"{path} est un dossier, pas une base de données. {hint}")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise StoreUnusable(f"La base {path} ne peut pas être lue ({exc.strerror}). {hint}") from exc
+    if head and head[DUCKDB_MAGIC_OFFSET:] != DUCKDB_MAGIC:
+        raise StoreUnusable(
+            f"{path} n'est pas une base du tableau de bord (ce fichier existe et n'est pas une base "
+            f"DuckDB) : rien n'y a été écrit. {hint} Une base qui n'existe pas encore est créée.")
+
+
+# DuckDB's temporary files (what does not fit in memory) go to a folder of this process's own,
+# private (0700) and removed at exit: an import's working tables hold names until they are
+# hashed. The folders of processes that died without removing theirs (killed) are removed when
+# the next process makes its own.
+_TEMP_PREFIX = f"impact-duckdb-{os.getuid()}-"
+_TEMP_DIRS: dict[str, str] = {}
+_TEMP_LOCK = threading.Lock()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_dead_temp_dirs(parent: Path) -> None:
+    pattern = re.compile(re.escape(_TEMP_PREFIX) + r"(\d+)-")
+    for entry in parent.glob(_TEMP_PREFIX + "*"):
+        m = pattern.match(entry.name)
+        if m and int(m.group(1)) != os.getpid() and not _pid_alive(int(m.group(1))):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def private_temp_directory() -> str:
+    """This process's folder for DuckDB's temporary files, in the system's temporary folder
+    (mode 0700, new and empty, removed at exit)."""
+    parent = tempfile.gettempdir()
+    with _TEMP_LOCK:
+        folder = _TEMP_DIRS.get(parent)
+        if folder is None or not os.path.isdir(folder):
+            _remove_dead_temp_dirs(Path(parent))
+            folder = tempfile.mkdtemp(prefix=f"{_TEMP_PREFIX}{os.getpid()}-", dir=parent)
+            if not _TEMP_DIRS:
+                atexit.register(_remove_temp_dirs)
+            _TEMP_DIRS[parent] = folder
+        return folder
+
+
+def _remove_temp_dirs() -> None:
+    for folder in _TEMP_DIRS.values():
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _is_lock_error(exc: Exception) -> bool:
     return "lock" in str(exc).lower()
+
+
+def _check_is_ours(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """A DuckDB file that holds tables but not ours belongs to another program: never migrate it."""
+    tables = {r[0] for r in con.execute(
+        "select table_name from information_schema.tables where table_catalog = current_database()").fetchall()}
+    if tables and "schema_version" not in tables:
+        raise StoreUnusable(
+            f"{path} est une base DuckDB d'un autre programme (tables : {', '.join(sorted(tables)[:5])}) : "
+            "elle n'a pas été modifiée. Indiquez la base du tableau de bord avec --db ou IMPACT_DB.")
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> None:
@@ -203,24 +292,42 @@ class Store:
         self._held_lock = threading.Lock()
         self._users = 0          # units of work reading through the held database now
         self._last_used = 0.0
-        # DuckDB spills to disk beyond this; the spill folder is outside the database folder,
-        # since an import's working tables hold names until they are hashed.
-        self.config = {"memory_limit": memory_limit,
-                       "temp_directory": str(Path(tempfile.gettempdir()) / "impact-duckdb-spill")}
+        # DuckDB spills to disk beyond this, in this process's private folder (see
+        # private_temp_directory), set at each opening.
+        self.config = {"memory_limit": memory_limit}
         self.wait_seconds = wait_seconds
         self.on_wait = on_wait
         self._lock = threading.Lock()
         self._ready = False
 
     def _connect_once(self) -> duckdb.DuckDBPyConnection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.path), config=self.config)
-        if not self._ready:
-            with self._lock:
-                if not self._ready:
-                    migrate(con)
-                    self._ready = True
-        con.execute(load_script("macros"))
+        check_store_path(self.path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnusable(f"Le dossier de la base ({self.path.parent}) ne peut pas être créé "
+                                f"({exc.strerror}) : indiquez un autre chemin avec --db ou IMPACT_DB.") from exc
+        config = {**self.config, "temp_directory": private_temp_directory()}
+        try:
+            con = duckdb.connect(str(self.path), config=config)
+        except duckdb.Error as exc:
+            if _is_lock_error(exc):
+                raise
+            raise StoreUnusable(
+                f"La base {self.path} ne peut pas être ouverte : le fichier est abîmé, tronqué ou "
+                f"inaccessible ({str(exc).splitlines()[0][:200]}). Restaurez-la depuis une sauvegarde, "
+                "ou indiquez une autre base avec --db ou IMPACT_DB.") from exc
+        try:
+            if not self._ready:
+                with self._lock:
+                    if not self._ready:
+                        _check_is_ours(con, self.path)
+                        migrate(con)
+                        self._ready = True
+            con.execute(load_script("macros"))
+        except BaseException:
+            con.close()
+            raise
         return con
 
     @property

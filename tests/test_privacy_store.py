@@ -114,12 +114,15 @@ def test_no_name_nor_birth_date_reaches_any_file_of_the_database_folder(tmp_path
         imp(con, "attendance", bad + "05/04/2023;RAP;Oumarou;Zéphyrine;;\n", accept_valid=True)
         _assert_no_names(folder)  # while open: the .wal too
     _assert_no_names(folder)
-    assert list(scratch.iterdir()) == []  # the decoded copy of each upload is gone
+    _assert_no_names(scratch, may_be_empty=True)
+    # nothing but this process's private folder for DuckDB's temporary files
+    assert all(p.is_dir() and p.name.startswith("impact-duckdb-") and (p.stat().st_mode & 0o777) == 0o700
+               for p in scratch.iterdir())
 
 
-def _assert_no_names(folder: Path) -> None:
+def _assert_no_names(folder: Path, may_be_empty: bool = False) -> None:
     files = [p for p in folder.rglob("*") if p.is_file()]
-    assert files
+    assert files or may_be_empty
     needles = []
     for word in [*NAMES, *BIRTHS, "2013-03-14", "2009-11-02"]:
         for variant in {word, word.lower(), word.upper()}:
@@ -164,3 +167,40 @@ def test_problems_on_names_or_birth_dates_do_not_repeat_them(con, row, expected)
     text = str([p.as_dict() for p in report.rejected])
     assert not any(word in text for word in ["Kerbrat", "Zéphyrine", "Anaëlle", "2013"])
     assert b"Kerbrat" in report.rejected_rows_csv or b"Z\xc3\xa9phyrine" in report.rejected_rows_csv
+
+
+def test_killed_imports_leave_no_name_in_any_file(tmp_path):
+    """kill -9 at random moments of an import of 50 000 named rows (bench/kill_import.py does 20 kills
+    of a 300 000-row import): no name nor birth date in the temporary folder nor beside the store."""
+    from bench.kill_import import kill_runs
+
+    results = kill_runs(tmp_path, rows=50_000, kills=5)
+    assert results == [[]] * 5
+    assert all(p.name.startswith("impact-duckdb-") and (p.stat().st_mode & 0o777) == 0o700
+               for p in (tmp_path / "tmp").iterdir())
+    assert {p.name for p in (tmp_path / "base").iterdir()} <= {
+        "impact.duckdb", "impact.duckdb.wal", "impact.secret"}
+
+
+def test_duckdb_temporary_folder_is_private_and_goes_away(tmp_path):
+    """Each process has its own folder (0700) for DuckDB's temporary files, removed at exit; a
+    folder left by a process that was killed is removed by the next one."""
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    left = tmp_path / f"impact-duckdb-{os.getuid()}-999999999-abc"   # no process has that number
+    left.mkdir(mode=0o700)
+    (left / "duckdb_temp_block.tmp").write_bytes(b"Kerbrazelieu")
+    script = ("from impact.store import Store; import os, sys\n"
+              f"s = Store({str(tmp_path / 'base' / 'i.duckdb')!r})\n"
+              "with s.connect() as c:\n"
+              "    d = c.execute(\"select current_setting('temp_directory')\").fetchall()[0][0]\n"
+              "    print(d, oct(os.stat(d).st_mode & 0o777), flush=True)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, check=True,
+                          env={**os.environ, "TMPDIR": str(tmp_path)})
+    folder, mode = done.stdout.split()
+    assert Path(folder).parent == tmp_path and Path(folder).name.startswith(f"impact-duckdb-{os.getuid()}-")
+    assert mode == "0o700"
+    assert not Path(folder).exists()   # removed at exit
+    assert not left.exists()           # the dead process's folder too
