@@ -16,11 +16,11 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from impact import auth, exports, fmt
+from impact import auth, exports, fmt, privacy
 from impact.filters import Filters
 from impact.settings import Settings, database_path, load_settings
 from impact.small_counts import CountRule
-from impact.store import Store, StoreBusy
+from impact.store import Store, StoreBusy, StoreUnusable
 
 SEX_LABELS = {"F": "Filles / femmes", "M": "Garçons / hommes", "NR": "Non renseigné"}
 QPV_LABELS = {"oui": "Habitant du QPV", "non": "Hors QPV", "NR": "Non renseigné"}
@@ -51,11 +51,16 @@ def compute(fn: Callable, *args, **kwargs):
     viewers who see exact counts and the others."""
     store = get_store()
     try:
+        # a secret others can read, or not 32 random bytes, stops the dashboard before any figure
+        privacy.read_secret(privacy.secret_path(store.path))
         return _compute(fn, f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items())),
                         store.data_version(), exact_counts())
     except StoreBusy:
         st.warning("La base de données est en cours de mise à jour par un import. "
                    "Rechargez la page dans quelques secondes.")
+        st.stop()
+    except (StoreUnusable, privacy.SecretProblem) as exc:
+        st.error(str(exc), icon=":material/error:")
         st.stop()
 
 
@@ -314,4 +319,7 @@ def run_write(fn: Callable, *args, **kwargs):
     except StoreBusy:
         st.error("La base de données est occupée par un autre import (ligne de commande). "
                  "Réessayez dans quelques instants : rien n'a été modifié.")
+        st.stop()
+    except (StoreUnusable, privacy.SecretProblem) as exc:
+        st.error(str(exc), icon=":material/error:")
         st.stop()

@@ -18,23 +18,23 @@ def file_token(data: bytes, kind: str | None) -> str:
 
 def analyse(con, data: bytes, file_name: str, kind: str | None, settings: Settings, db_path) -> dict:
     """A dry run: the report, or the whole-file problem in French."""
-    key = privacy.load_or_create_secret(privacy.secret_path(db_path))
     try:
+        key = privacy.load_or_create_secret(privacy.secret_path(db_path))
         report = ingest.import_file(con, kind, data, file_name=file_name, settings=settings, key=key,
                                     dry_run=True, accept_valid=True)
         return {"report": report, "error": None}
-    except ingest.ImportProblem as exc:
+    except (ingest.ImportProblem, privacy.SecretProblem) as exc:
         return {"report": None, "error": str(exc)}
 
 
 def store_file(con, data: bytes, file_name: str, kind: str, settings: Settings, db_path,
                imported_by: str, accept_valid: bool, progress=None) -> dict:
-    key = privacy.load_or_create_secret(privacy.secret_path(db_path))
     try:
+        key = privacy.load_or_create_secret(privacy.secret_path(db_path))
         report = ingest.import_file(con, kind, data, file_name=file_name, settings=settings, key=key,
                                     imported_by=imported_by, accept_valid=accept_valid, progress=progress)
         return {"report": report, "error": None}
-    except ingest.ImportProblem as exc:
+    except (ingest.ImportProblem, privacy.SecretProblem) as exc:
         return {"report": None, "error": str(exc)}
 
 
