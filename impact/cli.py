@@ -11,7 +11,7 @@ from pathlib import Path
 from impact import contract, fmt, history, ingest, privacy
 from impact.export import write_export
 from impact.settings import database_path, load_settings
-from impact.store import Store, StoreBusy, is_empty
+from impact.store import Store, StoreBusy, StoreUnusable, is_empty
 
 OK, REJECTED, USAGE = 0, 1, 2
 
@@ -101,6 +101,19 @@ def _rejected_path(base: str, index: int, total: int) -> Path:
     return p if total == 1 else p.with_name(f"{p.stem}-{index + 1}{p.suffix}")
 
 
+def _unwritable(path: Path) -> str | None:
+    """Why a file cannot be written at `path` (French), None when it can: checked before any work,
+    so that nothing is stored and then left unreported by a failure to write the output."""
+    if path.is_dir():
+        return f"{path} est un dossier : indiquez un nom de fichier (par exemple {path / 'sortie.csv'})."
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        return f"Le dossier {folder} n'existe pas : créez-le ou indiquez un autre fichier."
+    if path.exists() and not os.access(path, os.W_OK) or not path.exists() and not os.access(folder, os.W_OK):
+        return f"{path} ne peut pas être écrit (droits insuffisants) : indiquez un autre fichier."
+    return None
+
+
 def cmd_import(args, settings) -> int:
     if args.kind not in contract.COLUMNS:
         print(f"Type de fichier inconnu : {args.kind} (attendu : {', '.join(contract.COLUMNS)}).",
@@ -110,6 +123,12 @@ def cmd_import(args, settings) -> int:
     if missing:
         print(f"Fichier introuvable : {', '.join(missing)}", file=sys.stderr)
         return USAGE
+    if args.rejected_out:
+        for i in range(len(args.files)):
+            why = _unwritable(_rejected_path(args.rejected_out, i, len(args.files)))
+            if why:
+                print(f"--rejected-out : {why}", file=sys.stderr)
+                return USAGE
     store = _store(args.db)
     status = OK
     with store.connect() as con:
@@ -143,6 +162,10 @@ def cmd_import(args, settings) -> int:
 def cmd_export(args) -> int:
     if args.kind not in contract.COLUMNS:
         print(f"Type inconnu : {args.kind} (attendu : {', '.join(contract.COLUMNS)}).", file=sys.stderr)
+        return USAGE
+    why = _unwritable(Path(args.out)) if args.out else None
+    if why:
+        print(f"--out : {why}", file=sys.stderr)
         return USAGE
     with _store(args.db).connect() as con:
         if args.out:
@@ -194,9 +217,27 @@ def cmd_demo(args, settings) -> int:
     return OK
 
 
+def _settings(path: str | None):
+    """The convention settings; None, after a French line on stderr, when they cannot be read."""
+    shown = path or "data/convention.toml"
+    try:
+        return load_settings(path)
+    except FileNotFoundError:
+        print(f"Fichier de paramètres introuvable : {shown} (--settings ou IMPACT_SETTINGS).", file=sys.stderr)
+    except IsADirectoryError:
+        print(f"--settings : {shown} est un dossier ; indiquez le fichier de paramètres (.toml).", file=sys.stderr)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        reason = f"la rubrique ou le paramètre {exc} manque" if isinstance(exc, KeyError) else str(exc)
+        print(f"Fichier de paramètres {shown} illisible : {reason}. Partez de data/convention.toml.",
+              file=sys.stderr)
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = load_settings(args.settings)
+    settings = _settings(args.settings)
+    if settings is None:
+        return USAGE
     try:
         if args.command == "import":
             return cmd_import(args, settings)
@@ -211,3 +252,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"La base {exc} est restée occupée par un autre processus : réessayez plus tard.",
               file=sys.stderr)
         return REJECTED
+    except (StoreUnusable, privacy.SecretProblem) as exc:
+        print(str(exc), file=sys.stderr)
+        return USAGE
