@@ -1,14 +1,17 @@
-"""Command line: python -m impact import|export|batches|undo|demo (see README, « Ligne de commande »)."""
+"""Command line: python -m impact import|export|batches|undo|demo|forget|purge (see README,
+« Ligne de commande »)."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import getpass
 import json
 import os
 import sys
 from pathlib import Path
 
-from impact import contract, fmt, history, ingest, privacy
+from impact import contract, erasure, fmt, history, ingest, privacy
 from impact.export import write_export
 from impact.settings import database_path, load_settings
 from impact.store import Store, StoreBusy, StoreUnusable, is_empty
@@ -48,6 +51,30 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="charger les données de démonstration")
     demo.add_argument("--db")
     demo.add_argument("--if-empty", action="store_true", help="seulement si la base est vide")
+    who = os.environ.get("USER", "ligne de commande")
+    fgt = sub.add_parser(
+        "forget", help="effacer toutes les présences d'une personne (droit à l'effacement)",
+        description="Efface toutes les présences d'une personne. Sans option, demande le nom, le prénom et la "
+                    "date de naissance (ou l'identifiant de la structure et son porteur) sans les afficher. "
+                    "Le pseudonyme est calculé comme à l'import ; le nombre de lignes est montré avant "
+                    "confirmation. L'effacement est noté sans le nom. Statut : 0 effacé, 1 personne absente "
+                    "ou effacement non confirmé, 2 erreur d'utilisation.")
+    fgt.add_argument("--db")
+    fgt.add_argument("--nom")
+    fgt.add_argument("--prenom", help="prénom")
+    fgt.add_argument("--naissance", default="", help="date de naissance JJ/MM/AAAA (comme dans les fichiers)")
+    fgt.add_argument("--participant", help="identifiant de la personne dans la structure")
+    fgt.add_argument("--porteur", help="porteur (structure) qui a donné cet identifiant")
+    fgt.add_argument("--yes", action="store_true", help="ne pas demander de confirmation")
+    fgt.add_argument("--par", default=who, help="auteur de l'effacement (défaut : l'utilisateur système)")
+    prg = sub.add_parser(
+        "purge", help="supprimer les présences gardées au-delà de la durée de conservation",
+        description="Supprime les présences une fois passées [confidentialite] conservation_annees années "
+                    "après la fin de la convention (data/convention.toml). Statut : 0 fait ou rien à "
+                    "supprimer, 1 non confirmé, 2 erreur d'utilisation.")
+    prg.add_argument("--db")
+    prg.add_argument("--yes", action="store_true", help="ne pas demander de confirmation")
+    prg.add_argument("--par", default=who, help="auteur de la purge (défaut : l'utilisateur système)")
     return p
 
 
@@ -217,6 +244,96 @@ def cmd_demo(args, settings) -> int:
     return OK
 
 
+def _ask(prompt: str, secret: bool = True) -> str:
+    """A value typed at the terminal; names are not echoed (getpass), so they stay off the screen."""
+    try:
+        return (getpass.getpass(prompt) if secret else input(prompt)).strip()
+    except EOFError:
+        return ""
+
+
+def _confirmed(args, question: str) -> bool:
+    if args.yes:
+        return True
+    return _ask(f"{question} Tapez « oui » pour confirmer : ", secret=False).lower() == "oui"
+
+
+def cmd_forget(args, settings, today: dt.date | None = None) -> int:
+    named = bool(args.nom or args.prenom)
+    if named and args.participant:
+        print("Donnez soit --nom et --prenom (et --naissance), soit --participant et --porteur, pas les deux.",
+              file=sys.stderr)
+        return USAGE
+    if not named and not args.participant:
+        args.nom = _ask("Nom (laisser vide pour donner l'identifiant de la structure) : ")
+        if args.nom:
+            args.prenom = _ask("Prénom : ")
+            args.naissance = _ask("Date de naissance JJ/MM/AAAA (vide si elle n'était pas dans les fichiers) : ")
+        else:
+            args.participant = _ask("Identifiant de la personne dans la structure : ")
+            args.porteur = _ask("Porteur (structure) qui utilise cet identifiant : ", secret=False)
+        named = bool(args.nom)
+    if named and not (args.nom and args.prenom):
+        print("Le nom et le prénom vont ensemble, comme dans les fichiers importés : donnez les deux.",
+              file=sys.stderr)
+        return USAGE
+    if not named and not (args.participant and args.porteur):
+        print("Un identifiant de structure se donne avec son porteur (--participant et --porteur).",
+              file=sys.stderr)
+        return USAGE
+    store = _store(args.db)
+    with store.connect() as con:
+        key = privacy.read_secret(privacy.secret_path(store.path))
+        if key is None:
+            print("Aucune présence enregistrée dans cette base (pas encore de secret des pseudonymes).")
+            return REJECTED
+        try:
+            person = ingest.pseudonym(con, settings, key, nom=args.nom or "", prenom=args.prenom or "",
+                                      date_naissance=args.naissance or "", participant=args.participant or "",
+                                      porteur=args.porteur or "", today=today)
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return USAGE
+        found = erasure.person_rows(con, person) if person else erasure.PersonRows(0, None, None, 0)
+        if not found.rows:
+            print("Aucune présence enregistrée pour cette personne : vérifiez l'orthographe et la date de "
+                  "naissance telles qu'elles étaient dans les fichiers importés (ou l'identifiant et son porteur).")
+            return REJECTED
+        print(f"{fmt.integer(found.rows)} ligne{'s' if found.rows > 1 else ''} de présence de cette personne "
+              f"({found.actions} action{'s' if found.actions > 1 else ''}, du {found.first:%d/%m/%Y} au "
+              f"{found.last:%d/%m/%Y}) {'seront supprimées' if found.rows > 1 else 'sera supprimée'}.")
+        if not _confirmed(args, "Effacer ces présences ?"):
+            print("Rien n'a été effacé.")
+            return REJECTED
+        deleted = erasure.forget_person(con, person, args.par)
+    print(f"Effacé : {fmt.integer(deleted)} ligne{'s' if deleted > 1 else ''} de présence supprimée"
+          f"{'s' if deleted > 1 else ''} (effacement noté sans le nom).")
+    return OK
+
+
+def cmd_purge(args, settings, today: dt.date | None = None) -> int:
+    today = today or dt.date.today()
+    limit = erasure.purge_limit(settings, today)
+    if limit is None:
+        print(f"Rien à supprimer : les présences sont conservées jusqu'au {settings.retention_end:%d/%m/%Y} "
+              f"({settings.retention_years} ans après la fin de la convention).")
+        return OK
+    with _store(args.db).connect() as con:
+        count = erasure.rows_to_purge(con, settings, today)
+        if not count:
+            print("Rien à supprimer : aucune présence enregistrée.")
+            return OK
+        print(f"{fmt.integer(count)} lignes de présence (jusqu'au {limit:%d/%m/%Y}) ont dépassé la durée de "
+              f"conservation ({settings.retention_years} ans après la fin de la convention, le "
+              f"{settings.end:%d/%m/%Y}) et seront supprimées.")
+        if not _confirmed(args, "Supprimer ces présences ?"):
+            print("Rien n'a été supprimé.")
+            return REJECTED
+        deleted = erasure.purge(con, settings, today, args.par)
+    print(f"Supprimé : {fmt.integer(deleted)} lignes de présence (purge notée).")
+    return OK
+
+
 def _settings(path: str | None):
     """The convention settings; None, after a French line on stderr, when they cannot be read."""
     shown = path or "data/convention.toml"
@@ -233,7 +350,8 @@ def _settings(path: str | None):
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, today: dt.date | None = None) -> int:
+    """Run one command; `today` stands for the current date (tests)."""
     args = _parser().parse_args(argv)
     settings = _settings(args.settings)
     if settings is None:
@@ -247,6 +365,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_batches(args)
         if args.command == "undo":
             return cmd_undo(args)
+        if args.command == "forget":
+            return cmd_forget(args, settings, today)
+        if args.command == "purge":
+            return cmd_purge(args, settings, today)
         return cmd_demo(args, settings)
     except StoreBusy as exc:
         print(f"La base {exc} est restée occupée par un autre processus : réessayez plus tard.",

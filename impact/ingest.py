@@ -42,7 +42,7 @@ if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does 
     import pandas as pd
 
 __all__ = ["ImportProblem", "UnreadableFile", "EmptyFile", "MissingColumns", "UnknownKind",
-           "Problem", "ImportReport", "import_file", "analyse_headers"]
+           "Problem", "ImportReport", "import_file", "analyse_headers", "pseudonym"]
 
 MAX_LISTED_PROBLEMS = 50_000
 _PERSONAL = {"nom", "prenom", "date_naissance"}
@@ -892,3 +892,37 @@ def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
         con.execute("rollback")
         raise
     report.batch_id = bid
+
+
+def pseudonym(con: duckdb.DuckDBPyConnection, settings: Settings, key: bytes, *, nom: str = "", prenom: str = "",
+              date_naissance: str = "", participant: str = "", porteur: str = "",
+              today: dt.date | None = None) -> str | None:
+    """The pseudonym an import gives a person: the import's own parsing run on one attendance row
+    holding these cells (names first, as on a row that has both; a `participant` is taken within
+    `porteur`, as the import takes it within the porteur of the row's action). None when the cells
+    name nobody. Raise ValueError, in French, on a birth date the import would refuse."""
+    import csv
+
+    placeholder = "__personne__"   # an action of that porteur, for the import's lookup only
+    cells = {"date": settings.start.strftime("%d/%m/%Y"), "action": placeholder, "nom": nom, "prenom": prenom,
+             "date_naissance": date_naissance, "participant": participant}
+    text = io.StringIO()
+    writer = csv.writer(text, delimiter=";", lineterminator="\n")
+    writer.writerows([list(cells), list(cells.values())])
+    ipad, opad = privacy.hmac_pads(key)
+    with open_source(text.getvalue().encode("utf-8"), "personne.csv") as source, _IMPORT_LOCK:
+        _, mapping, _ = analyse_headers("attendance", source.headers)
+        _load_parsing_macros(con)
+        _load_raw(con, source)
+        con.execute("""create or replace temp table action_lookup as
+            select norm_key($code) as key, $code as code, norm_key($porteur) as porteur_key""",
+                    {"code": placeholder, "porteur": porteur})
+        sql = _attendance_select(mapping, settings)
+        params = {"ipad": ipad, "opad": opad, "this_year": (today or dt.date.today()).year}
+        rows = con.execute(f"select person, date_naissance_raw, date_naissance from ({sql})",
+                           {k: v for k, v in params.items() if f"${k}" in sql}).fetchall()
+    person, birth_raw, birth = rows[0] if rows else (None, None, None)
+    if birth_raw is not None and birth is None:
+        raise ValueError("Date de naissance illisible ou impossible : écrivez-la JJ/MM/AAAA, comme dans les "
+                         "fichiers importés.")
+    return person

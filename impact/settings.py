@@ -32,6 +32,14 @@ class Settings:
     hide_small_counts: bool
     small_count_threshold: int
     rounding_base: int
+    retention_years: int = 5
+
+    @property
+    def retention_end(self) -> dt.date:
+        """The last day attendance rows are kept: `retention_years` after the convention's end."""
+        end = self.end
+        year = end.year + self.retention_years
+        return end.replace(year=year, day=28) if (end.month, end.day) == (2, 29) else end.replace(year=year)
 
     @property
     def years(self) -> list[int]:
@@ -78,7 +86,15 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         hide_small_counts=bool(privacy.get("masquer_petits_effectifs", True)),
         small_count_threshold=int(privacy.get("seuil", 5)),
         rounding_base=int(privacy.get("arrondi", 5)),
+        retention_years=_retention_years(path, privacy.get("conservation_annees", 5)),
     )
+
+
+def _retention_years(path: Path, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 50:
+        raise ValueError(f"{path} : [confidentialite] conservation_annees doit être un nombre entier d'années "
+                         f"(de 0 à 50), pas {value!r}.")
+    return value
 
 
 def database_path(cli_value: str | None = None) -> Path:
