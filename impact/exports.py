@@ -1,4 +1,4 @@
-"""Downloads: CSV that opens right in French Excel, and .xlsx.
+"""Downloads from the pages: CSV that opens right in French Excel, and .xlsx, numbers as numbers.
 
 Text cells that a spreadsheet would take for a formula (=, +, -, @ first) are neutralised
 with a leading apostrophe, so a partner's `=HYPERLINK(...)` never runs on a reader's machine.
@@ -36,26 +36,120 @@ def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# What a download's column holds, told from its French header (the pages name their columns for
+# readers; the kinds below cover every numeric header they use, checked by tests/test_exports.py).
+# A share first: « Taux d'exécution », « Part du programmé », « Programmé / enveloppe ».
+_PERCENT = re.compile(r"^(taux|part)\b|/ ?enveloppe|%", re.IGNORECASE)
+_DECIMAL = re.compile(r"levier|moyenne", re.IGNORECASE)
+_MONEY = re.compile(r"€|montant|programmé|engagé|payé|reste à payer|enveloppe|coût|rythme linéaire|projection",
+                    re.IGNORECASE)
+_MONTH = re.compile(r"^mois\b", re.IGNORECASE)
+
+XLSX_FORMATS = {"money": '#,##0.00 "€"', "percent": "0.0%", "decimal": "#,##0.00", "count": "#,##0",
+                "month": "mm/yyyy", "date": "dd/mm/yyyy"}
+
+
+def column_kind(header: str) -> str:
+    """'month', 'percent', 'decimal', 'money' or 'number' (whatever the values: text cells such as
+    "< 5" stay text in every kind)."""
+    if _MONTH.search(header):
+        return "month"
+    if _PERCENT.search(header):
+        return "percent"
+    if _DECIMAL.search(header):
+        return "decimal"
+    if _MONEY.search(header):
+        return "money"
+    return "number"
+
+
+def _is_number(value) -> bool:
+    import numbers
+    return isinstance(value, numbers.Number) and not isinstance(value, bool) and value == value
+
+
+def _is_date(value) -> bool:
+    return hasattr(value, "strftime") and value == value   # date, datetime, Timestamp (not NaT)
+
+
+def _csv_cell(value, kind: str):
+    """A cell as French Excel reads it: 1234,5 / 6305,94 / 58,17% / 2023-04 / 31/12/2023."""
+    if _is_date(value):
+        return value.strftime("%Y-%m" if kind == "month" else "%d/%m/%Y")
+    if not _is_number(value):
+        return value
+    if kind == "money":
+        text = f"{float(value):.2f}"
+    elif kind == "percent":
+        text = f"{float(value) * 100:.2f}".rstrip("0").rstrip(".") + "%"
+    elif float(value).is_integer():
+        text = str(int(value))
+    else:
+        text = f"{float(value):.2f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
 def french_csv(df: pd.DataFrame) -> bytes:
-    """`;` separator, decimal comma, dates as 31/12/2023, UTF-8 with BOM, CRLF."""
-    import pandas as pd
-    out = _neutralised(df)
+    """`;` separator, decimal comma in every number, money to the cent, shares as percentages, months
+    as 2023-04, dates as 31/12/2023, masked cells as text; UTF-8 with BOM, CRLF."""
+    out = _neutralised(df).astype(object)
     for col in out.columns:
-        if pd.api.types.is_datetime64_any_dtype(out[col]):
-            out[col] = out[col].dt.strftime("%d/%m/%Y")
-        elif out[col].map(lambda v: hasattr(v, "strftime")).any():
-            out[col] = out[col].map(lambda v: v.strftime("%d/%m/%Y") if hasattr(v, "strftime") else v)
-    text = out.to_csv(sep=";", index=False, decimal=",", lineterminator="\r\n")
+        kind = column_kind(str(col))
+        out[col] = out[col].map(lambda v, kind=kind: _csv_cell(v, kind))
+    text = out.to_csv(sep=";", index=False, lineterminator="\r\n")
     return ("\ufeff" + text).encode("utf-8")
 
 
-def xlsx(df: pd.DataFrame, sheet: str = "Données") -> bytes:
+def _xlsx_value(value, kind: str):
+    import datetime as dt
+
     import pandas as pd
-    buf = io.BytesIO()
-    out = _neutralised(df)
+    if isinstance(value, pd.Timestamp):
+        value = value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
+    if isinstance(value, dt.datetime) and value.time() == dt.time(0):
+        value = value.date()
+    if _is_date(value):
+        return value.replace(day=1) if kind == "month" else value
+    if _is_number(value):
+        if kind == "money":
+            return round(float(value), 2)
+        return int(value) if float(value).is_integer() else float(value)
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
+        return None
+    return value
+
+
+def xlsx(df: pd.DataFrame, sheet: str = "Données") -> bytes:
+    """A sheet whose numbers are numbers (€, % and count formats), months and dates real dates
+    (mm/aaaa, jj/mm/aaaa), masked cells text; formulas neutralised."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    out = _neutralised(df).astype(object)
+    kinds = [column_kind(str(col)) for col in out.columns]
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(sheet[:31])
+    header = []
     for col in out.columns:
-        if isinstance(out[col].dtype, pd.DatetimeTZDtype):
-            out[col] = out[col].dt.tz_localize(None)
-    with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        out.to_excel(writer, index=False, sheet_name=sheet[:31])
+        cell = WriteOnlyCell(ws, value=str(col))
+        cell.font = Font(bold=True)
+        header.append(cell)
+    ws.append(header)
+    for row in out.itertuples(index=False):
+        cells = []
+        for value, kind in zip(row, kinds, strict=True):
+            value = _xlsx_value(value, kind)
+            cell = WriteOnlyCell(ws, value=value)
+            if _is_date(value):
+                cell.number_format = XLSX_FORMATS["month" if kind == "month" else "date"]
+            elif _is_number(value):
+                fmt_kind = kind if kind in ("money", "percent", "decimal") else "count"
+                if fmt_kind == "count" and not float(value).is_integer():
+                    fmt_kind = "decimal"
+                cell.number_format = XLSX_FORMATS[fmt_kind]
+            cells.append(cell)
+        ws.append(cells)
+    buf = io.BytesIO()
+    book.save(buf)
     return buf.getvalue()

@@ -288,7 +288,7 @@ def test_french_csv_opens_in_excel_and_neutralises_formulas():
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
     assert text.splitlines()[0] == "libellé;montant;date"
-    assert "'=HYPERLINK" in text and "1234,5" in text and "31/12/2023" in text and "-2,0" in text
+    assert "'=HYPERLINK" in text and "1234,50" in text and "31/12/2023" in text and "-2,00" in text
 
 
 def test_xlsx_download_neutralises_formulas():
