@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -62,3 +63,24 @@ def month(value) -> str:
     if _missing(value):
         return "—"
     return f"{MONTHS[value.month - 1]} {value.year}"
+
+
+# The characters that start Markdown (or Streamlit's own :colour[…], :emoji: and $formula$) inside a
+# line; a backslash makes each literal. Punctuation that only counts at a line's start (# - + 1.)
+# is escaped there.
+_MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]<>~$:|!&"})
+_LINE_START = re.compile(r"^(\s*\d*)([#>+-]|(?<=\d)[.)])")
+
+
+def markdown_text(value) -> str:
+    """Text from a partner's file or the store (a title, a porteur, a file name, a header), made
+    literal for st.markdown and the other Streamlit elements that read Markdown: `![x](http://…)`
+    shows as written instead of fetching an image, `**gras**` keeps its stars, `:red[x]` and `$x$`
+    are not styled. Line breaks become spaces (one line stays one line).
+
+    >>> markdown_text("**gras**")
+    '\\\\*\\\\*gras\\\\*\\\\*'
+    """
+    text = " ".join(("" if _missing(value) else str(value)).splitlines())
+    text = text.translate(_MARKDOWN_ESCAPES)
+    return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)

@@ -175,9 +175,10 @@ def action_header(info: dict) -> str:
     """« **Porteur** : … · **Thématique** : … · **Public cible** : … · **Années** : … »."""
     target = info.get("public_cible")
     target = band_label(target) if isinstance(target, str) and target else "Non renseigné"
-    return (f"**Porteur** : {info.get('porteur') or 'Non renseigné'} · "
-            f"**Thématique** : {info.get('axe') or 'Non renseignée'} · "
-            f"**Public cible** : {target} · **Années** : {years_label(info)}")
+    text = fmt.markdown_text   # partners' words are shown as written, never as Markdown
+    return (f"**Porteur** : {text(info.get('porteur') or 'Non renseigné')} · "
+            f"**Thématique** : {text(info.get('axe') or 'Non renseignée')} · "
+            f"**Public cible** : {text(target)} · **Années** : {text(years_label(info))}")
 
 
 def action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:

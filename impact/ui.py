@@ -60,7 +60,7 @@ def compute(fn: Callable, *args, **kwargs):
                    "Rechargez la page dans quelques secondes.")
         st.stop()
     except (StoreUnusable, privacy.SecretProblem) as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(fmt.markdown_text(str(exc)), icon=":material/error:")
         st.stop()
 
 
@@ -321,5 +321,5 @@ def run_write(fn: Callable, *args, **kwargs):
                  "Réessayez dans quelques instants : rien n'a été modifié.")
         st.stop()
     except (StoreUnusable, privacy.SecretProblem) as exc:
-        st.error(str(exc), icon=":material/error:")
+        st.error(fmt.markdown_text(str(exc)), icon=":material/error:")
         st.stop()

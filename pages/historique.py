@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from impact import history, history_view, ui
+from impact import fmt, history, history_view, ui
 
 ui.require_dashboard()
 
@@ -26,7 +26,8 @@ info = ui.compute(history.batch_details, int(chosen))
 details = info.get("details") or {}
 st.markdown(f"Empreinte SHA-256 du fichier : `{info['sha256']}`")
 if details.get("mapping"):
-    st.caption("Colonnes reconnues : " + ", ".join(f"« {h} » → {c}" for c, h in details["mapping"].items()))
+    st.caption("Colonnes reconnues : " + ", ".join(f"« {fmt.markdown_text(h)} » → {c}"
+                                                    for c, h in details["mapping"].items()))
 repl = history_view.replacements_table(info)
 if not repl.empty:
     st.markdown("Montants remplacés par cet import (anciennes valeurs) :")
@@ -39,7 +40,7 @@ if info["status"] == "active" and ui.role() == "coordinateur":
     if st.button("Annuler cet import", key="undo_ask"):
         st.session_state["undo_pending"] = int(chosen)
     if st.session_state.get("undo_pending") == int(chosen):
-        st.warning(history_view.undo_summary(info))
+        st.warning(fmt.markdown_text(history_view.undo_summary(info)))
         yes, no = st.columns(2)
         if yes.button("Confirmer l'annulation", type="primary", key="undo_confirm"):
             try:
@@ -47,7 +48,7 @@ if info["status"] == "active" and ui.role() == "coordinateur":
                 st.session_state["undo_done"] = f"Import n° {chosen} annulé."
             except history.UndoRefused as exc:
                 st.session_state["undo_done"] = None
-                st.error(str(exc))
+                st.error(fmt.markdown_text(str(exc)))
             else:
                 ui.clear_caches()
                 st.session_state.pop("undo_pending", None)

@@ -32,13 +32,13 @@ for index, upload in enumerate(files):
     data = upload.getvalue()
     kind = None if kind_choice == "auto" else kind_choice
     token = uploads.file_token(data, kind) + repr(store.data_version())
-    st.subheader(upload.name)
+    st.subheader(fmt.markdown_text(upload.name))
     if token not in analyses:
         with st.spinner("Analyse du fichier…"):
             analyses[token] = ui.run_write(uploads.analyse, data, upload.name, kind, settings, store.path)
     result = analyses[token]
     if result["error"]:
-        st.error(result["error"])
+        st.error(fmt.markdown_text(result["error"]))
         st.caption("Rien n'a été enregistré.")
         continue
     report = result["report"]
@@ -85,11 +85,11 @@ for index, upload in enumerate(files):
                                progress=lambda f, m, bar=bar: bar.progress(min(f, 1.0), text=m))
         ui.clear_caches()
         if outcome["error"]:
-            st.error(outcome["error"])
+            st.error(fmt.markdown_text(outcome["error"]))
         elif outcome["report"].stored:
             done = outcome["report"]
             st.session_state["import_done"] = (
-                f"{upload.name} : {fmt.integer(done.rows_stored)} ligne(s) enregistrée(s), "
+                f"{fmt.markdown_text(upload.name)} : {fmt.integer(done.rows_stored)} ligne(s) enregistrée(s), "
                 f"{fmt.integer(done.duplicates)} doublon(s) ignoré(s) (import n° {done.batch_id}).")
             st.rerun()
         else:
