@@ -11,8 +11,8 @@ import os
 import sys
 from pathlib import Path
 
-from impact import contract, erasure, fmt, history, ingest, privacy
-from impact.export import write_export
+from impact import contract, erasure, fmt, import_history, ingest, privacy
+from impact.canonical_export import write_export
 from impact.settings import database_path, load_settings
 from impact.store import Store, StoreBusy, StoreUnusable, is_empty
 
@@ -206,7 +206,7 @@ def cmd_export(args) -> int:
 
 def cmd_batches(args) -> int:
     with _store(args.db).connect() as con:
-        frame = history.batch_list(con)
+        frame = import_history.batch_list(con)
     if frame.empty:
         print("Aucun import.")
         return OK
@@ -220,8 +220,8 @@ def cmd_batches(args) -> int:
 def cmd_undo(args) -> int:
     with _store(args.db).connect() as con:
         try:
-            info = history.undo(con, args.batch_id)
-        except history.UndoRefused as exc:
+            info = import_history.undo(con, args.batch_id)
+        except import_history.UndoRefused as exc:
             print(str(exc), file=sys.stderr)
             return REJECTED
     print(f"Import n° {args.batch_id} ({info['file_name']}) annulé : {info['rows_removed_on_undo']} lignes "

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from impact import contract, exports, fmt, privacy, sources
+from impact import contract, fmt, privacy, sources, spreadsheets
 from impact.queries import load_script
 from impact.settings import Settings
 from impact.sources import (
@@ -742,7 +742,7 @@ def _rejected_csv(con, source: Source) -> bytes:
         [*[f"{h} ({i + 1})" for i, h in enumerate(headers)], "motif du rejet"]
     # The cells go back as they were; only a formula is neutralised (a plain "-20" is a number).
     frame = frame.astype(object).map(
-        lambda v: v if v is None or _NUMBER.fullmatch(str(v)) else exports.neutralise(v))
+        lambda v: v if v is None or _NUMBER.fullmatch(str(v)) else spreadsheets.neutralise(v))
     text = frame.to_csv(sep=";", index=False, lineterminator="\r\n")
     return ("\ufeff" + text).encode("utf-8")
 

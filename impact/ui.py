@@ -16,7 +16,7 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from impact import auth, exports, fmt, privacy
+from impact import auth, fmt, privacy, spreadsheets
 from impact.filters import Filters
 from impact.settings import Settings, database_path, load_settings
 from impact.small_counts import CountRule
@@ -275,9 +275,9 @@ def downloads(df: pd.DataFrame, name: str, key: str | None = None) -> None:
     download), not at every run of the page: an .xlsx costs up to 0.2 s to write."""
     key = key or name
     c1, c2 = st.columns(2)
-    c1.download_button("Télécharger (CSV)", partial(exports.french_csv, df), file_name=f"{name}.csv",
+    c1.download_button("Télécharger (CSV)", partial(spreadsheets.french_csv, df), file_name=f"{name}.csv",
                        mime="text/csv", key=f"csv_{key}", width="stretch")
-    c2.download_button("Télécharger (Excel)", partial(exports.xlsx, df), file_name=f"{name}.xlsx",
+    c2.download_button("Télécharger (Excel)", partial(spreadsheets.xlsx, df), file_name=f"{name}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"xlsx_{key}", width="stretch")
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from impact import fmt, history, history_view, ui
+from impact import fmt, import_history, ui
 
 ui.require_dashboard()
 
@@ -13,22 +13,22 @@ st.caption("Chaque import est un lot : on sait d'où vient chaque chiffre (lot e
 if st.session_state.get("undo_done"):
     st.success(st.session_state.pop("undo_done"))
 
-batches = ui.compute(history.batch_list)
+batches = ui.compute(import_history.batch_list)
 if batches.empty:
     ui.empty_state("Aucun import pour l'instant : déposez un fichier sur la page « Import de données ».")
     st.stop()
-ui.table(history_view.history_table(batches, ui.count_rule()), "historique_imports")
+ui.table(import_history.history_table(batches, ui.count_rule()), "historique_imports")
 
 st.subheader("Détail d'un import")
 chosen = st.selectbox("Import", batches["id"].tolist(), key="history_batch",
                       format_func=lambda i: f"n° {i} — " + batches.set_index("id").loc[i, "file_name"])
-info = ui.compute(history.batch_details, int(chosen))
+info = ui.compute(import_history.batch_details, int(chosen))
 details = info.get("details") or {}
 st.markdown(f"Empreinte SHA-256 du fichier : `{info['sha256']}`")
 if details.get("mapping"):
     st.caption("Colonnes reconnues : " + ", ".join(f"« {fmt.markdown_text(h)} » → {c}"
                                                     for c, h in details["mapping"].items()))
-repl = history_view.replacements_table(info)
+repl = import_history.replacements_table(info)
 if not repl.empty:
     st.markdown("Montants remplacés par cet import (anciennes valeurs) :")
     st.dataframe(repl, hide_index=True, width="stretch")
@@ -40,13 +40,13 @@ if info["status"] == "active" and ui.role() == "coordinateur":
     if st.button("Annuler cet import", key="undo_ask"):
         st.session_state["undo_pending"] = int(chosen)
     if st.session_state.get("undo_pending") == int(chosen):
-        st.warning(fmt.markdown_text(history_view.undo_summary(info)))
+        st.warning(fmt.markdown_text(import_history.undo_summary(info)))
         yes, no = st.columns(2)
         if yes.button("Confirmer l'annulation", type="primary", key="undo_confirm"):
             try:
-                ui.run_write(history.undo, int(chosen))
+                ui.run_write(import_history.undo, int(chosen))
                 st.session_state["undo_done"] = f"Import n° {chosen} annulé."
-            except history.UndoRefused as exc:
+            except import_history.UndoRefused as exc:
                 st.session_state["undo_done"] = None
                 st.error(fmt.markdown_text(str(exc)))
             else:

@@ -1,4 +1,4 @@
-"""Store, migrations, query loader, French formats, filters and exports."""
+"""Store, migrations, query loader, French formats, filters and downloads."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from impact import exports, fmt, queries
+from impact import fmt, queries, spreadsheets
 from impact.filters import Filters
 from impact.store import SCHEMA_VERSION, Store, StoreBusy, migrate
 from tests import builders
@@ -284,7 +284,7 @@ def test_filters_bind_as_lists():
 def test_french_csv_opens_in_excel_and_neutralises_formulas():
     frame = pd.DataFrame({"libellé": ["=HYPERLINK(\"http://x\")", "Café"], "montant": [1234.5, -2.0],
                           "date": [dt.date(2023, 12, 31), dt.date(2024, 1, 2)]})
-    raw = exports.french_csv(frame)
+    raw = spreadsheets.french_csv(frame)
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
     assert text.splitlines()[0] == "libellé;montant;date"
@@ -293,7 +293,7 @@ def test_french_csv_opens_in_excel_and_neutralises_formulas():
 
 def test_xlsx_download_neutralises_formulas():
     frame = pd.DataFrame({"libellé": ["=1+1", "ok"], "n": [1, 2]})
-    back = pd.read_excel(__import__("io").BytesIO(exports.xlsx(frame)), engine="calamine")
+    back = pd.read_excel(__import__("io").BytesIO(spreadsheets.xlsx(frame)), engine="calamine")
     assert back["libellé"].tolist() == ["'=1+1", "ok"]
 
 
@@ -344,4 +344,4 @@ def test_a_convention_ends_after_it_starts_and_may_last_any_number_of_years(tmp_
     (12, 12),
 ])
 def test_neutralise_only_what_a_spreadsheet_would_run(value, expected):
-    assert exports.neutralise(value) == expected
+    assert spreadsheets.neutralise(value) == expected

@@ -71,16 +71,16 @@ def test_average_per_session_times_sessions_gives_no_exact_count_back():
 
 
 def test_history_shows_readers_rounded_attendance_rows(con):
-    from impact import history, history_view
+    from impact import import_history
 
     builders.action(con, "A1", "Atelier")
     builders.attendance(con, [{"date": D(2023, 1, 2), "action": "A1", "person": f"ps_{i}"} for i in range(3)])
     builders.attendance(con, [{"date": D(2023, 1, 9), "action": "A1", "person": f"ps_{i}"} for i in range(12)])
     con.execute("update batches set rows_stored = (select count(*) from attendance a where a.batch_id = batches.id) "
                 "where kind = 'attendance'")
-    batches = history.batch_list(con)
-    reader = history_view.history_table(batches, READER)
-    exact = history_view.history_table(batches, CountRule(exact=True))
+    batches = import_history.batch_list(con)
+    reader = import_history.history_table(batches, READER)
+    exact = import_history.history_table(batches, CountRule(exact=True))
     attendance = reader[reader["Type"] == "Présences"]["Lignes enregistrées"].tolist()
     assert sorted(attendance) == ["10", "< 5"]
     assert sorted(exact[exact["Type"] == "Présences"]["Lignes enregistrées"]) == ["12", "3"]

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from impact import cli, erasure, participation
-from impact.export import write_export
+from impact.canonical_export import write_export
 from impact.filters import Filters
 from impact.settings import load_settings
 from impact.store import Store

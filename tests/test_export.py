@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from impact import queries
-from impact.export import export_text
+from impact.canonical_export import export_text
 from tests.test_ingest import imp, memory_store, seed, stored
 
 HEADERS = {
@@ -120,12 +120,12 @@ def test_export_queries_are_named_and_ordered(kind):
 
 
 def test_formula_is_neutralised_in_french_csv_and_xlsx_downloads():
-    from impact import exports
+    from impact import spreadsheets
     con = memory_store()
     seed(con)
     imp(con, "spending", FILES[1][1])
     frame = con.execute("select libelle, montant from spending order by date").df()
-    csv_frame = pd.read_csv(io.BytesIO(exports.french_csv(frame)), sep=";", dtype=str, encoding="utf-8-sig")
+    csv_frame = pd.read_csv(io.BytesIO(spreadsheets.french_csv(frame)), sep=";", dtype=str, encoding="utf-8-sig")
     assert csv_frame["libelle"][1] == "'=HYPERLINK(\"http://x\")"
-    xlsx_frame = pd.read_excel(io.BytesIO(exports.xlsx(frame)), dtype=str, engine="calamine")
+    xlsx_frame = pd.read_excel(io.BytesIO(spreadsheets.xlsx(frame)), dtype=str, engine="calamine")
     assert xlsx_frame["libelle"][1] == "'=HYPERLINK(\"http://x\")"

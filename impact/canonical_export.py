@@ -12,7 +12,7 @@ import re
 from typing import TextIO
 
 from impact import queries
-from impact.exports import neutralise
+from impact.spreadsheets import neutralise
 
 BATCH_ROWS = 200_000
 _PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")

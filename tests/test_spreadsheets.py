@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from impact import budget, exports, participation
+from impact import budget, participation, spreadsheets
 
 FRAME = pd.DataFrame({
     "Action": ["=HYPERLINK(\"http://x\")", "Café"],
@@ -33,7 +33,7 @@ def _csv_rows(data: bytes) -> list[list[str]]:
 
 
 def test_csv_cells_are_french_numbers():
-    header, first, second = _csv_rows(exports.french_csv(FRAME))
+    header, first, second = _csv_rows(spreadsheets.french_csv(FRAME))
     assert header == list(FRAME.columns)
     assert first == ["'=HYPERLINK(\"http://x\")", "2023-04", "31/12/2023", "6305,94", "96,39%", "743", "15,8",
                      "47", "68,18%"]
@@ -41,7 +41,7 @@ def test_csv_cells_are_french_numbers():
 
 
 def test_xlsx_cells_are_numbers_and_dates_with_formats():
-    sheet = openpyxl.load_workbook(io.BytesIO(exports.xlsx(FRAME))).active
+    sheet = openpyxl.load_workbook(io.BytesIO(spreadsheets.xlsx(FRAME))).active
     rows = list(sheet.iter_rows(min_row=1, max_row=3))
     assert [c.value for c in rows[0]] == list(FRAME.columns)
     cells = {h: (rows[1][i], rows[2][i]) for i, h in enumerate(FRAME.columns)}
@@ -88,5 +88,6 @@ def _numeric_headers() -> dict[str, str]:
 
 
 def test_every_numeric_header_of_the_pages_gets_its_kind():
-    wrong = {h: (exports.column_kind(h), k) for h, k in _numeric_headers().items() if exports.column_kind(h) != k}
+    kinds = {h: (spreadsheets.column_kind(h), k) for h, k in _numeric_headers().items()}
+    wrong = {h: pair for h, pair in kinds.items() if pair[0] != pair[1]}
     assert not wrong, wrong

@@ -37,7 +37,7 @@ def _neutralised(df: pd.DataFrame) -> pd.DataFrame:
 
 
 # What a download's column holds, told from its French header (the pages name their columns for
-# readers; the kinds below cover every numeric header they use, checked by tests/test_exports.py).
+# readers; the kinds below cover every numeric header they use, checked by tests/test_spreadsheets.py).
 # A share first: « Taux d'exécution », « Part du programmé », « Programmé / enveloppe ».
 _PERCENT = re.compile(r"^(taux|part)\b|/ ?enveloppe|%", re.IGNORECASE)
 _DECIMAL = re.compile(r"levier|moyenne", re.IGNORECASE)
