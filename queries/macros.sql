@@ -102,3 +102,11 @@ select
 from attendance_f(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics)
 where person is not null
 group by person;
+
+-- Funders. A funder's key: lower case, no accents, letters and digits only, so that any spelling
+-- of a name matches ('ETAT - Cité Educative' and 'État - cité éducative' are 'etatciteeducative').
+create or replace temp macro funder_key(name) as
+    regexp_replace(strip_accents(lower(name)), '[^a-z0-9]', '', 'g');
+
+-- The convention's State funder (settings: financeur_etat), however a file spells it.
+create or replace temp macro is_state_funder(financeur, state) as funder_key(financeur) = funder_key(state);
