@@ -6,8 +6,8 @@
 --   is often paid in early 2024);
 -- * paid = statut 'payé' plus 'avoir' (credit notes are stored negative); committed = 'engagé';
 -- * the State funder is recognised by is_state_funder (macros.sql), so that any spelling
---   matches $state_funder;
---   funders are classified after aggregation (a few keys), never row by row;
+--   matches $state_funder; funders are grouped (funder_group) after aggregation (a few keys),
+--   never row by row;
 -- * spending is first summed per statut (a plain group by, the fastest on a million rows),
 --   then the statuts are pivoted on the few rows left.
 
@@ -42,26 +42,22 @@ joined as (
     from programmed as p
     full join spent as s on s.annee = p.annee and s.financeur_key = p.financeur_key
 ),
-keyed as (
-    select *,
-        funder_key(financeur_key) as k
+grouped as (
+    -- the groups of the settings' [financeurs], by position: $funder_groups lists each group's
+    -- names, $funder_labels the labels from the State (0) to the other funders (last)
+    select *, funder_group(financeur_key, $state_funder, $funder_groups) as ordre
     from joined
 )
 select
     annee::integer as annee,
     financeur,
-    case
-        when is_state_funder(financeur_key, $state_funder) then 'État'
-        when k like '%villedemetz%' or k like 'mairiedemetz%' or k = 'metz' then 'Ville de Metz'
-        when k = 'caf' or k like 'caf%' or k like '%allocationsfamiliales%' then 'CAF'
-        when k like 'region%' or k like 'conseilregional%' then 'Région'
-        else 'Autres financeurs'
-    end as groupe,
+    $funder_labels[ordre + 1] as groupe,
+    ordre,
     programme::double as programme,
     engage::double as engage,
     paye::double as paye
-from keyed
-order by annee, groupe, financeur;
+from grouped
+order by annee, ordre, financeur;
 
 -- name: budget_by_action
 -- Programmed, committed and paid per action (all funders and State only), with its period and the share elapsed.
