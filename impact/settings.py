@@ -35,8 +35,8 @@ class Settings:
     focus_band: str
     qpv_population: int
     share_under_25: float
-    population_16_25: int
-    population_16_25_source: str
+    focus_population: int          # people of the focus band living in the QPV (an estimate)
+    focus_population_source: str
     hide_small_counts: bool
     small_count_threshold: int
     rounding_base: int
@@ -100,11 +100,13 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         state_envelope_per_year=float(conv["enveloppe_etat_annuelle"]),
         state_funder=conv.get("financeur_etat", "État - cité éducative"),
         bands=tuple(ages["tranches"]),
-        focus_band=ages.get("tranche_prioritaire", "16-25"),
+        focus_band=_focus_band(ages, path),
         qpv_population=int(pop.get("habitants_qpv", 0)),
         share_under_25=float(pop.get("part_moins_25_ans", 0)),
-        population_16_25=int(pop.get("estimation_16_25", 0)),
-        population_16_25_source=pop.get("source_estimation_16_25", ""),
+        # estimation_16_25: the key's name before the focus band was a setting
+        focus_population=int(pop.get("estimation_tranche_prioritaire", pop.get("estimation_16_25", 0))),
+        focus_population_source=pop.get("source_estimation_tranche_prioritaire",
+                                        pop.get("source_estimation_16_25", "")),
         hide_small_counts=bool(privacy.get("masquer_petits_effectifs", True)),
         small_count_threshold=int(privacy.get("seuil", 5)),
         rounding_base=int(privacy.get("arrondi", 5)),
@@ -118,6 +120,14 @@ def _retention_years(path: Path, value) -> int:
         raise ValueError(f"{path} : [confidentialite] conservation_annees doit être un nombre entier d'années "
                          f"(de 0 à 50), pas {value!r}.")
     return value
+
+
+def _focus_band(ages: dict, path: Path) -> str:
+    band = ages.get("tranche_prioritaire")
+    if band not in ages["tranches"]:
+        raise ValueError(f"{path} : la tranche prioritaire ({band or 'absente'}) doit être l'une des "
+                         f"tranches de [ages] : {', '.join(ages['tranches'])}.")
+    return band
 
 
 def _funders(section: dict, path: Path) -> dict:

@@ -303,7 +303,7 @@ def test_settings_file_is_self_describing(settings):
     assert settings.years == [2022, 2023, 2024]
     assert settings.state_envelope_total == 900_000
     assert settings.ordered_bands[0] == "16-25" and settings.ordered_bands[-1] == "âge inconnu"
-    assert settings.population_16_25 > 0 and "10 244" in settings.population_16_25_source
+    assert settings.focus_population > 0 and "10 244" in settings.focus_population_source
 
 
 def test_another_cite_edits_the_settings_file_alone(tmp_path):
