@@ -241,8 +241,19 @@ def _remove_temp_dirs() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _is_lock_error(exc: Exception) -> bool:
-    return "lock" in str(exc).lower()
+def _is_lock_error(exc: Exception, path: Path) -> bool:
+    """Whether opening `path` failed because another process holds it. DuckDB 2.0 raises
+    duckdb.IOException then; it raises the same type for a missing folder or a file that is not a
+    DuckDB store, which the file itself tells apart: a lock is held on an existing store (its
+    header's magic number) or on a file still being created (empty)."""
+    if not isinstance(exc, duckdb.IOException):
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC))
+    except OSError:
+        return False
+    return head == b"" or head[DUCKDB_MAGIC_OFFSET:] == DUCKDB_MAGIC
 
 
 def _check_is_ours(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -311,7 +322,7 @@ class Store:
         try:
             con = duckdb.connect(str(self.path), config=config)
         except duckdb.Error as exc:
-            if _is_lock_error(exc):
+            if _is_lock_error(exc, self.path):
                 raise
             raise StoreUnusable(
                 f"La base {self.path} ne peut pas être ouverte : le fichier est abîmé, tronqué ou "
@@ -346,7 +357,7 @@ class Store:
                 try:
                     return self._connect_once()
                 except duckdb.Error as exc:
-                    if not _is_lock_error(exc):
+                    if not _is_lock_error(exc, self.path):
                         raise
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:

@@ -16,7 +16,7 @@ import pytest
 
 from impact import fmt, queries, spreadsheets
 from impact.filters import Filters
-from impact.store import SCHEMA_VERSION, Store, StoreBusy, migrate
+from impact.store import SCHEMA_VERSION, Store, StoreBusy, StoreUnusable, migrate
 from tests import builders
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +131,46 @@ def test_store_waits_then_gives_up_when_another_process_holds_the_file(tmp_path)
         assert waits, "the caller is told that it waits"
     with Store(path, wait_seconds=5).connect() as con:  # free again
         assert con.execute("select 1").fetchall() == [(1,)]
+
+
+def test_a_lock_is_recognised_by_the_type_of_the_error_and_the_file(tmp_path):
+    """DuckDB 2.0 raises duckdb.IOException when another process holds the file, and the same type
+    for a missing folder or a file that is not a store: only the first is a lock. An error of
+    another type is never one, whatever its message says."""
+    from impact.store import _is_lock_error
+
+    path = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
+                               "print('ready', flush=True); time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(duckdb.IOException) as held:
+            duckdb.connect(str(path), read_only=True)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _is_lock_error(held.value, path)
+    csv = tmp_path / "presences.duckdb"   # a CSV under a store's name
+    csv.write_text("date;action\n01/02/2023;RAP\n", encoding="utf-8")
+    with pytest.raises(duckdb.IOException) as not_a_store:
+        duckdb.connect(str(csv))
+    assert not _is_lock_error(not_a_store.value, csv)
+    missing = tmp_path / "no" / "such.duckdb"
+    with pytest.raises(duckdb.IOException) as no_folder:
+        duckdb.connect(str(missing))
+    assert not _is_lock_error(no_folder.value, missing)
+    assert not _is_lock_error(duckdb.BinderException('Could not set lock: column "block" not found'), path)
+
+
+def test_a_file_that_is_not_a_store_fails_at_once_instead_of_waiting(tmp_path):
+    csv = tmp_path / "presences.duckdb"   # a CSV under a store's name
+    csv.write_text("date;action\n01/02/2023;RAP\n", encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(StoreUnusable, match="n'est pas une base du tableau de bord"):
+        with Store(csv, wait_seconds=10).connect():
+            pass
+    assert time.monotonic() - started < 2
 
 
 WRITER = """
