@@ -1,9 +1,11 @@
 """One settings file is enough: another cité (its name, its focus band, its co-funders) opens every
-page with its own labels, and the README lists every key of the settings file."""
+page with its own labels, and the README lists every key of the settings file. The key figures'
+labels, which readers quote, keep their words: only the focus band's own labels follow the settings."""
 
 from __future__ import annotations
 
 import json
+import os
 import tomllib
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from google.protobuf import text_format
 from streamlit.testing.v1 import AppTest
 
 from impact import budget
+from impact import participation as p
 from impact.charts import budget as budget_charts
 from impact.filters import Filters
 from impact.settings import load_settings
@@ -75,6 +78,16 @@ def other_db(tmp_path, monkeypatch, other_settings):
     store = Store(tmp_path / "lyon.duckdb", wait_seconds=5)
     with store.connect() as con:
         builders.small_cite(con, other_settings.state_funder, "Ville de Lyon", "11-15", "6-10")
+    monkeypatch.setenv("IMPACT_DB", str(store.path))
+    return store
+
+
+@pytest.fixture
+def default_db(tmp_path, monkeypatch, settings):
+    """The same store under the default settings (Metz Borny, focus band 16-25)."""
+    store = Store(tmp_path / "metz.duckdb", wait_seconds=5)
+    with store.connect() as con:
+        builders.small_cite(con, settings.state_funder, "Ville de Metz", "16-25", "11-15")
     monkeypatch.setenv("IMPACT_DB", str(store.path))
     return store
 
@@ -161,6 +174,65 @@ def test_funder_groups_come_from_the_settings(con, other_settings, financeur, gr
     builders.budget(con, [(2023, "X", financeur, 100)])
     yf = budget.year_funder(con, Filters(other_settings.start, other_settings.end), other_settings)
     assert yf["groupe"].tolist() == [group]
+
+
+# --- key-figure labels -----------------------------------------------------------------------------
+
+# The metric labels of every page, in order, on the small store. A change here is deliberate:
+# readers quote these words. {focus} ('16-25 ans'), {span} ('de 16 à 25 ans') and {years} (the
+# convention's years) come from the settings; nothing else may.
+METRIC_LABELS = {
+    "pages/overview.py": ["Participations", "Participants distincts", "Part des {focus}", "Actions avec activité",
+                          "Enveloppe État {years}", "Programmé", "Engagé", "Payé"],
+    "pages/participation.py": ["Participations", "Participants distincts", "Séances",
+                               "Présence moyenne par séance", "Parcours (2 actions ou plus)"],
+    "pages/publics.py": ["Jeunes {span} distincts", "Part des participants distincts",
+                         "Taux de couverture des {focus} du QPV", "Parcours (2 actions ou plus)"],
+    "pages/fiche-action.py": ["Participations", "Participants distincts", "Séances", "Présence moyenne par séance",
+                              "Programmé", "Engagé", "Payé", "Coût par participant", "Coût par participation"],
+    "pages/budget.py": ["Enveloppe État", "Programmé État", "Engagé État", "Payé État", "Reste à payer",
+                        "Payé État cumulé", "Rythme des 6 derniers mois", "Payé projeté en fin de convention",
+                        "Non dépensé projeté", "Programmé par l'État", "Programmé par les autres financeurs",
+                        "Effet levier (par euro de l'État)"],
+    "pages/fonds-etat.py": ["Enveloppe", "Programmé", "Engagé", "Payé", "Reste à payer", "Enveloppe non programmée",
+                            "Payé projeté en fin de convention", "Non dépensé projeté", "Part de l'enveloppe"],
+    "pages/import.py": ["Lignes lues", "À ajouter", "Doublons déjà connus", "Remplacements", "Lignes en erreur"],
+    "pages/historique.py": [],
+    "pages/methodologie.py": [],
+}
+ACTIONS_FILE = "code;intitulé;porteur\nNEW;Atelier vidéo;MJC\n".encode()
+
+
+def test_every_page_is_in_the_golden_list():
+    assert sorted(METRIC_LABELS) == sorted(PAGES)
+
+
+@pytest.mark.parametrize("cite", ["default_db", "other_db"])
+@pytest.mark.parametrize("page", PAGES)
+def test_key_figure_labels_keep_their_words(request, cite, page):
+    request.getfixturevalue(cite)
+    settings = load_settings(os.environ.get("IMPACT_SETTINGS"))
+    at = open_page(page)
+    if page == "pages/import.py":
+        at.file_uploader[0].set_value(("actions.csv", ACTIONS_FILE, "text/csv")).run()
+        assert not at.exception
+    years = settings.years
+    expected = [label.format(focus=p.band_label(settings.focus_band), span=p.band_span(settings.focus_band),
+                             years=f"{years[0]}–{years[-1]}") for label in METRIC_LABELS[page]]
+    assert [m.label for m in at.metric] == expected
+
+
+@pytest.mark.parametrize(("band", "label", "span"), [
+    ("16-25", "16-25 ans", "de 16 à 25 ans"),
+    ("11-15", "11-15 ans", "de 11 à 15 ans"),
+    ("26 et plus", "26 ans et plus", "de 26 ans et plus"),
+])
+def test_focus_band_labels(band, label, span):
+    assert (p.band_label(band), p.band_span(band)) == (label, span)
+    assert p.focus_text("Jeunes {span} distincts", band) == f"Jeunes {span} distincts"
+    assert p.column_name("young_people", band) == f"Jeunes {label} distincts"
+    with pytest.raises(ValueError, match="names the focus band"):
+        p.column_name("young_people")
 
 
 # --- the settings file itself --------------------------------------------------------------------
