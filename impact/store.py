@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import os
 import re
 import shutil
@@ -243,17 +244,28 @@ def _remove_temp_dirs() -> None:
 
 def _is_lock_error(exc: Exception, path: Path) -> bool:
     """Whether opening `path` failed because another process holds it. DuckDB 2.0 raises
-    duckdb.IOException then; it raises the same type for a missing folder or a file that is not a
-    DuckDB store, which the file itself tells apart: a lock is held on an existing store (its
-    header's magic number) or on a file still being created (empty)."""
+    duckdb.IOException then, and the same type for a truncated or unreadable store: the lock
+    itself tells them apart (DuckDB holds an fcntl lock over the whole file). A connection that
+    this process already holds never gets here: DuckDB shares it, or raises ConnectionException."""
     if not isinstance(exc, duckdb.IOException):
         return False
+    return _locked_by_another_process(path)
+
+
+def _locked_by_another_process(path: Path) -> bool:
+    """Whether another process holds a lock on `path`. Only for a file this process does not hold:
+    closing any descriptor of a file drops every fcntl lock the process has on it."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC))
+        fd = os.open(path, os.O_RDWR)
     except OSError:
         return False
-    return head == b"" or head[DUCKDB_MAGIC_OFFSET:] == DUCKDB_MAGIC
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:   # EAGAIN / EACCES: held elsewhere
+        return True
+    finally:
+        os.close(fd)   # releases the probe's own lock, if it got it
+    return False
 
 
 def _check_is_ours(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -133,10 +133,11 @@ def test_store_waits_then_gives_up_when_another_process_holds_the_file(tmp_path)
         assert con.execute("select 1").fetchall() == [(1,)]
 
 
-def test_a_lock_is_recognised_by_the_type_of_the_error_and_the_file(tmp_path):
+def test_a_lock_is_recognised_by_the_type_of_the_error_and_the_lock_itself(tmp_path):
     """DuckDB 2.0 raises duckdb.IOException when another process holds the file, and the same type
-    for a missing folder or a file that is not a store: only the first is a lock. An error of
-    another type is never one, whatever its message says."""
+    for a truncated store, a missing folder or a file that is not a store: only the first is a
+    lock, and the file's lock says so. An error of another type is never one, whatever its
+    message says."""
     from impact.store import _is_lock_error
 
     path = tmp_path / "held.duckdb"
@@ -147,20 +148,25 @@ def test_a_lock_is_recognised_by_the_type_of_the_error_and_the_file(tmp_path):
         assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(duckdb.IOException) as held:
             duckdb.connect(str(path), read_only=True)
+        assert _is_lock_error(held.value, path)
+        assert not _is_lock_error(duckdb.BinderException("Could not set lock on file"), path)
     finally:
         holder.kill()
         holder.wait()
-    assert _is_lock_error(held.value, path)
+    assert not _is_lock_error(held.value, path)   # released: whatever failed, it is not a lock now
+
+    truncated = tmp_path / "truncated.duckdb"
+    con = duckdb.connect(str(truncated))
+    con.execute("create table t as select range as x from range(100000)")
+    con.close()
+    truncated.write_bytes(truncated.read_bytes()[:5000])
     csv = tmp_path / "presences.duckdb"   # a CSV under a store's name
     csv.write_text("date;action\n01/02/2023;RAP\n", encoding="utf-8")
-    with pytest.raises(duckdb.IOException) as not_a_store:
-        duckdb.connect(str(csv))
-    assert not _is_lock_error(not_a_store.value, csv)
     missing = tmp_path / "no" / "such.duckdb"
-    with pytest.raises(duckdb.IOException) as no_folder:
-        duckdb.connect(str(missing))
-    assert not _is_lock_error(no_folder.value, missing)
-    assert not _is_lock_error(duckdb.BinderException('Could not set lock: column "block" not found'), path)
+    for other in (truncated, csv, missing):
+        with pytest.raises(duckdb.IOException) as failed:
+            duckdb.connect(str(other))
+        assert not _is_lock_error(failed.value, other), other.name
 
 
 def test_a_file_that_is_not_a_store_fails_at_once_instead_of_waiting(tmp_path):
