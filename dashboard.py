@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from impact import budget, overview, participation, reference, ui
+from impact import budget, overview, page_errors, participation, reference, ui
 from impact.filters import Filters
 
 settings = ui.get_settings()
@@ -60,33 +60,36 @@ PAGES = {
 }
 page = st.navigation(PAGES)
 
-options, labels = ui.compute(reference.filter_options, settings)
-st.session_state["filters"] = ui.sidebar_filters(options, labels)
-st.session_state["action_labels"] = labels
+# An unexpected error, in the shared filters or in the page, shows a French message with a reference
+# (also in the server log, with the traceback), never a traceback.
+with page_errors.reported(page.url_path or page.title):
+    options, labels = ui.compute(reference.filter_options, settings)
+    st.session_state["filters"] = ui.sidebar_filters(options, labels)
+    st.session_state["action_labels"] = labels
 
-status = ui.compute(reference.data_status)
-default_filters = Filters(settings.start, settings.end)
-ui.warm_default_views([
-    (overview.overview, (default_filters, settings)),
-    (participation.participation_overview, (default_filters,)),
-    (participation.publics_overview, (default_filters, settings)),
-    (budget.committee_view, (default_filters, settings, dt.date.today())),
-    (budget.state_view, (default_filters, settings, dt.date.today())),
-    (budget.state_spending, (default_filters, settings, (), "", False)),
-    # the action sheet opens on the first action by title when no action is asked for
-    (participation.action_choices, ()),
-    *([(participation.action_sheet, (default_filters, options["f_actions"][0], settings))]
-      if options["f_actions"] else []),
-])
-if status["active_batches"] and not status["real_batches"]:
-    st.warning(
-        "**Données de démonstration** : les chiffres affichés sont fictifs. "
-        "Ils seront remplacés dès que de vrais fichiers seront importés "
-        "(annulez les imports de démonstration dans l'historique).",
-        icon=":material/science:",
-    )
-st.sidebar.caption(f"{settings.name} · convention signée le {settings.signature_date:%d/%m/%Y}")
-if ui.role() == "coordinateur":
-    st.sidebar.caption("Connecté en tant que coordinateur : effectifs exacts affichés.")
+    status = ui.compute(reference.data_status)
+    default_filters = Filters(settings.start, settings.end)
+    ui.warm_default_views([
+        (overview.overview, (default_filters, settings)),
+        (participation.participation_overview, (default_filters,)),
+        (participation.publics_overview, (default_filters, settings)),
+        (budget.committee_view, (default_filters, settings, dt.date.today())),
+        (budget.state_view, (default_filters, settings, dt.date.today())),
+        (budget.state_spending, (default_filters, settings, (), "", False)),
+        # the action sheet opens on the first action by title when no action is asked for
+        (participation.action_choices, ()),
+        *([(participation.action_sheet, (default_filters, options["f_actions"][0], settings))]
+          if options["f_actions"] else []),
+    ])
+    if status["active_batches"] and not status["real_batches"]:
+        st.warning(
+            "**Données de démonstration** : les chiffres affichés sont fictifs. "
+            "Ils seront remplacés dès que de vrais fichiers seront importés "
+            "(annulez les imports de démonstration dans l'historique).",
+            icon=":material/science:",
+        )
+    st.sidebar.caption(f"{settings.name} · convention signée le {settings.signature_date:%d/%m/%Y}")
+    if ui.role() == "coordinateur":
+        st.sidebar.caption("Connecté en tant que coordinateur : effectifs exacts affichés.")
 
-page.run()
+    page.run()

@@ -29,8 +29,9 @@ from impact.filters import Filters
 from impact.settings import Settings
 from impact.small_counts import CountRule
 
-STATE = "État"
-FUNDER_GROUPS = (STATE, "Ville de Metz", "CAF", "Région", "Autres financeurs")
+# Funder groups come from the settings ([financeurs]) and are told apart by position (`ordre`):
+# 0 is the State, the last one the other funders.
+STATE_GROUP = 0
 PACE_WINDOW_MONTHS = 6
 UNDER_USE_PAID_SHARE = 0.5
 UNDER_USE_ELAPSED_SHARE = 0.75
@@ -67,6 +68,8 @@ def _params(filters: Filters, settings: Settings, today: dt.date | None) -> dict
     today = today or dt.date.today()
     params = filters.params()
     params["state_funder"] = settings.state_funder
+    params["funder_groups"] = settings.funder_group_names
+    params["funder_labels"] = settings.funder_labels
     params["ref_date"] = reference_date(settings, today)
     return params
 
@@ -88,13 +91,14 @@ def action_link(code: str) -> str:
 # --- per year ----------------------------------------------------------------------------
 
 def year_funder(con, filters: Filters, settings: Settings, today: dt.date | None = None) -> pd.DataFrame:
-    """Programmed, committed and paid per programme year and funder (with its group)."""
+    """Programmed, committed and paid per programme year and funder, with its group (`groupe`,
+    its label; `ordre`, its position: 0 for the State)."""
     return queries.run(con, "budget_year_funder", _params(filters, settings, today))
 
 
 def years_summary(yf: pd.DataFrame, filters: Filters, settings: Settings) -> pd.DataFrame:
     """One row per selected convention year: the State's envelope, programmed, committed, paid."""
-    state = yf[yf["groupe"] == STATE].groupby("annee")[["programme", "engage", "paye"]].sum()
+    state = yf[yf["ordre"] == STATE_GROUP].groupby("annee")[["programme", "engage", "paye"]].sum()
     years = selected_years(filters, settings)
     out = state.reindex(years, fill_value=0.0).reset_index().rename(columns={"index": "annee"})
     out.insert(1, "enveloppe", settings.state_envelope_per_year)
@@ -143,31 +147,36 @@ YEAR_PERCENTS = ("Taux de programmation", "Taux d'exécution")
 # --- funders -----------------------------------------------------------------------------
 
 def funders_by_year(yf: pd.DataFrame) -> pd.DataFrame:
-    """Programmed and paid per year and funder group (État first), long format."""
-    out = yf.groupby(["annee", "groupe"], as_index=False)[["programme", "engage", "paye"]].sum()
-    out["ordre"] = out["groupe"].map({g: i for i, g in enumerate(FUNDER_GROUPS)})
-    return out.sort_values(["annee", "ordre"]).drop(columns="ordre").reset_index(drop=True)
+    """Programmed and paid per year and funder group (the State first), long format."""
+    out = yf.groupby(["annee", "ordre", "groupe"], as_index=False)[["programme", "engage", "paye"]].sum()
+    return out.sort_values(["annee", "ordre"]).reset_index(drop=True)
 
 
 def funders_table(funders: pd.DataFrame) -> pd.DataFrame:
     """Programmed per funder group (rows) and year (columns), with total and share."""
     if funders.empty:
         return pd.DataFrame(columns=["Financeur", "Total programmé", "Part du programmé", "Total payé"])
-    wide = funders.pivot_table(index="groupe", columns="annee", values="programme", aggfunc="sum",
+    wide = funders.pivot_table(index=["ordre", "groupe"], columns="annee", values="programme", aggfunc="sum",
                                fill_value=0.0)
     wide.columns = [f"Programmé {c}" for c in wide.columns]
     wide["Total programmé"] = wide.sum(axis=1)
     grand = wide["Total programmé"].sum()
     wide["Part du programmé"] = wide["Total programmé"] / grand if grand else math.nan
-    wide["Total payé"] = funders.groupby("groupe")["paye"].sum()
-    order = [g for g in FUNDER_GROUPS if g in wide.index]
-    return wide.loc[order].reset_index().rename(columns={"groupe": "Financeur"})
+    wide["Total payé"] = funders.groupby(["ordre", "groupe"])["paye"].sum()
+    return (wide.sort_index().reset_index().drop(columns="ordre")
+            .rename(columns={"groupe": "Financeur"}))
+
+
+def co_funders_text(settings: Settings) -> str:
+    """The co-funders' groups as a reader names them: « Ville de Metz, CAF, Région… »."""
+    labels = settings.funder_labels[1:-1]
+    return f"{', '.join(labels)}…" if labels else settings.other_funders_label.lower()
 
 
 def leverage(funders: pd.DataFrame) -> dict:
     """Euros programmed by the other funders per euro programmed by the State."""
-    state = float(funders.loc[funders["groupe"] == STATE, "programme"].sum())
-    others = float(funders.loc[funders["groupe"] != STATE, "programme"].sum())
+    state = float(funders.loc[funders["ordre"] == STATE_GROUP, "programme"].sum())
+    others = float(funders.loc[funders["ordre"] != STATE_GROUP, "programme"].sum())
     return {"programme_etat": state, "programme_autres": others, "levier": _ratio(others, state)}
 
 
@@ -467,7 +476,7 @@ def state_view(con, filters: Filters, settings: Settings, today: dt.date | None 
     monthly = queries.run(con, "budget_monthly_paid", params)
     pace_df, projection = pace(monthly, filters, settings, today)
     return {
-        "has_money": bool((yf["groupe"] == STATE).any()),
+        "has_money": bool((yf["ordre"] == STATE_GROUP).any()),
         "years": years,
         "totals": totals(years),
         "porteurs": porteurs_summary(actions),

@@ -1,5 +1,5 @@
 """Participation indicators of the steering committee: participations, distinct participants,
-sessions, regularity, age bands, the 16–25 focus (coverage, parcours) and the action sheet.
+sessions, regularity, age bands, the focus band (coverage, parcours) and the action sheet.
 
 Core functions take a connection and a `Filters` value and return DataFrames or dicts of
 plain numbers; the small-count rule (impact.small_counts) is applied afterwards, so that the same
@@ -85,7 +85,7 @@ def _shares(counts: pd.DataFrame, key: str, labels: dict[str, str]) -> pd.DataFr
 
 
 def publics_overview(con, filters: Filters, settings: Settings) -> dict:
-    """Bands (16–25 first) and the focus band: share, sex, QPV, coverage, actions, parcours (with the
+    """Bands (the focus band first) and the focus band: share, sex, QPV, coverage, actions, parcours (with the
     COMBINATIONS_SHOWN most common combinations of actions), months."""
     params = {**_params(filters, settings), "combinations_max": COMBINATIONS_SHOWN}
     # The first participation of each person, once for the whole page (temporary: this connection only).
@@ -111,9 +111,9 @@ def publics_overview(con, filters: Filters, settings: Settings) -> dict:
         "all_participants": all_participants,
         "share_of_participants": _ratio(young, all_participants),
         "young_qpv": young_qpv,
-        "population": settings.population_16_25,
-        "population_source": settings.population_16_25_source,
-        "coverage": _ratio(young_qpv, settings.population_16_25),
+        "population": settings.focus_population,
+        "population_source": settings.focus_population_source,
+        "coverage": _ratio(young_qpv, settings.focus_population),
         "parcours": int(counts.loc[counts["n_actions"] != "1", "people"].sum()),
         "headcount_participations": int(headcount["n"].sum()) if len(headcount) else 0,
     }
@@ -236,6 +236,22 @@ def band_label(band: str) -> str:
     return f"{band} ans"
 
 
+def band_span(band: str) -> str:
+    """A band in a sentence: '16-25' -> 'de 16 à 25 ans', '26 et plus' -> 'de 26 ans et plus'."""
+    low, sep, high = band.partition("-")
+    if sep and low.strip().isdigit() and high.strip().isdigit():
+        return f"de {low.strip()} à {high.strip()} ans"
+    if band.endswith(" et plus") and band.removesuffix(" et plus").strip().isdigit():
+        return f"de {band_label(band)}"
+    return band_label(band)
+
+
+def focus_text(template: str, focus_band: str) -> str:
+    """A label about the focus band, the only labels that follow the settings:
+    {focus} -> '16-25 ans', {span} -> 'de 16 à 25 ans'."""
+    return template.format(focus=band_label(focus_band), span=band_span(focus_band))
+
+
 # French name and kind of every column the participation pages show or download.
 COLUMNS: dict[str, tuple[str, str]] = {
     "intitule": ("Action", "text"), "action_code": ("Code action", "text"), "porteur": ("Porteur", "text"),
@@ -245,23 +261,35 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "label": ("Nombre d'actions suivies", "text"), "combination": ("Combinaison d'actions", "text"),
     "participations": ("Participations", "count"), "participants": ("Participants distincts", "count"),
     "headcount_participations": ("Dont participations sans identité (effectifs)", "count"),
-    "focus_participations": ("Participations des 16-25 ans", "count"),
+    "focus_participations": ("Participations des {focus}", "count"),
     "sessions": ("Séances", "count"), "actions": ("Actions", "count"),
     "average_per_session": ("Présence moyenne par séance", "decimal"),
     "once": ("Venus une fois", "count"), "two_to_four": ("2 à 4 fois", "count"),
     "five_or_more": ("5 fois ou plus", "count"),
     "people": ("Personnes distinctes", "count"), "share": ("Part", "percent"),
-    "young_people": ("Jeunes 16-25 ans distincts", "count"), "newcomers": ("Dont nouveaux", "count"),
+    "young_people": ("Jeunes {focus} distincts", "count"), "newcomers": ("Dont nouveaux", "count"),
 }
 
 
-def shown(df: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def column_name(column: str, focus_band: str | None = None) -> str:
+    """The French name of a column; the focus band's columns name it (settings.focus_band)."""
+    name = COLUMNS[column][0]
+    if "{" in name:
+        if focus_band is None:
+            raise ValueError(f"column '{column}' names the focus band: pass focus_band")
+        return focus_text(name, focus_band)
+    return name
+
+
+def shown(df: pd.DataFrame, columns: list[str],
+          focus_band: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(data, display): the columns under their French names, as values (for downloads) and as
-    French text (for the table on screen)."""
-    data = table(df, {c: COLUMNS[c][0] for c in columns})
+    French text (for the table on screen). `focus_band` names the focus band's columns."""
+    names = {c: column_name(c, focus_band) for c in columns}
+    data = table(df, names)
     kinds: dict[str, list[str]] = {}
     for c in columns:
-        kinds.setdefault(COLUMNS[c][1], []).append(COLUMNS[c][0])
+        kinds.setdefault(COLUMNS[c][1], []).append(names[c])
     display = french(data, counts=tuple(kinds.get("count", ())), percents=tuple(kinds.get("percent", ())),
                      decimals=tuple(kinds.get("decimal", ())), months=tuple(kinds.get("month", ())),
                      dates=tuple(kinds.get("date", ())))
@@ -303,6 +331,7 @@ def methodology(settings: Settings) -> list[tuple[str, str]]:
     total = fmt.euros(settings.state_envelope_total)
     period = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     bands = ", ".join(band_label(b) for b in settings.ordered_bands)
+    focus, span = band_label(settings.focus_band), band_span(settings.focus_band)
     t = settings.small_count_threshold
     return [
         ("Participations", (
@@ -325,12 +354,12 @@ def methodology(settings: Settings) -> list[tuple[str, str]]:
             "ou plus sur la période (lignes nominatives seulement).")),
         ("Parcours", (
             "Une personne qui a participé à **deux actions ou plus** sur la période. La page « Publics et "
-            "âges » donne, pour les 16-25 ans, le nombre de jeunes selon le nombre d'actions suivies et "
+            f"âges » donne, pour les {focus}, le nombre de jeunes selon le nombre d'actions suivies et "
             "les combinaisons d'actions les plus fréquentes.")),
-        ("Taux de couverture des 16-25 ans", (
-            "Jeunes distincts de 16 à 25 ans (à leur première participation) habitant le QPV, divisés par "
-            f"la population estimée des 16-25 ans du QPV : **{fmt.integer(settings.population_16_25)}** "
-            f"({settings.population_16_25_source}).")),
+        (f"Taux de couverture des {focus}", (
+            f"Jeunes distincts {span} (à leur première participation) habitant le QPV, divisés par "
+            f"la population estimée des {focus} du QPV : **{fmt.integer(settings.focus_population)}** "
+            f"({settings.focus_population_source}).")),
         ("Tranches d'âge et calcul de l'âge", (
             f"Tranches : {bands}. La tranche {band_label(settings.focus_band)}, public prioritaire de la "
             "convention, est toujours montrée en premier. L'âge est celui **à la date de la séance** : "

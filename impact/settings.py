@@ -15,6 +15,14 @@ UNKNOWN_BAND = "âge inconnu"
 
 
 @dataclass(frozen=True)
+class FunderGroup:
+    """A group of co-funders on the money pages: its label and the funder names it gathers, as
+    files write them (case, accents, spaces and punctuation aside; * stands for any text)."""
+    label: str
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Settings:
     name: str
     territory: str
@@ -27,12 +35,16 @@ class Settings:
     focus_band: str
     qpv_population: int
     share_under_25: float
-    population_16_25: int
-    population_16_25_source: str
+    focus_population: int          # people of the focus band living in the QPV (an estimate)
+    focus_population_source: str
     hide_small_counts: bool
     small_count_threshold: int
     rounding_base: int
     retention_years: int = 5
+    # The funder groups between the State's (first) and the other funders' (last), in display order.
+    funder_groups: tuple[FunderGroup, ...] = ()
+    state_group_label: str = "État"
+    other_funders_label: str = "Autres financeurs"
 
     @property
     def retention_end(self) -> dt.date:
@@ -49,6 +61,16 @@ class Settings:
     @property
     def state_envelope_total(self) -> float:
         return self.state_envelope_per_year * len(self.years)
+
+    @property
+    def funder_labels(self) -> list[str]:
+        """Every funder group's label, by position: the State, the settings' groups, the others."""
+        return [self.state_group_label, *(g.label for g in self.funder_groups), self.other_funders_label]
+
+    @property
+    def funder_group_names(self) -> list[list[str]]:
+        """The names of each of the settings' groups (query parameter of funder_group)."""
+        return [list(g.names) for g in self.funder_groups]
 
     @property
     def ordered_bands(self) -> list[str]:
@@ -78,15 +100,18 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         state_envelope_per_year=float(conv["enveloppe_etat_annuelle"]),
         state_funder=conv.get("financeur_etat", "État - cité éducative"),
         bands=tuple(ages["tranches"]),
-        focus_band=ages.get("tranche_prioritaire", "16-25"),
+        focus_band=_focus_band(ages, path),
         qpv_population=int(pop.get("habitants_qpv", 0)),
         share_under_25=float(pop.get("part_moins_25_ans", 0)),
-        population_16_25=int(pop.get("estimation_16_25", 0)),
-        population_16_25_source=pop.get("source_estimation_16_25", ""),
+        # estimation_16_25: the key's name before the focus band was a setting
+        focus_population=int(pop.get("estimation_tranche_prioritaire", pop.get("estimation_16_25", 0))),
+        focus_population_source=pop.get("source_estimation_tranche_prioritaire",
+                                        pop.get("source_estimation_16_25", "")),
         hide_small_counts=bool(privacy.get("masquer_petits_effectifs", True)),
         small_count_threshold=int(privacy.get("seuil", 5)),
         rounding_base=int(privacy.get("arrondi", 5)),
         retention_years=_retention_years(path, privacy.get("conservation_annees", 5)),
+        **_funders(raw.get("financeurs", {}), path),
     )
 
 
@@ -95,6 +120,26 @@ def _retention_years(path: Path, value) -> int:
         raise ValueError(f"{path} : [confidentialite] conservation_annees doit être un nombre entier d'années "
                          f"(de 0 à 50), pas {value!r}.")
     return value
+
+
+def _focus_band(ages: dict, path: Path) -> str:
+    band = ages.get("tranche_prioritaire")
+    if band not in ages["tranches"]:
+        raise ValueError(f"{path} : la tranche prioritaire ({band or 'absente'}) doit être l'une des "
+                         f"tranches de [ages] : {', '.join(ages['tranches'])}.")
+    return band
+
+
+def _funders(section: dict, path: Path) -> dict:
+    """The [financeurs] section: the State's and the other funders' labels, and the groups."""
+    groups = []
+    for i, group in enumerate(section.get("groupe", []), start=1):
+        if not group.get("nom") or not group.get("financeurs"):
+            raise ValueError(f"{path} : le groupe de financeurs n° {i} de [financeurs] doit avoir un "
+                             "« nom » et une liste « financeurs » (les noms tels qu'écrits dans les fichiers).")
+        groups.append(FunderGroup(str(group["nom"]), tuple(str(n) for n in group["financeurs"])))
+    return {"funder_groups": tuple(groups), "state_group_label": section.get("etat", "État"),
+            "other_funders_label": section.get("autres", "Autres financeurs")}
 
 
 def database_path(cli_value: str | None = None) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import fcntl
 import os
 import re
 import shutil
@@ -241,8 +242,30 @@ def _remove_temp_dirs() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _is_lock_error(exc: Exception) -> bool:
-    return "lock" in str(exc).lower()
+def _is_lock_error(exc: Exception, path: Path) -> bool:
+    """Whether opening `path` failed because another process holds it. DuckDB 2.0 raises
+    duckdb.IOException then, and the same type for a truncated or unreadable store: the lock
+    itself tells them apart (DuckDB holds an fcntl lock over the whole file). A connection that
+    this process already holds never gets here: DuckDB shares it, or raises ConnectionException."""
+    if not isinstance(exc, duckdb.IOException):
+        return False
+    return _locked_by_another_process(path)
+
+
+def _locked_by_another_process(path: Path) -> bool:
+    """Whether another process holds a lock on `path`. Only for a file this process does not hold:
+    closing any descriptor of a file drops every fcntl lock the process has on it."""
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:   # EAGAIN / EACCES: held elsewhere
+        return True
+    finally:
+        os.close(fd)   # releases the probe's own lock, if it got it
+    return False
 
 
 def _check_is_ours(con: duckdb.DuckDBPyConnection, path: Path) -> None:
@@ -311,7 +334,7 @@ class Store:
         try:
             con = duckdb.connect(str(self.path), config=config)
         except duckdb.Error as exc:
-            if _is_lock_error(exc):
+            if _is_lock_error(exc, self.path):
                 raise
             raise StoreUnusable(
                 f"La base {self.path} ne peut pas être ouverte : le fichier est abîmé, tronqué ou "
@@ -346,7 +369,7 @@ class Store:
                 try:
                     return self._connect_once()
                 except duckdb.Error as exc:
-                    if not _is_lock_error(exc):
+                    if not _is_lock_error(exc, self.path):
                         raise
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:

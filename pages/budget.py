@@ -113,7 +113,7 @@ c[0].metric("Programmé par l'État", fmt.whole_euros(lev["programme_etat"]))
 c[1].metric("Programmé par les autres financeurs", fmt.whole_euros(lev["programme_autres"]))
 c[2].metric("Effet levier (par euro de l'État)", "—" if lev["levier"] != lev["levier"] else
             f"{fmt.number(lev['levier'], 2)}\u00a0€",
-            help="Euros programmés par les autres financeurs (Ville de Metz, CAF, Région…) "
+            help=f"Euros programmés par les autres financeurs ({budget.co_funders_text(settings)}) "
                  "pour un euro programmé par l'État")
 funders_data = budget.funders_table(view["funders"])
 money_cols = tuple(col for col in funders_data.columns if col.startswith(("Programmé", "Total")))

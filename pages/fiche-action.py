@@ -101,5 +101,5 @@ st.subheader("Séances")
 sessions = rule.table(sheet["sessions"], ["participations", "participants", "headcount_participations",
                                          "focus_participations"])
 table, display = p.shown(sessions, ["date", "participations", "participants", "headcount_participations",
-                                    "focus_participations"])
+                                    "focus_participations"], settings.focus_band)
 ui.table(table, "action_seances", display=display)

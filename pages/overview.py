@@ -4,6 +4,7 @@ import streamlit as st
 
 from impact import fmt, overview, reference, ui
 from impact.charts.overview import monthly_participation_chart, state_paid_cumulative_chart
+from impact.participation import focus_text
 
 ui.require_dashboard()
 
@@ -36,10 +37,10 @@ else:
                    "une ligne d'effectif compte pour son nombre de personnes.")
     c2.metric("Participants distincts", rule.text(p["participants"]), border=True,
               help="Personnes différentes parmi les présences nominatives (pseudonymes).")
-    c3.metric(f"Part des {settings.focus_band} ans",
+    c3.metric(focus_text("Part des {focus}", settings.focus_band),
               rule.derived_text(rule.share(p["focus_participants"], p["participants"]), fmt.percent), border=True,
-              help=f"Parmi les participants distincts, ceux qui avaient {settings.focus_band} ans "
-                   "à leur première participation de la sélection.")
+              help=focus_text("Parmi les participants distincts, ceux qui avaient {focus} "
+                              "à leur première participation de la sélection.", settings.focus_band))
     c4.metric("Actions avec activité", fmt.integer(p["actions"]), border=True,
               help="Actions ayant au moins une séance dans la sélection.")
     if p["headcount_participations"]:

@@ -1,5 +1,5 @@
-"""Publics et âges: bands (16–25 first), then the 16–25 focus: share, sex, QPV, coverage,
-actions joined, parcours and month by month."""
+"""Publics et âges: bands (the focus band first), then the focus band (settings.focus_band): share,
+sex, QPV, coverage, actions joined, parcours and month by month."""
 
 import streamlit as st
 
@@ -12,6 +12,8 @@ ui.require_dashboard()
 settings = ui.get_settings()
 filters = ui.current_filters()
 rule = ui.count_rule()
+focus_band = settings.focus_band
+focus_label, focus_span = p.band_label(focus_band), p.band_span(focus_band)   # '16-25 ans', 'de 16 à 25 ans'
 
 st.title("Publics et âges")
 st.caption(ui.describe_filters(filters, settings))
@@ -30,51 +32,51 @@ st.caption("Participations : dans la tranche d'âge de chaque séance. Participa
 bands = rule.table(p.with_band_labels(data["bands"]), ["participations", "participants",
                                                       "headcount_participations"])
 table, display = p.shown(bands, ["band", "participations", "participants", "headcount_participations"])
-ui.chart(charts.bands_chart(bands), table, "participation_par_tranche", display=display)
+ui.chart(charts.bands_chart(bands, focus_label), table, "participation_par_tranche", display=display)
 
 focus = data["focus"]
-st.header("Les 16-25 ans, public prioritaire")
+st.header(f"Les {focus_label}, public prioritaire")
 if focus["young_people"] == 0:
-    ui.empty_state("Aucun jeune de 16 à 25 ans identifié pour cette sélection.")
+    ui.empty_state(f"Aucun jeune {focus_span} identifié pour cette sélection.")
     st.stop()
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Jeunes de 16 à 25 ans distincts", rule.text(focus["young_people"]))
+c1.metric(f"Jeunes {focus_span} distincts", rule.text(focus["young_people"]))
 c2.metric("Part des participants distincts",
           rule.derived_text(rule.share(focus["young_people"], focus["all_participants"]), fmt.percent))
 coverage = rule.derived(focus["young_qpv"], lambda n: n / focus["population"] if focus["population"] else None)
-c3.metric("Taux de couverture des 16-25 ans du QPV", rule.derived_text(coverage, fmt.percent))
+c3.metric(f"Taux de couverture des {focus_label} du QPV", rule.derived_text(coverage, fmt.percent))
 c4.metric("Parcours (2 actions ou plus)", rule.text(focus["parcours"]))
 st.caption(f"Taux de couverture : {rule.text(focus['young_qpv'])} jeunes "
-           f"de 16 à 25 ans habitant le QPV, sur une population estimée à {fmt.integer(focus['population'])} "
+           f"{focus_span} habitant le QPV, sur une population estimée à {fmt.integer(focus['population'])} "
            f"({focus['population_source']}).")
 if focus["headcount_participations"]:
     st.caption(f"S'y ajoutent {rule.text(focus['headcount_participations'])} "
-               "participations de 16-25 ans comptées par effectif, sans identité, qui ne sont pas des "
+               f"participations de {focus_label} comptées par effectif, sans identité, qui ne sont pas des "
                "jeunes distincts.")
 
 left, right = st.columns(2)
 with left:
     sex = rule.table(data["sex"], ["people"], shares={"share": "people"})
     table, display = p.shown(sex, ["categorie", "people", "share"])
-    ui.chart(charts.shares_chart(sex, "Sexe des 16-25 ans"), table, "jeunes_par_sexe", display=display)
+    ui.chart(charts.shares_chart(sex, f"Sexe des {focus_label}"), table, "jeunes_par_sexe", display=display)
 with right:
     qpv = rule.table(data["qpv"], ["people"], shares={"share": "people"})
     table, display = p.shown(qpv, ["categorie", "people", "share"])
-    ui.chart(charts.shares_chart(qpv, "Résidence des 16-25 ans"), table, "jeunes_par_residence",
+    ui.chart(charts.shares_chart(qpv, f"Résidence des {focus_label}"), table, "jeunes_par_residence",
              display=display)
 
-st.subheader("Actions suivies par les 16-25 ans")
+st.subheader(f"Actions suivies par les {focus_label}")
 actions = rule.table(data["actions"], ["young_people", "participations"])
-table, display = p.shown(actions, ["intitule", "young_people", "participations"])
-ui.chart(charts.counts_chart(actions, "intitule", "young_people", "Jeunes 16-25 ans distincts",
-                             "Jeunes de 16 à 25 ans par action"), table, "jeunes_par_action", display=display)
+table, display = p.shown(actions, ["intitule", "young_people", "participations"], focus_band)
+ui.chart(charts.counts_chart(actions, "intitule", "young_people", p.column_name("young_people", focus_band),
+                             f"Jeunes {focus_span} par action"), table, "jeunes_par_action", display=display)
 
 st.subheader("Parcours")
 st.caption("Un parcours : un jeune qui a participé à deux actions ou plus sur la période.")
 counts = rule.table(data["parcours_counts"], ["people"])
 table, display = p.shown(counts, ["label", "people"])
-ui.chart(charts.counts_chart(counts, "label", "people", "Jeunes 16-25 ans distincts",
+ui.chart(charts.counts_chart(counts, "label", "people", p.column_name("young_people", focus_band),
                              "Nombre d'actions suivies par jeune", horizontal=False),
          table, "jeunes_par_nombre_actions", display=display)
 combinations = rule.table(data["combinations"], ["people"])
@@ -87,5 +89,5 @@ else:
 
 st.subheader("Mois par mois")
 by_month = rule.table(data["by_month"], ["young_people", "newcomers", "focus_participations"])
-table, display = p.shown(by_month, ["month", "young_people", "newcomers", "focus_participations"])
-ui.chart(charts.focus_by_month_chart(by_month), table, "jeunes_par_mois", display=display)
+table, display = p.shown(by_month, ["month", "young_people", "newcomers", "focus_participations"], focus_band)
+ui.chart(charts.focus_by_month_chart(by_month, focus_label, focus_span), table, "jeunes_par_mois", display=display)

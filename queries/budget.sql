@@ -5,9 +5,9 @@
 -- * a spending row consumes the programme of its `exercice`, whatever its date (a 2023 action
 --   is often paid in early 2024);
 -- * paid = statut 'payé' plus 'avoir' (credit notes are stored negative); committed = 'engagé';
--- * the State funder is recognised by its key with accents, case, spaces and punctuation
---   removed on both sides, so that any spelling the importer normalised matches $state_funder;
---   funders are classified after aggregation (a few keys), never row by row;
+-- * the State funder is recognised by is_state_funder (macros.sql), so that any spelling
+--   matches $state_funder; funders are grouped (funder_group) after aggregation (a few keys),
+--   never row by row;
 -- * spending is first summed per statut (a plain group by, the fastest on a million rows),
 --   then the statuts are pivoted on the few rows left.
 
@@ -42,27 +42,22 @@ joined as (
     from programmed as p
     full join spent as s on s.annee = p.annee and s.financeur_key = p.financeur_key
 ),
-keyed as (
-    select *,
-        regexp_replace(strip_accents(lower(financeur_key)), '[^a-z0-9]', '', 'g') as k,
-        regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g') as state_k
+grouped as (
+    -- the groups of the settings' [financeurs], by position: $funder_groups lists each group's
+    -- names, $funder_labels the labels from the State (0) to the other funders (last)
+    select *, funder_group(financeur_key, $state_funder, $funder_groups) as ordre
     from joined
 )
 select
     annee::integer as annee,
     financeur,
-    case
-        when k = state_k then 'État'
-        when k like '%villedemetz%' or k like 'mairiedemetz%' or k = 'metz' then 'Ville de Metz'
-        when k = 'caf' or k like 'caf%' or k like '%allocationsfamiliales%' then 'CAF'
-        when k like 'region%' or k like 'conseilregional%' then 'Région'
-        else 'Autres financeurs'
-    end as groupe,
+    $funder_labels[ordre + 1] as groupe,
+    ordre,
     programme::double as programme,
     engage::double as engage,
     paye::double as paye
-from keyed
-order by annee, groupe, financeur;
+from grouped
+order by annee, ordre, financeur;
 
 -- name: budget_by_action
 -- Programmed, committed and paid per action (all funders and State only), with its period and the share elapsed.
@@ -88,8 +83,7 @@ spent as (
 joined as (
     select
         coalesce(p.action_code, s.action_code) as action_code,
-        regexp_replace(strip_accents(lower(coalesce(p.financeur_key, s.financeur_key))), '[^a-z0-9]', '', 'g')
-            = regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g') as is_state,
+        is_state_funder(coalesce(p.financeur_key, s.financeur_key), $state_funder) as is_state,
         coalesce(p.programme, 0) as programme,
         coalesce(s.engage, 0) as engage,
         coalesce(s.paye, 0) as paye,
@@ -167,8 +161,7 @@ monthly as (
 ),
 keyed as (
     select greatest(mois, make_date(year($date_from), 1, 1)) as mois, paye,
-        regexp_replace(strip_accents(lower(financeur_key)), '[^a-z0-9]', '', 'g')
-            = regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g') as is_state
+        is_state_funder(financeur_key, $state_funder) as is_state
     from monthly
 )
 select mois::date as mois,
@@ -284,8 +277,7 @@ order by p.kind, p.action_code, p.annee;
 with state_keys as (
     select distinct financeur_key
     from spending
-    where regexp_replace(strip_accents(lower(financeur_key)), '[^a-z0-9]', '', 'g')
-        = regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g')
+    where is_state_funder(financeur_key, $state_funder)
 )
 select s.date, s.exercice::integer as exercice, s.action_code as code, s.intitule, s.porteur,
     s.fournisseur, s.libelle, s.piece, s.montant::double as montant, s.statut, s.financeur,
@@ -306,8 +298,7 @@ limit $limit;
 with state_keys as (
     select distinct financeur_key
     from spending
-    where regexp_replace(strip_accents(lower(financeur_key)), '[^a-z0-9]', '', 'g')
-        = regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g')
+    where is_state_funder(financeur_key, $state_funder)
 )
 select s.statut, count(*) as lignes, sum(s.montant)::double as montant
 from spending_f($date_from, $date_to, $actions, $themes, $porteurs) as s
@@ -327,8 +318,7 @@ select b.annee::integer as annee, b.action_code as code, b.intitule, b.porteur, 
     b.batch_id, bt.file_name, bt.imported_at, b.line
 from budget_f($date_from, $date_to, $actions, $themes, $porteurs) as b
 join batches as bt on bt.id = b.batch_id
-where regexp_replace(strip_accents(lower(b.financeur_key)), '[^a-z0-9]', '', 'g')
-    = regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g')
+where is_state_funder(b.financeur_key, $state_funder)
 order by b.annee, b.action_code, b.batch_id, b.line;
 
 -- name: budget_sources

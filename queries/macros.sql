@@ -102,3 +102,26 @@ select
 from attendance_f(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics)
 where person is not null
 group by person;
+
+-- Funders. A funder's key: lower case, no accents, letters and digits only, so that any spelling
+-- of a name matches ('ETAT - Cité Educative' and 'État - cité éducative' are 'etatciteeducative').
+create or replace temp macro funder_key(name) as
+    regexp_replace(strip_accents(lower(name)), '[^a-z0-9]', '', 'g');
+
+-- The convention's State funder (settings: financeur_etat), however a file spells it.
+create or replace temp macro is_state_funder(financeur, state) as funder_key(financeur) = funder_key(state);
+
+-- A funder name of the settings as a LIKE pattern over funder keys: * stands for any text.
+create or replace temp macro funder_pattern(name) as
+    array_to_string(list_transform(string_split(name, '*'), lambda part: funder_key(part)), '%');
+
+-- A funder's group, by position: 0 for the State, then k for the first of `groups` (each a list
+-- of names of the settings' [financeurs]) that names it, then len(groups) + 1 for the others.
+create or replace temp macro funder_group(financeur, state, groups) as
+    case
+        when is_state_funder(financeur, state) then 0
+        else coalesce(
+            list_position(list_transform(groups, lambda names: list_bool_or(list_transform(names,
+                lambda name: funder_key(financeur) like funder_pattern(name)))), true),
+            len(groups) + 1)
+    end;

@@ -32,8 +32,7 @@ with years as (
 state_budget as (
     select annee as exercice, sum(montant) as programme
     from budget_f($date_from, $date_to, $actions, $themes, $porteurs)
-    where regexp_replace(strip_accents(lower(financeur_key)), '[^a-z0-9]', '', 'g')
-        = regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g')
+    where is_state_funder(financeur_key, $state_funder)
     group by 1
 ),
 state_spending as (
@@ -43,8 +42,7 @@ state_spending as (
         sum(montant) filter (where statut = 'engagé') as engage,
         sum(montant) filter (where statut in ('payé', 'avoir')) as paye
     from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
-    where regexp_replace(strip_accents(lower(financeur_key)), '[^a-z0-9]', '', 'g')
-        = regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g')
+    where is_state_funder(financeur_key, $state_funder)
     group by 1
 )
 select
@@ -67,8 +65,7 @@ with paid as (
         sum(montant) as paid
     from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
     where statut in ('payé', 'avoir')
-        and regexp_replace(strip_accents(lower(financeur_key)), '[^a-z0-9]', '', 'g')
-            = regexp_replace(strip_accents(lower($state_funder)), '[^a-z0-9]', '', 'g')
+        and is_state_funder(financeur_key, $state_funder)
     group by 1
 ),
 bounds as (

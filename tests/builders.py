@@ -83,3 +83,34 @@ def spending(con, rows: list[dict], batch_id: int | None = None) -> int:
              "piece": r.get("piece")},
         )
     return bid
+
+
+def small_cite(con, state_funder: str, city_funder: str, focus_band: str, other_band: str) -> None:
+    """A small store any cité's settings can read (its funders and bands are arguments): three
+    actions, eight young people over 2023–2024 (six in the focus band), a head count, and the
+    programme and payments of the State, the city and a third funder."""
+    action(con, "T1", "Atelier théâtre", porteur="Compagnie du Square", axe="Culture",
+           public_cible=focus_band, annee_debut=2023, annee_fin=2024)
+    action(con, "S1", "Soutien scolaire", porteur="Centre social", axe="Réussite éducative",
+           public_cible=other_band, annee_debut=2024, annee_fin=2024)
+    action(con, "P1", "Café des parents", porteur="Centre social", axe="Parentalité")
+    people = [(f"ps_q{i}", focus_band if i <= 6 else other_band, "FM"[i % 2], i % 3 != 0) for i in range(1, 9)]
+    rows = []
+    for n, (person, band, sex, qpv) in enumerate(people):
+        rows += [{"date": dt.date(2023, 3 + n % 4, 6 + d), "action": "T1", "person": person, "tranche": band,
+                  "sexe": sex, "qpv": qpv} for d in range(0, 7 * (1 + n % 3), 7)]
+        if n % 2:
+            rows.append({"date": dt.date(2024, 2, 5 + n), "action": "S1", "person": person, "tranche": band,
+                         "sexe": sex, "qpv": qpv})
+    rows.append({"date": dt.date(2023, 5, 13), "action": "T1", "tranche": focus_band, "nombre": 12})
+    rows.append({"date": dt.date(2024, 3, 8), "action": "P1", "tranche": "âge inconnu", "nombre": 9,
+                 "public": "parent"})
+    attendance(con, rows)
+    budget(con, [(2023, "T1", state_funder, 20000), (2023, "T1", city_funder, 5000),
+                 (2024, "S1", state_funder, 15000), (2024, "S1", "Fondation de France", 2000)])
+    spending(con, [
+        {"date": "2023-06-01", "action": "T1", "montant": 12000, "financeur": state_funder, "piece": "M-1"},
+        {"date": "2023-07-01", "action": "T1", "montant": 5000, "financeur": city_funder, "piece": "M-2"},
+        {"date": "2024-03-01", "action": "S1", "montant": 10000, "financeur": state_funder, "statut": "engagé"},
+        {"date": "2024-09-02", "action": "S1", "montant": 6000, "financeur": state_funder, "piece": "M-3"},
+    ])

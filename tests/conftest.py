@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
 import pytest
@@ -50,3 +51,19 @@ def _clean_streamlit_caches():
     yield
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+@pytest.fixture(autouse=True)
+def _page_errors_fail_the_test(request, caplog):
+    """A page that fails shows a French message with a reference and logs the traceback
+    (impact/page_errors.py); a test fails on that log even if it only looked at other elements.
+    Tests of the message itself are marked `page_error`."""
+    yield
+    if request.node.get_closest_marker("page_error"):
+        return
+    from impact.page_errors import LOGGER_NAME
+
+    failures = [r for r in caplog.get_records("call") if r.name == LOGGER_NAME]
+    if failures:
+        pytest.fail("a page failed:\n" + "\n".join(logging.Formatter().format(r) for r in failures),
+                    pytrace=False)

@@ -16,7 +16,7 @@ import pytest
 
 from impact import fmt, queries, spreadsheets
 from impact.filters import Filters
-from impact.store import SCHEMA_VERSION, Store, StoreBusy, migrate
+from impact.store import SCHEMA_VERSION, Store, StoreBusy, StoreUnusable, migrate
 from tests import builders
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +131,52 @@ def test_store_waits_then_gives_up_when_another_process_holds_the_file(tmp_path)
         assert waits, "the caller is told that it waits"
     with Store(path, wait_seconds=5).connect() as con:  # free again
         assert con.execute("select 1").fetchall() == [(1,)]
+
+
+def test_a_lock_is_recognised_by_the_type_of_the_error_and_the_lock_itself(tmp_path):
+    """DuckDB 2.0 raises duckdb.IOException when another process holds the file, and the same type
+    for a truncated store, a missing folder or a file that is not a store: only the first is a
+    lock, and the file's lock says so. An error of another type is never one, whatever its
+    message says."""
+    from impact.store import _is_lock_error
+
+    path = tmp_path / "held.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(path)!r}); "
+                               "print('ready', flush=True); time.sleep(30)"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(duckdb.IOException) as held:
+            duckdb.connect(str(path), read_only=True)
+        assert _is_lock_error(held.value, path)
+        assert not _is_lock_error(duckdb.BinderException("Could not set lock on file"), path)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not _is_lock_error(held.value, path)   # released: whatever failed, it is not a lock now
+
+    truncated = tmp_path / "truncated.duckdb"
+    con = duckdb.connect(str(truncated))
+    con.execute("create table t as select range as x from range(100000)")
+    con.close()
+    truncated.write_bytes(truncated.read_bytes()[:5000])
+    csv = tmp_path / "presences.duckdb"   # a CSV under a store's name
+    csv.write_text("date;action\n01/02/2023;RAP\n", encoding="utf-8")
+    missing = tmp_path / "no" / "such.duckdb"
+    for other in (truncated, csv, missing):
+        with pytest.raises(duckdb.IOException) as failed:
+            duckdb.connect(str(other))
+        assert not _is_lock_error(failed.value, other), other.name
+
+
+def test_a_file_that_is_not_a_store_fails_at_once_instead_of_waiting(tmp_path):
+    csv = tmp_path / "presences.duckdb"   # a CSV under a store's name
+    csv.write_text("date;action\n01/02/2023;RAP\n", encoding="utf-8")
+    started = time.monotonic()
+    with pytest.raises(StoreUnusable, match="n'est pas une base du tableau de bord"):
+        with Store(csv, wait_seconds=10).connect():
+            pass
+    assert time.monotonic() - started < 2
 
 
 WRITER = """
@@ -303,7 +349,7 @@ def test_settings_file_is_self_describing(settings):
     assert settings.years == [2022, 2023, 2024]
     assert settings.state_envelope_total == 900_000
     assert settings.ordered_bands[0] == "16-25" and settings.ordered_bands[-1] == "âge inconnu"
-    assert settings.population_16_25 > 0 and "10 244" in settings.population_16_25_source
+    assert settings.focus_population > 0 and "10 244" in settings.focus_population_source
 
 
 def test_another_cite_edits_the_settings_file_alone(tmp_path):

@@ -138,7 +138,7 @@ def test_focus_figures(built, everything, settings):
     assert focus["young_people"] == 4 and focus["all_participants"] == 5
     assert focus["share_of_participants"] == pytest.approx(0.8)
     assert focus["young_qpv"] == 3
-    assert focus["coverage"] == pytest.approx(3 / settings.population_16_25)
+    assert focus["coverage"] == pytest.approx(3 / settings.focus_population)
     assert focus["parcours"] == 3 and focus["headcount_participations"] == 3
     sex = dict(zip(data["sex"]["categorie"], data["sex"]["people"], strict=True))
     assert sex == {"Filles / femmes": 2, "Garçons / hommes": 1, "Non renseigné": 1}
@@ -292,8 +292,8 @@ def test_methodology_defines_every_indicator_from_the_settings(settings):
     from impact import fmt
     assert fmt.euros(settings.state_envelope_per_year) in sections["Enveloppe de l'État"]
     assert fmt.euros(settings.state_envelope_total) in sections["Enveloppe de l'État"]
-    assert fmt.integer(settings.population_16_25) in sections["Taux de couverture des 16-25 ans"]
-    assert settings.population_16_25_source in sections["Taux de couverture des 16-25 ans"]
+    assert fmt.integer(settings.focus_population) in sections["Taux de couverture des 16-25 ans"]
+    assert settings.focus_population_source in sections["Taux de couverture des 16-25 ans"]
     assert "première participation" in text and "« < 5 »" in text and "avoir" in text
 
 

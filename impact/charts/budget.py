@@ -15,14 +15,9 @@ AMOUNT_COLOURS = {
     "Engagé": OKABE_ITO["orange"],
     "Payé": OKABE_ITO["green"],
 }
-FUNDER_COLOURS = {
-    "État": OKABE_ITO["blue"],
-    "Ville de Metz": OKABE_ITO["orange"],
-    "CAF": OKABE_ITO["sky"],
-    "Région": OKABE_ITO["green"],
-    "Autres financeurs": OKABE_ITO["purple"],
-}
-FUNDER_PATTERNS = {"État": "", "Ville de Metz": "/", "CAF": ".", "Région": "x", "Autres financeurs": "-"}
+# Funder groups by position (0: the State, first): a colour and a pattern each, in turn.
+FUNDER_COLOURS = [OKABE_ITO[k] for k in ("blue", "orange", "sky", "green", "purple", "vermillion", "yellow")]
+FUNDER_PATTERNS = ["", "/", ".", "x", "-", "\\", "+", "|"]
 
 
 def _layout(fig: go.Figure, title: str, **kw) -> go.Figure:
@@ -105,14 +100,13 @@ def pace_chart(pace: pd.DataFrame) -> go.Figure:
 
 
 def funders_chart(funders: pd.DataFrame) -> go.Figure:
-    """Programmed per year and funder group (stacked bars, patterns and names as well as colours)."""
+    """Programmed per year and funder group (stacked bars, patterns and names as well as colours;
+    a group's colour and pattern follow its position `ordre`, the State's first)."""
     fig = go.Figure()
-    for group in FUNDER_COLOURS:
-        rows = funders[funders["groupe"] == group]
-        if rows.empty:
-            continue
+    for (position, group), rows in funders.groupby(["ordre", "groupe"], sort=True):
         fig.add_bar(name=group, x=rows["annee"].astype(str), y=rows["programme"],
-                    marker={"color": FUNDER_COLOURS[group], "pattern": {"shape": FUNDER_PATTERNS[group]}},
+                    marker={"color": FUNDER_COLOURS[position % len(FUNDER_COLOURS)],
+                            "pattern": {"shape": FUNDER_PATTERNS[position % len(FUNDER_PATTERNS)]}},
                     text=[f"{group}<br>{short_euros(v)}" for v in rows["programme"]], textposition="inside",
                     hovertemplate=f"{group} %{{x}} : %{{customdata}}<extra></extra>",
                     customdata=_euro_text(rows["programme"]))

@@ -133,10 +133,11 @@ def regularity_chart(long: pd.DataFrame) -> go.Figure:
                         horizontal=True, value_title="Participants distincts")
 
 
-def bands_chart(df: pd.DataFrame) -> go.Figure:
+def bands_chart(df: pd.DataFrame, focus: str) -> go.Figure:
+    """Participations and participants per band; `focus` names the focus band, drawn first ('16-25 ans')."""
     return grouped_bars(df, "band", {"participations": "Participations (tranche à chaque séance)",
                                      "participants": "Participants distincts (tranche à la 1re venue)"},
-                        "Participation par tranche d'âge (16-25 ans en premier)", horizontal=False)
+                        f"Participation par tranche d'âge ({focus} en premier)", horizontal=False)
 
 
 def shares_chart(df: pd.DataFrame, title: str) -> go.Figure:
@@ -149,17 +150,19 @@ def counts_chart(df: pd.DataFrame, category: str, value: str, name: str, title: 
     return grouped_bars(df, category, {value: name}, title, horizontal=horizontal)
 
 
-def focus_by_month_chart(df: pd.DataFrame) -> go.Figure:
+def focus_by_month_chart(df: pd.DataFrame, focus: str, focus_span: str) -> go.Figure:
+    """The focus band's young people per month and the newcomers among them; `focus` names the band
+    ('16-25 ans'), `focus_span` in a sentence ('de 16 à 25 ans')."""
     months = [fmt.month(m) for m in df["month"]]
     fig = go.Figure()
-    for i, (col, name, dash) in enumerate([("young_people", "Jeunes 16-25 ans venus dans le mois", "solid"),
+    for i, (col, name, dash) in enumerate([("young_people", f"Jeunes {focus} venus dans le mois", "solid"),
                                            ("newcomers", "Dont nouveaux (1re venue)", "dash")]):
         fig.add_scatter(x=months, y=_values(df[col]), name=name, mode="lines+markers+text",
                         text=_texts(df[col]), textposition="top center",
                         line={"color": PALETTE[i], "dash": dash},
                         marker={"symbol": ["circle", "square"][i]})
     fig.update_xaxes(type="category")
-    return _layout(fig, "Jeunes de 16 à 25 ans, mois par mois", y_title="Jeunes distincts")
+    return _layout(fig, f"Jeunes {focus_span}, mois par mois", y_title="Jeunes distincts")
 
 
 def action_by_month_chart(df: pd.DataFrame) -> go.Figure:
