@@ -386,9 +386,10 @@ def methodology(settings: Settings) -> list[tuple[str, str]]:
             "Ce coût est masqué quand l'effectif qui le divise est masqué.")),
         ("Petits effectifs", (
             f"Pour les lecteurs qui ne sont pas coordinateurs, tout effectif de 1 à {t - 1} (personnes "
-            f"distinctes ou participations) est affiché « < {t} » et tout autre effectif est arrondi à "
-            f"{settings.rounding_base} près, comme le font les offices statistiques : un total, un filtre de "
-            "plus ou deux liens comparés ne permettent pas de retrouver un petit effectif par soustraction. "
+            f"distinctes ou participations) est affiché « < {t} » et tout autre effectif est arrondi au "
+            f"multiple de {settings.rounding_base} inférieur, comme le font les offices statistiques : un "
+            "total, un filtre de plus ou deux liens comparés ne permettent pas de retrouver un petit effectif par "
+            "soustraction. "
             "Les parts, moyennes et coûts sont calculés sur les effectifs arrondis, et masqués (« masqué ») "
             "quand leur effectif est caché. Les coordinateurs voient les effectifs exacts.")),
         ("Filtres", (

@@ -108,11 +108,20 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         focus_population_source=pop.get("source_estimation_tranche_prioritaire",
                                         pop.get("source_estimation_16_25", "")),
         hide_small_counts=bool(privacy.get("masquer_petits_effectifs", True)),
-        small_count_threshold=int(privacy.get("seuil", 5)),
-        rounding_base=int(privacy.get("arrondi", 5)),
+        **_small_counts(path, privacy),
         retention_years=_retention_years(path, privacy.get("conservation_annees", 5)),
         **_funders(raw.get("financeurs", {}), path),
     )
+
+
+def _small_counts(path: Path, privacy: dict) -> dict:
+    """The threshold below which readers see « < 5 », and the base their other counts are rounded
+    down to: at least 1 and at most the threshold, so that a shown count is never below it."""
+    threshold, base = privacy.get("seuil", 5), privacy.get("arrondi", 5)
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in (threshold, base)) or not 1 <= base <= threshold:
+        raise ValueError(f"{path} : [confidentialite] seuil et arrondi doivent être des nombres entiers, l'arrondi "
+                         f"entre 1 et le seuil (lus : seuil = {threshold}, arrondi = {base}).")
+    return {"small_count_threshold": threshold, "rounding_base": base}
 
 
 def _retention_years(path: Path, value) -> int:

@@ -3,18 +3,22 @@
 Coordinators and administrators see exact counts. Everyone else (and every report made to be
 sent) sees, as statistics offices publish them:
 - a count from 1 to `threshold` - 1 as « < 5 » (the threshold's value);
-- every other count rounded to a multiple of `base` (0 stays 0);
+- every other count rounded down to a multiple of `base` (0 stays 0): a shown 10 is 10 to 14;
 - figures derived from counts (averages, shares, costs per person) computed from the rounded
   counts, and shown only where their count is shown.
 Rounding every count, not only hiding the small ones, is what keeps a hidden count hidden when a
 reader subtracts one table's total from another, or compares two links that differ by one filter.
+Rounding down rather than to the nearest multiple: with the nearest, a total of 8 reads 10 (8 to
+12), and two hidden parts of it (1 to 4 each) can then only be 4 and 4; rounded down it reads 5
+(5 to 9) and each part keeps several possible values. (Five hidden parts of a total of exactly 20
+would still be pinned at 4: no fixed rounding closes every such case.)
 
 Every page, chart label, table and download goes through `CountRule`; the settings give the
 threshold and the base (`[confidentialite]` in data/convention.toml).
 
 >>> rule = CountRule(exact=False)
->>> rule.value(3), rule.value(7), rule.value(8), rule.value(0), rule.text(1234)
-(None, 5, 10, 0, '1\u202f235')
+>>> rule.value(3), rule.value(7), rule.value(12), rule.value(0), rule.text(1234)
+(None, 5, 10, 0, '1\u202f230')
 """
 
 from __future__ import annotations
@@ -71,7 +75,7 @@ class CountRule:
         return f"< {self.threshold}"
 
     def value(self, n) -> int | None:
-        """The count as this viewer sees it: exact, or rounded to the base; None when hidden."""
+        """The count as this viewer sees it: exact, or rounded down to the base; None when hidden."""
         if _missing(n):
             return None
         n = int(n)
@@ -79,7 +83,7 @@ class CountRule:
             return n
         if 0 < n < self.threshold:
             return None
-        return self.base * math.floor(n / self.base + 0.5)
+        return self.base * (n // self.base)
 
     def shown(self, n) -> int | str:
         """The count as a table cell: a whole number, or « < 5 » (text) when hidden."""
@@ -140,5 +144,5 @@ class CountRule:
         if self.exact:
             return None
         return (f"Confidentialité : les effectifs de 1 à {self.threshold - 1} sont affichés « {self.hidden} » et "
-                f"les autres sont arrondis à {self.base} près ; parts, moyennes et coûts sont calculés sur les "
-                "effectifs arrondis.")
+                f"les autres sont arrondis à {self.base} près (au multiple de {self.base} inférieur) ; parts, "
+                "moyennes et coûts sont calculés sur les effectifs arrondis.")

@@ -158,7 +158,7 @@ def _monthly_frame() -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("exact, bars, labels, people", [
-    (False, [15, 0], ["15", "< 5"], ["< 5", "0"]),
+    (False, [10, 0], ["10", "< 5"], ["< 5", "0"]),
     (True, [13, 4], ["13", "4"], ["2", "0"]),
 ])
 def test_monthly_chart_hides_small_counts(exact, bars, labels, people):
@@ -316,7 +316,7 @@ def test_page_hides_small_counts_from_readers(monkeypatch, tmp_path, small, sett
     db = tmp_path / "test.duckdb"
     at = _app(monkeypatch, db)
     m = _metrics(at)
-    assert m["Participations"][0] == "20"   # 21, rounded to 5
+    assert m["Participations"][0] == "20"   # 21, rounded down to 5
     assert m["Participants distincts"][0] == "< 5"
     assert m["Part des 16-25 ans"][0] == "masqué"
     assert m["Programmé"][0] == fmt.euros(3800)
