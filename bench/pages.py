@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pages.py [--large PATH] [--national PATH] [--skip-national] [--rounds N]
 
-- Every page's core computations: the functions its script runs through ui.compute (found by
+- Every page's core computations: the functions its script runs through session.compute (found by
   parsing pages/*.py; those of dashboard.py, the shared sidebar, run first, as on a server), in a
   fresh process on a database just opened ("cold": the first page after a start); the median of
   N fresh processes. On the large store (five years, one million attendance rows, settings
@@ -123,7 +123,7 @@ def worker_pages(job: dict) -> dict:
     calls, runs = page_calls(), {}
     for module in {m for page in calls.values() for m, _ in page}:
         importlib.import_module(f"impact.{module}")   # imported before any timing, as on a server
-    store = Store(job["db"], keep_open=True)   # as the dashboard's (impact.ui.get_store)
+    store = Store(job["db"], keep_open=True)   # as the dashboard's (impact.session.get_store)
     t0 = time.perf_counter()
     with store.connect():
         pass
@@ -135,7 +135,7 @@ def worker_pages(job: dict) -> dict:
             fn = getattr(importlib.import_module(f"impact.{module}"), name)
             args = arguments(fn, filters, settings, job["known"])
             t = time.perf_counter()
-            with store.connect() as con:   # one unit of work per computation, as ui.compute
+            with store.connect() as con:   # one unit of work per computation, as session.compute
                 fn(con, *args)
             times[f"{module}.{name}"] = time.perf_counter() - t
         return times
@@ -155,11 +155,11 @@ def worker_apptest(job: dict) -> dict:
 
     # A warm process, as a running server is: libraries imported by a page that reads no data.
     AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).switch_page("pages/methodologie.py").run()
-    from impact import ui
+    from impact import session
 
     rows = []
     for page_file, title in page_titles().items():
-        ui.get_store().release()  # cold: the database opened anew, nothing computed yet
+        session.get_store().release()  # cold: the database opened anew, nothing computed yet
         st.cache_data.clear()
         st.cache_resource.clear()
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120)
@@ -180,7 +180,7 @@ WORKERS = {"pages": worker_pages, "apptest": worker_apptest}
 
 
 def run_worker(kind: str, job: dict) -> dict:
-    env = {**os.environ, "IMPACT_DB": str(job["db"]), "IMPACT_WARM_CACHE": "0"}   # no background warm-up
+    env = {**os.environ, "IMPACT_DB": str(job["db"])}
     env.pop("IMPACT_SETTINGS", None)
     if job["settings"]:
         env["IMPACT_SETTINGS"] = job["settings"]

@@ -5,6 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
@@ -84,3 +88,18 @@ def markdown_text(value) -> str:
     text = " ".join(("" if _missing(value) else str(value)).splitlines())
     text = text.translate(_MARKDOWN_ESCAPES)
     return _LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+
+
+def french_frame(df: pd.DataFrame, counts: tuple[str, ...] = (), percents: tuple[str, ...] = (),
+                 decimals: tuple[str, ...] = (), months: tuple[str, ...] = (), dates: tuple[str, ...] = (),
+                 money: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy as French text for display; masked cells ("< 5", "masqué") stay as they are."""
+    out = df.copy()
+
+    def keep_text(f):
+        return lambda v: v if isinstance(v, str) else f(v)
+    for cols, f in ((counts, integer), (percents, percent), (decimals, lambda v: number(v, 1)),
+                    (months, month), (dates, date), (money, lambda v: euros(v, cents=True))):
+        for c in cols:
+            out[c] = out[c].map(keep_text(f)).astype(object)
+    return out

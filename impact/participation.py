@@ -290,7 +290,7 @@ def shown(df: pd.DataFrame, columns: list[str],
     kinds: dict[str, list[str]] = {}
     for c in columns:
         kinds.setdefault(COLUMNS[c][1], []).append(names[c])
-    display = french(data, counts=tuple(kinds.get("count", ())), percents=tuple(kinds.get("percent", ())),
+    display = fmt.french_frame(data, counts=tuple(kinds.get("count", ())), percents=tuple(kinds.get("percent", ())),
                      decimals=tuple(kinds.get("decimal", ())), months=tuple(kinds.get("month", ())),
                      dates=tuple(kinds.get("date", ())))
     return data, display
@@ -305,20 +305,6 @@ def table(df: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     """The columns to show or download, under their French names (values untouched)."""
     return df[list(columns)].rename(columns=columns)
 
-
-def french(df: pd.DataFrame, counts: tuple[str, ...] = (), percents: tuple[str, ...] = (),
-           decimals: tuple[str, ...] = (), months: tuple[str, ...] = (), dates: tuple[str, ...] = (),
-           money: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A copy as French text for display; masked cells ("< 5", "masqué") stay as they are."""
-    out = df.copy()
-
-    def keep_text(f):
-        return lambda v: v if isinstance(v, str) else f(v)
-    for cols, f in ((counts, fmt.integer), (percents, fmt.percent), (decimals, lambda v: fmt.number(v, 1)),
-                    (months, fmt.month), (dates, fmt.date), (money, lambda v: fmt.euros(v, cents=True))):
-        for c in cols:
-            out[c] = out[c].map(keep_text(f)).astype(object)
-    return out
 
 
 # --- Méthodologie ------------------------------------------------------------------------

@@ -4,24 +4,24 @@ import datetime as dt
 
 import streamlit as st
 
-from impact import budget, fmt, ui
+from impact import budget, fmt, session, sidebar, widgets
 from impact.charts import budget as charts
 
-ui.require_dashboard()
+session.require_dashboard()
 
 
-settings = ui.get_settings()
-filters = ui.current_filters()
+settings = session.get_settings()
+filters = sidebar.current_filters()
 today = dt.date.today()
 
 st.title("Budget")
-st.caption(f"Programmation, engagements et paiements · {ui.describe_filters(filters, settings)} · "
+st.caption(f"Programmation, engagements et paiements · {sidebar.describe_filters(filters, settings)} · "
            "une dépense compte pour l'exercice qu'elle consomme, quelle que soit sa date. "
            "Les filtres de publics ne s'appliquent pas aux montants.")
 
-view = ui.compute(budget.committee_view, filters, settings, today)
+view = session.compute(budget.committee_view, filters, settings, today)
 if not view["has_money"]:
-    ui.empty_state("Aucune programmation ni dépense pour cette sélection. Importez la programmation "
+    widgets.empty_state("Aucune programmation ni dépense pour cette sélection. Importez la programmation "
                    "budgétaire et les dépenses (page « Import de données »), ou élargissez les filtres.")
     st.stop()
 
@@ -30,7 +30,7 @@ LINK = st.column_config.LinkColumn("Fiche action", display_text="Ouvrir la fiche
 
 def linked_table(data, display, name):
     st.dataframe(display, hide_index=True, width="stretch", column_config={"Fiche action": LINK})
-    ui.downloads(data, name)
+    widgets.downloads(data, name)
 
 
 if filters.actions or filters.themes or filters.porteurs:
@@ -51,14 +51,14 @@ c[3].metric("Payé État", fmt.whole_euros(t["paye"]),
                  f"{fmt.percent(t['taux_execution'])} du programmé")
 c[4].metric("Reste à payer", fmt.whole_euros(t["reste_a_payer"]), help="Programmé − payé")
 years_data = budget.years_table(view["years"])
-ui.chart(charts.years_chart(view["years"]), years_data, "budget_par_annee",
-         display=ui.french_table(years_data, money=budget.YEAR_MONEY, percents=budget.YEAR_PERCENTS))
+widgets.chart(charts.years_chart(view["years"]), years_data, "budget_par_annee",
+         display=widgets.french_table(years_data, money=budget.YEAR_MONEY, percents=budget.YEAR_PERCENTS))
 
 # --- pace over the convention ------------------------------------------------------------------
 st.header("Rythme des paiements de l'État")
 proj = view["projection"]
 if proj.get("reference") is None:
-    ui.empty_state("Aucun paiement de l'État enregistré : pas de rythme à projeter.")
+    widgets.empty_state("Aucun paiement de l'État enregistré : pas de rythme à projeter.")
 else:
     c = [*st.columns(2), *st.columns(2)]
     c[0].metric("Payé État cumulé", fmt.whole_euros(proj["paye"]))
@@ -74,8 +74,8 @@ else:
                f"({fmt.percent(abs(proj['part_non_depensee']))} de l'enveloppe) "
                + ("resteraient non dépensés." if unspent >= 0 else "de dépassement."))
     pace_data = budget.pace_table(view["pace"])
-    ui.chart(charts.pace_chart(view["pace"]), pace_data, "budget_rythme_paiements",
-             display=ui.french_table(pace_data, money=("Payé État du mois", "Payé État cumulé",
+    widgets.chart(charts.pace_chart(view["pace"]), pace_data, "budget_rythme_paiements",
+             display=widgets.french_table(pace_data, money=("Payé État du mois", "Payé État cumulé",
                                                        "Rythme linéaire", "Projection", "Enveloppe"),
                                      months=("Mois",)))
 
@@ -84,24 +84,24 @@ st.header("Par action")
 st.caption("Tous financeurs · trié par reste à payer (programmé − payé), le plus grand d'abord.")
 actions = view["actions"]
 if actions.empty:
-    ui.empty_state()
+    widgets.empty_state()
 else:
     st.plotly_chart(charts.amounts_chart(actions, "intitule", "Programmé, engagé et payé par action"),
                     width="stretch", key="chart_budget_actions")
     actions_data = budget.actions_table(actions)
-    linked_table(actions_data, ui.french_table(
+    linked_table(actions_data, widgets.french_table(
         actions_data, money=(*budget.ACTION_MONEY, "Effet levier (€ autres financeurs par € État)"),
         percents=("Taux d'exécution",)), "budget_par_action")
 
 st.header("Par thématique")
 themes = view["themes"]
 if themes.empty:
-    ui.empty_state()
+    widgets.empty_state()
 else:
     themes_data = budget.themes_table(themes)
-    ui.chart(charts.amounts_chart(themes, "axe", "Programmé, engagé et payé par thématique"), themes_data,
+    widgets.chart(charts.amounts_chart(themes, "axe", "Programmé, engagé et payé par thématique"), themes_data,
              "budget_par_thematique",
-             display=ui.french_table(themes_data, money=("Programmé", "Engagé", "Payé", "Reste à payer",
+             display=widgets.french_table(themes_data, money=("Programmé", "Engagé", "Payé", "Reste à payer",
                                                          "dont programmé État", "dont payé État"),
                                      percents=("Taux d'exécution",)))
 
@@ -117,12 +117,12 @@ c[2].metric("Effet levier (par euro de l'État)", "—" if lev["levier"] != lev[
                  "pour un euro programmé par l'État")
 funders_data = budget.funders_table(view["funders"])
 money_cols = tuple(col for col in funders_data.columns if col.startswith(("Programmé", "Total")))
-ui.chart(charts.funders_chart(view["funders"]), funders_data, "budget_financeurs",
-         display=ui.french_table(funders_data, money=money_cols, percents=("Part du programmé",)))
+widgets.chart(charts.funders_chart(view["funders"]), funders_data, "budget_financeurs",
+         display=widgets.french_table(funders_data, money=money_cols, percents=("Part du programmé",)))
 
 # --- points of attention ---------------------------------------------------------------------------
 st.header("Points d'attention")
-points = budget.attention_table(view["attention"], ui.count_rule())
+points = budget.attention_table(view["attention"], session.count_rule())
 if points.empty:
     st.success("Aucun point d'attention pour cette sélection.")
 else:
@@ -134,13 +134,13 @@ st.header("Coût par participant")
 st.caption("Payé (tous financeurs) rapporté aux participants distincts et aux participations des années "
            "sélectionnées. Une action peu coûteuse sans public et une action coûteuse très suivie "
            "apparaissent toutes deux.")
-rule = ui.count_rule()
+rule = session.count_rule()
 cost_data = budget.costs_table(budget.costs(actions, view["participations"]), rule)
 if cost_data.empty:
-    ui.empty_state()
+    widgets.empty_state()
 else:
-    ui.table(cost_data, "budget_cout_par_participant",
-             display=ui.french_table(cost_data,
+    widgets.table(cost_data, "budget_cout_par_participant",
+             display=widgets.french_table(cost_data,
                                      money=("Payé", "Coût par participant", "Coût par participation"),
                                      counts=("Participants distincts", "Participations")))
     if note := rule.note():

@@ -3,21 +3,21 @@ regularly, and what it cost."""
 
 import streamlit as st
 
-from impact import fmt, ui
+from impact import fmt, session, sidebar, widgets
 from impact import participation as p
 from impact.charts import participation as charts
 
-ui.require_dashboard()
+session.require_dashboard()
 
-settings = ui.get_settings()
-filters = ui.current_filters()
-rule = ui.count_rule()
+settings = session.get_settings()
+filters = sidebar.current_filters()
+rule = session.count_rule()
 
 st.title("Fiche action")
 
-choices = ui.compute(p.action_choices)
+choices = session.compute(p.action_choices)
 if choices.empty:
-    ui.empty_state("Aucune action n'est enregistrée : importez le référentiel des actions.")
+    widgets.empty_state("Aucune action n'est enregistrée : importez le référentiel des actions.")
     st.stop()
 
 codes = choices["code"].tolist()
@@ -29,9 +29,9 @@ if st.session_state.get("action_code") not in codes:
 code = st.selectbox("Action", codes, key="action_code", format_func=lambda c: f"{labels[c]} ({c})")
 st.session_state["fiche_action"] = code
 st.query_params["code"] = code
-st.caption(ui.describe_filters(filters, settings))
+st.caption(sidebar.describe_filters(filters, settings))
 
-sheet = ui.compute(p.action_sheet, filters, code, settings)
+sheet = session.compute(p.action_sheet, filters, code, settings)
 info, figures, money = sheet["info"], sheet["figures"], sheet["money"]
 if note := rule.note():
     st.caption(note)
@@ -61,14 +61,14 @@ st.caption("Programmé : budget en vigueur des années de la période ; payé : 
            "coût par participant : payé ÷ participants distincts (voir la page Méthodologie).")
 
 if figures["participations"] == 0:
-    ui.empty_state("Aucune participation pour cette action sur cette sélection. "
+    widgets.empty_state("Aucune participation pour cette action sur cette sélection. "
                    "Élargissez la période ou retirez des filtres.")
     st.stop()
 
 st.subheader("Participation dans le temps")
 by_month = rule.table(sheet["by_month"], ["participations", "participants"])
 table, display = p.shown(by_month, ["month", "participations", "participants"])
-ui.chart(charts.action_by_month_chart(by_month), table, "action_par_mois", display=display)
+widgets.chart(charts.action_by_month_chart(by_month), table, "action_par_mois", display=display)
 
 st.subheader("Profil des participants distincts")
 if figures["participants"] == 0:
@@ -77,23 +77,23 @@ if figures["participants"] == 0:
 else:
     bands = rule.table(p.with_band_labels(sheet["bands"]), ["people"])
     table, display = p.shown(bands, ["band", "people"])
-    ui.chart(charts.counts_chart(bands, "band", "people", "Participants distincts",
+    widgets.chart(charts.counts_chart(bands, "band", "people", "Participants distincts",
                                  "Tranche d'âge (à la première participation)", horizontal=False),
              table, "action_par_tranche", display=display)
     left, right = st.columns(2)
     with left:
         sex = rule.table(sheet["sex"], ["people"], shares={"share": "people"})
         table, display = p.shown(sex, ["categorie", "people", "share"])
-        ui.chart(charts.shares_chart(sex, "Sexe"), table, "action_par_sexe", display=display)
+        widgets.chart(charts.shares_chart(sex, "Sexe"), table, "action_par_sexe", display=display)
     with right:
         qpv = rule.table(sheet["qpv"], ["people"], shares={"share": "people"})
         table, display = p.shown(qpv, ["categorie", "people", "share"])
-        ui.chart(charts.shares_chart(qpv, "Résidence"), table, "action_par_residence", display=display)
+        widgets.chart(charts.shares_chart(qpv, "Résidence"), table, "action_par_residence", display=display)
 
     st.subheader("Régularité")
     regularity = rule.table(sheet["regularity"], ["people"])
     table, display = p.shown(regularity, ["frequence", "people"])
-    ui.chart(charts.counts_chart(regularity, "frequence", "people", "Participants distincts",
+    widgets.chart(charts.counts_chart(regularity, "frequence", "people", "Participants distincts",
                                  "Combien de fois chacun est venu", horizontal=False),
              table, "action_regularite", display=display)
 
@@ -102,4 +102,4 @@ sessions = rule.table(sheet["sessions"], ["participations", "participants", "hea
                                          "focus_participations"])
 table, display = p.shown(sessions, ["date", "participations", "participants", "headcount_participations",
                                     "focus_participations"], settings.focus_band)
-ui.table(table, "action_seances", display=display)
+widgets.table(table, "action_seances", display=display)

@@ -4,23 +4,23 @@ import datetime as dt
 
 import streamlit as st
 
-from impact import budget, fmt, ui
+from impact import budget, fmt, session, sidebar, widgets
 from impact.charts import budget as charts
 
-ui.require_dashboard()
+session.require_dashboard()
 
 
-settings = ui.get_settings()
-filters = ui.current_filters()
+settings = session.get_settings()
+filters = sidebar.current_filters()
 today = dt.date.today()
 
 st.title("Utilisation des fonds de l'État")
-st.caption(f"Crédits « {settings.state_funder} » · {ui.describe_filters(filters, settings)} · "
+st.caption(f"Crédits « {settings.state_funder} » · {sidebar.describe_filters(filters, settings)} · "
            "une dépense compte pour l'exercice qu'elle consomme, quelle que soit sa date.")
 
-view = ui.compute(budget.state_view, filters, settings, today)
+view = session.compute(budget.state_view, filters, settings, today)
 if not view["has_money"]:
-    ui.empty_state("Aucune programmation ni dépense de l'État pour cette sélection. Importez la "
+    widgets.empty_state("Aucune programmation ni dépense de l'État pour cette sélection. Importez la "
                    "programmation budgétaire et les dépenses, ou élargissez les filtres.")
     st.stop()
 
@@ -44,18 +44,18 @@ c[5].metric("Enveloppe non programmée", fmt.whole_euros(t["non_programme"]), he
 # --- per year and per porteur ------------------------------------------------------------------
 st.header("Par année de convention")
 years_data = budget.years_table(view["years"])
-ui.chart(charts.years_chart(view["years"]), years_data, "fonds_etat_par_annee",
-         display=ui.french_table(years_data, money=budget.YEAR_MONEY, percents=budget.YEAR_PERCENTS))
+widgets.chart(charts.years_chart(view["years"]), years_data, "fonds_etat_par_annee",
+         display=widgets.french_table(years_data, money=budget.YEAR_MONEY, percents=budget.YEAR_PERCENTS))
 
 st.header("Par porteur")
 porteurs = view["porteurs"]
 if porteurs.empty:
-    ui.empty_state()
+    widgets.empty_state()
 else:
     porteurs_data = budget.porteurs_table(porteurs)
-    ui.chart(charts.amounts_chart(porteurs, "porteur", "Crédits de l'État par porteur"), porteurs_data,
+    widgets.chart(charts.amounts_chart(porteurs, "porteur", "Crédits de l'État par porteur"), porteurs_data,
              "fonds_etat_par_porteur",
-             display=ui.french_table(porteurs_data, money=("Programmé État", "Engagé État", "Payé État",
+             display=widgets.french_table(porteurs_data, money=("Programmé État", "Engagé État", "Payé État",
                                                            "Reste à payer"),
                                      percents=("Taux d'exécution",)))
 
@@ -72,22 +72,22 @@ if proj.get("reference") is not None:
     c[1].metric("Non dépensé projeté" if unspent >= 0 else "Dépassement projeté", fmt.whole_euros(abs(unspent)))
     c[2].metric("Part de l'enveloppe", fmt.percent(abs(proj["part_non_depensee"])))
     pace_data = budget.pace_table(view["pace"])
-    ui.chart(charts.pace_chart(view["pace"]), pace_data, "fonds_etat_rythme",
-             display=ui.french_table(pace_data, money=("Payé État du mois", "Payé État cumulé",
+    widgets.chart(charts.pace_chart(view["pace"]), pace_data, "fonds_etat_rythme",
+             display=widgets.french_table(pace_data, money=("Payé État du mois", "Payé État cumulé",
                                                        "Rythme linéaire", "Projection", "Enveloppe"),
                                      months=("Mois",)))
 risk = view["at_risk"]
 if risk.empty:
-    ui.empty_state("Aucun crédit de l'État programmé sur une action pour cette sélection.")
+    widgets.empty_state("Aucun crédit de l'État programmé sur une action pour cette sélection.")
 else:
     n_risk = int(risk["a_risque"].sum())
     st.caption(f"{n_risk} action(s) à risque : moins de la moitié du programmé payée alors que les trois "
                "quarts de la période de l'action sont écoulés. Les autres suivent, par reste à payer.")
     risk_data = budget.at_risk_table(risk)
-    st.dataframe(ui.french_table(risk_data, money=("Programmé État", "Payé État", "Reste à payer"),
+    st.dataframe(widgets.french_table(risk_data, money=("Programmé État", "Payé État", "Reste à payer"),
                                  percents=("Taux d'exécution", "Part de la période écoulée")),
                  hide_index=True, width="stretch", column_config={"Fiche action": LINK})
-    ui.downloads(risk_data, "fonds_etat_a_risque")
+    widgets.downloads(risk_data, "fonds_etat_a_risque")
 
 # --- the expenses themselves ------------------------------------------------------------------
 st.header("Les dépenses")
@@ -95,9 +95,9 @@ c = st.columns([2, 3, 2])
 statuts = c[0].multiselect("Statut", budget.STATUTS, placeholder="Tous les statuts", key="sf_statuts")
 search = c[1].text_input("Rechercher (fournisseur, libellé, pièce)", key="sf_search")
 all_funders = c[2].checkbox("Inclure les autres financeurs", key="sf_all_funders")
-listing = ui.compute(budget.state_spending, filters, settings, tuple(statuts), search, all_funders)
+listing = session.compute(budget.state_spending, filters, settings, tuple(statuts), search, all_funders)
 if listing["count"] == 0:
-    ui.empty_state("Aucune dépense ne correspond à ces critères.")
+    widgets.empty_state("Aucune dépense ne correspond à ces critères.")
 else:
     shown = len(listing["rows"])
     per_status = " · ".join(f"{statut} : {fmt.euros(amount)}"
@@ -108,27 +108,27 @@ else:
                + " · « Lot n° » et « Ligne du fichier » renvoient à l'import d'origine "
                "(page « Historique des imports »).")
     spending_data = budget.spending_table(listing["rows"])
-    ui.table(spending_data, "fonds_etat_depenses",
-             display=ui.french_table(spending_data, money=("Montant",), dates=("Date", "Importé le")))
+    widgets.table(spending_data, "fonds_etat_depenses",
+             display=widgets.french_table(spending_data, money=("Montant",), dates=("Date", "Importé le")))
 
 # --- traceability -----------------------------------------------------------------------------
 st.header("La programmation de l'État, ligne par ligne")
 rows = view["budget_rows"]
 if rows.empty:
-    ui.empty_state("Aucune ligne de programmation de l'État pour cette sélection.")
+    widgets.empty_state("Aucune ligne de programmation de l'État pour cette sélection.")
 else:
     st.caption("Le montant en vigueur de chaque ligne est le plus récent ; « Montant remplacé » est celui "
                "qu'il a remplacé (il revient si l'import qui l'a remplacé est annulé).")
     budget_data = budget.budget_rows_table(rows)
-    ui.table(budget_data, "fonds_etat_programmation",
-             display=ui.french_table(budget_data, money=("Montant programmé", "Montant remplacé"),
+    widgets.table(budget_data, "fonds_etat_programmation",
+             display=widgets.french_table(budget_data, money=("Montant programmé", "Montant remplacé"),
                                      dates=("Importé le",)))
 
 st.header("D'où viennent ces chiffres")
 sources = view["sources"]
 if sources.empty:
-    ui.empty_state()
+    widgets.empty_state()
 else:
     sources_data = budget.sources_table(sources)
-    ui.table(sources_data, "fonds_etat_imports",
-             display=ui.french_table(sources_data, counts=("Lignes utilisées",), dates=("Importé le",)))
+    widgets.table(sources_data, "fonds_etat_imports",
+             display=widgets.french_table(sources_data, counts=("Lignes utilisées",), dates=("Importé le",)))

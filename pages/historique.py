@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from impact import fmt, import_history, ui
+from impact import fmt, import_history, session, widgets
 
-ui.require_dashboard()
+session.require_dashboard()
 
 st.title("Historique des imports")
 st.caption("Chaque import est un lot : on sait d'où vient chaque chiffre (lot et ligne du fichier "
@@ -13,16 +13,16 @@ st.caption("Chaque import est un lot : on sait d'où vient chaque chiffre (lot e
 if st.session_state.get("undo_done"):
     st.success(st.session_state.pop("undo_done"))
 
-batches = ui.compute(import_history.batch_list)
+batches = session.compute(import_history.batch_list)
 if batches.empty:
-    ui.empty_state("Aucun import pour l'instant : déposez un fichier sur la page « Import de données ».")
+    widgets.empty_state("Aucun import pour l'instant : déposez un fichier sur la page « Import de données ».")
     st.stop()
-ui.table(import_history.history_table(batches, ui.count_rule()), "historique_imports")
+widgets.table(import_history.history_table(batches, session.count_rule()), "historique_imports")
 
 st.subheader("Détail d'un import")
 chosen = st.selectbox("Import", batches["id"].tolist(), key="history_batch",
                       format_func=lambda i: f"n° {i} — " + batches.set_index("id").loc[i, "file_name"])
-info = ui.compute(import_history.batch_details, int(chosen))
+info = session.compute(import_history.batch_details, int(chosen))
 details = info.get("details") or {}
 st.markdown(f"Empreinte SHA-256 du fichier : `{info['sha256']}`")
 if details.get("mapping"):
@@ -36,7 +36,7 @@ if details.get("warnings"):
     st.markdown("Avertissements signalés à l'import :")
     st.dataframe(details["warnings"], hide_index=True, width="stretch")
 
-if info["status"] == "active" and ui.role() == "coordinateur":
+if info["status"] == "active" and session.role() == "coordinateur":
     if st.button("Annuler cet import", key="undo_ask"):
         st.session_state["undo_pending"] = int(chosen)
     if st.session_state.get("undo_pending") == int(chosen):
@@ -44,13 +44,13 @@ if info["status"] == "active" and ui.role() == "coordinateur":
         yes, no = st.columns(2)
         if yes.button("Confirmer l'annulation", type="primary", key="undo_confirm"):
             try:
-                ui.run_write(import_history.undo, int(chosen))
+                session.run_write(import_history.undo, int(chosen))
                 st.session_state["undo_done"] = f"Import n° {chosen} annulé."
             except import_history.UndoRefused as exc:
                 st.session_state["undo_done"] = None
                 st.error(fmt.markdown_text(str(exc)))
             else:
-                ui.clear_caches()
+                session.clear_caches()
                 st.session_state.pop("undo_pending", None)
                 st.rerun()
         if no.button("Ne pas annuler", key="undo_cancel"):

@@ -2,16 +2,16 @@
 
 import streamlit as st
 
-from impact import contract, fmt, ui, uploads
+from impact import contract, fmt, session, uploads
 
-ui.require_dashboard()
+session.require_dashboard()
 
 st.title("Import de données")
-if not ui.coordinator_gate():
+if not session.coordinator_gate():
     st.stop()
 
-settings = ui.get_settings()
-store = ui.get_store()
+settings = session.get_settings()
+store = session.get_store()
 st.caption("Déposez les exports des partenaires tels quels (CSV d'Excel, point-virgule, dates JJ/MM/AAAA, "
            "montants « 1 234,50 € », fichiers .xlsx). Rien n'est enregistré avant votre confirmation ; "
            "un fichier est importé en entier ou pas du tout. Importez d'abord le référentiel des actions.")
@@ -35,7 +35,7 @@ for index, upload in enumerate(files):
     st.subheader(fmt.markdown_text(upload.name))
     if token not in analyses:
         with st.spinner("Analyse du fichier…"):
-            analyses[token] = ui.run_write(uploads.analyse, data, upload.name, kind, settings, store.path)
+            analyses[token] = session.run_write(uploads.analyse, data, upload.name, kind, settings, store.path)
     result = analyses[token]
     if result["error"]:
         st.error(fmt.markdown_text(result["error"]))
@@ -80,10 +80,10 @@ for index, upload in enumerate(files):
                                 key=f"import_valid_{index}")
     if do_all or do_valid:
         bar = st.progress(0.0, text="Import en cours…")
-        outcome = ui.run_write(uploads.store_file, data, upload.name, report.kind, settings, store.path,
+        outcome = session.run_write(uploads.store_file, data, upload.name, report.kind, settings, store.path,
                                imported_by="coordinateur (page d'import)", accept_valid=do_valid,
                                progress=lambda f, m, bar=bar: bar.progress(min(f, 1.0), text=m))
-        ui.clear_caches()
+        session.clear_caches()
         if outcome["error"]:
             st.error(fmt.markdown_text(outcome["error"]))
         elif outcome["report"].stored:

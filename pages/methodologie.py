@@ -3,11 +3,11 @@
 import streamlit as st
 
 from impact import participation as p
-from impact import ui
+from impact import session
 
-ui.require_dashboard()
+session.require_dashboard()
 
-settings = ui.get_settings()
+settings = session.get_settings()
 
 st.title("Méthodologie")
 st.markdown(f"Définitions des indicateurs du tableau de bord de la {settings.name}. "

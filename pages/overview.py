@@ -2,34 +2,34 @@
 
 import streamlit as st
 
-from impact import fmt, overview, reference, ui
+from impact import fmt, overview, reference, session, sidebar, widgets
 from impact.charts.overview import monthly_participation_chart, state_paid_cumulative_chart
 from impact.participation import focus_text
 
-ui.require_dashboard()
+session.require_dashboard()
 
-settings = ui.get_settings()
-filters = ui.current_filters()
-rule = ui.count_rule()
+settings = session.get_settings()
+filters = sidebar.current_filters()
+rule = session.count_rule()
 
 st.title("Vue d'ensemble")
-st.caption(f"{settings.name} · {ui.describe_filters(filters, settings)}")
+st.caption(f"{settings.name} · {sidebar.describe_filters(filters, settings)}")
 
-status = ui.compute(reference.data_status)
+status = session.compute(reference.data_status)
 if not status["active_batches"]:
-    ui.empty_state("Aucune donnée n'a encore été importée. Commencez par la page « Import de données » : "
+    widgets.empty_state("Aucune donnée n'a encore été importée. Commencez par la page « Import de données » : "
                    "référentiel des actions, programmation budgétaire, dépenses et présences "
                    "(ou chargez les données de démonstration).")
     st.page_link("pages/import.py", label="Aller à l'import de données", icon="📥")
     st.stop()
 
-data = ui.compute(overview.overview, filters, settings)
+data = session.compute(overview.overview, filters, settings)
 
 # --- participation ---------------------------------------------------------------------------
 st.subheader("Participation")
 p = data["participation"]
 if p["participations"] == 0:
-    ui.empty_state()
+    widgets.empty_state()
 else:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Participations", rule.text(p["participations"]), border=True,
@@ -50,13 +50,13 @@ else:
             "participations mais pas dans les participants distincts.")
 
     monthly = overview.monthly_display(data["monthly"], rule)
-    ui.chart(monthly_participation_chart(monthly), overview.monthly_table(monthly), "participations_par_mois")
+    widgets.chart(monthly_participation_chart(monthly), overview.monthly_table(monthly), "participations_par_mois")
 
 # --- State envelope --------------------------------------------------------------------------
 st.subheader("Enveloppe de l'État")
 by_year = data["state_by_year"]
 if not overview.has_money(by_year):
-    ui.empty_state("Aucun montant de l'État pour cette sélection. Importez la programmation budgétaire "
+    widgets.empty_state("Aucun montant de l'État pour cette sélection. Importez la programmation budgétaire "
                    "et les dépenses, ou élargissez la période.")
 else:
     t = data["state_totals"]
@@ -75,14 +75,14 @@ else:
         st.caption("Les montants ne portent que sur les actions sélectionnées ; l'enveloppe reste "
                    "celle de toute la cité éducative.")
 
-    ui.table(overview.state_year_table(by_year), "enveloppe_etat_par_exercice",
-             display=ui.french_table(overview.state_year_table(by_year),
+    widgets.table(overview.state_year_table(by_year), "enveloppe_etat_par_exercice",
+             display=widgets.french_table(overview.state_year_table(by_year),
                                      money=("Enveloppe État", "Programmé", "Engagé", "Payé"),
                                      percents=("Programmé / enveloppe", "Engagé / enveloppe",
                                                "Payé / enveloppe")))
     paid = data["state_paid"]
-    ui.chart(state_paid_cumulative_chart(paid), overview.state_paid_table(paid), "fonds_etat_cumules",
-             display=ui.french_table(overview.state_paid_table(paid),
+    widgets.chart(state_paid_cumulative_chart(paid), overview.state_paid_table(paid), "fonds_etat_cumules",
+             display=widgets.french_table(overview.state_paid_table(paid),
                                      money=("Payé dans le mois", "Payé cumulé", "Enveloppe cumulée"),
                                      months=("Mois",)))
     st.caption("Les paiements d'un exercice faits au début de l'année suivante comptent pour leur exercice ; "

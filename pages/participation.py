@@ -3,25 +3,25 @@ sessions, average attendance and regularity per action."""
 
 import streamlit as st
 
-from impact import fmt, ui
+from impact import fmt, session, sidebar, widgets
 from impact import participation as p
 from impact.charts import participation as charts
 
-ui.require_dashboard()
+session.require_dashboard()
 
-settings = ui.get_settings()
-filters = ui.current_filters()
-rule = ui.count_rule()
+settings = session.get_settings()
+filters = sidebar.current_filters()
+rule = session.count_rule()
 
 st.title("Participation")
-st.caption(ui.describe_filters(filters, settings))
+st.caption(sidebar.describe_filters(filters, settings))
 if note := rule.note():
     st.caption(note)
 
-data = ui.compute(p.participation_overview, filters)
+data = session.compute(p.participation_overview, filters)
 totals = data["totals"]
 if totals["participations"] == 0:
-    ui.empty_state()
+    widgets.empty_state()
     st.stop()
 
 c1, c2, c3, c4, c5 = st.columns(5)
@@ -42,23 +42,23 @@ st.subheader("Par action")
 st.caption("Actions classées de la plus fréquentée à la moins fréquentée.")
 table, display = p.shown(by_action, ["intitule", "porteur", "axe", "participations", "participants",
                                       "headcount_participations"])
-ui.chart(charts.participation_by_action_chart(by_action), table, "participation_par_action", display=display)
+widgets.chart(charts.participation_by_action_chart(by_action), table, "participation_par_action", display=display)
 
 st.subheader("Séances et présence moyenne par action")
 st.caption("Une séance est une date d'une action ; la présence moyenne est le nombre de participations "
            "par séance.")
 table, display = p.shown(by_action, ["intitule", "sessions", "participations", "average_per_session"])
-ui.chart(charts.sessions_by_action_chart(by_action), table, "seances_par_action", display=display)
+widgets.chart(charts.sessions_by_action_chart(by_action), table, "seances_par_action", display=display)
 
 st.subheader("Par mois et par thématique")
 by_month = rule.table(data["by_month"], ["participations", "participants"])
 table, display = p.shown(by_month, ["month", "axe", "participations", "participants"])
-ui.chart(charts.participation_by_month_chart(by_month), table, "participation_par_mois", display=display)
+widgets.chart(charts.participation_by_month_chart(by_month), table, "participation_par_mois", display=display)
 
 st.subheader("Par porteur")
 by_porteur = rule.table(data["by_porteur"], ["participations", "participants"])
 table, display = p.shown(by_porteur, ["porteur", "actions", "sessions", "participations", "participants"])
-ui.chart(charts.participation_by_porteur_chart(by_porteur), table, "participation_par_porteur",
+widgets.chart(charts.participation_by_porteur_chart(by_porteur), table, "participation_par_porteur",
          display=display)
 
 st.subheader("Régularité")
@@ -66,9 +66,9 @@ st.caption("Participants distincts de chaque action selon le nombre de séances 
            "(les participations comptées par effectif, sans identité, n'y figurent pas).")
 regular = rule.table(data["regularity"], p.REGULARITY_COUNTS)
 if regular.empty:
-    ui.empty_state("Aucun participant nommé pour cette sélection : la régularité se calcule sur les "
+    widgets.empty_state("Aucun participant nommé pour cette sélection : la régularité se calcule sur les "
                    "personnes identifiées.")
 else:
     table, display = p.shown(regular, ["intitule", "once", "two_to_four", "five_or_more", "participants"])
-    ui.chart(charts.regularity_chart(p.regularity_long(regular)), table, "regularite_par_action",
+    widgets.chart(charts.regularity_chart(p.regularity_long(regular)), table, "regularite_par_action",
              display=display)

@@ -3,26 +3,26 @@ sex, QPV, coverage, actions joined, parcours and month by month."""
 
 import streamlit as st
 
-from impact import fmt, ui
+from impact import fmt, session, sidebar, widgets
 from impact import participation as p
 from impact.charts import participation as charts
 
-ui.require_dashboard()
+session.require_dashboard()
 
-settings = ui.get_settings()
-filters = ui.current_filters()
-rule = ui.count_rule()
+settings = session.get_settings()
+filters = sidebar.current_filters()
+rule = session.count_rule()
 focus_band = settings.focus_band
 focus_label, focus_span = p.band_label(focus_band), p.band_span(focus_band)   # '16-25 ans', 'de 16 à 25 ans'
 
 st.title("Publics et âges")
-st.caption(ui.describe_filters(filters, settings))
+st.caption(sidebar.describe_filters(filters, settings))
 if note := rule.note():
     st.caption(note)
 
-data = ui.compute(p.publics_overview, filters, settings)
+data = session.compute(p.publics_overview, filters, settings)
 if data["bands"].empty:
-    ui.empty_state()
+    widgets.empty_state()
     st.stop()
 
 st.subheader("Tranches d'âge")
@@ -32,12 +32,12 @@ st.caption("Participations : dans la tranche d'âge de chaque séance. Participa
 bands = rule.table(p.with_band_labels(data["bands"]), ["participations", "participants",
                                                       "headcount_participations"])
 table, display = p.shown(bands, ["band", "participations", "participants", "headcount_participations"])
-ui.chart(charts.bands_chart(bands, focus_label), table, "participation_par_tranche", display=display)
+widgets.chart(charts.bands_chart(bands, focus_label), table, "participation_par_tranche", display=display)
 
 focus = data["focus"]
 st.header(f"Les {focus_label}, public prioritaire")
 if focus["young_people"] == 0:
-    ui.empty_state(f"Aucun jeune {focus_span} identifié pour cette sélection.")
+    widgets.empty_state(f"Aucun jeune {focus_span} identifié pour cette sélection.")
     st.stop()
 
 c1, c2, c3, c4 = st.columns(4)
@@ -59,24 +59,24 @@ left, right = st.columns(2)
 with left:
     sex = rule.table(data["sex"], ["people"], shares={"share": "people"})
     table, display = p.shown(sex, ["categorie", "people", "share"])
-    ui.chart(charts.shares_chart(sex, f"Sexe des {focus_label}"), table, "jeunes_par_sexe", display=display)
+    widgets.chart(charts.shares_chart(sex, f"Sexe des {focus_label}"), table, "jeunes_par_sexe", display=display)
 with right:
     qpv = rule.table(data["qpv"], ["people"], shares={"share": "people"})
     table, display = p.shown(qpv, ["categorie", "people", "share"])
-    ui.chart(charts.shares_chart(qpv, f"Résidence des {focus_label}"), table, "jeunes_par_residence",
+    widgets.chart(charts.shares_chart(qpv, f"Résidence des {focus_label}"), table, "jeunes_par_residence",
              display=display)
 
 st.subheader(f"Actions suivies par les {focus_label}")
 actions = rule.table(data["actions"], ["young_people", "participations"])
 table, display = p.shown(actions, ["intitule", "young_people", "participations"], focus_band)
-ui.chart(charts.counts_chart(actions, "intitule", "young_people", p.column_name("young_people", focus_band),
+widgets.chart(charts.counts_chart(actions, "intitule", "young_people", p.column_name("young_people", focus_band),
                              f"Jeunes {focus_span} par action"), table, "jeunes_par_action", display=display)
 
 st.subheader("Parcours")
 st.caption("Un parcours : un jeune qui a participé à deux actions ou plus sur la période.")
 counts = rule.table(data["parcours_counts"], ["people"])
 table, display = p.shown(counts, ["label", "people"])
-ui.chart(charts.counts_chart(counts, "label", "people", p.column_name("young_people", focus_band),
+widgets.chart(charts.counts_chart(counts, "label", "people", p.column_name("young_people", focus_band),
                              "Nombre d'actions suivies par jeune", horizontal=False),
          table, "jeunes_par_nombre_actions", display=display)
 combinations = rule.table(data["combinations"], ["people"])
@@ -85,9 +85,9 @@ if combinations.empty:
 else:
     st.markdown("**Combinaisons d'actions les plus fréquentes**")
     table, display = p.shown(combinations, ["combination", "people"])
-    ui.table(table, "combinaisons_actions", display=display)
+    widgets.table(table, "combinaisons_actions", display=display)
 
 st.subheader("Mois par mois")
 by_month = rule.table(data["by_month"], ["young_people", "newcomers", "focus_participations"])
 table, display = p.shown(by_month, ["month", "young_people", "newcomers", "focus_participations"], focus_band)
-ui.chart(charts.focus_by_month_chart(by_month, focus_label, focus_span), table, "jeunes_par_mois", display=display)
+widgets.chart(charts.focus_by_month_chart(by_month, focus_label, focus_span), table, "jeunes_par_mois", display=display)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 
 import pytest
 
@@ -13,7 +12,6 @@ from impact.store import Store
 pytest_plugins = ["tests.conftest_meta"]
 
 # Pages are tested on purpose with a cold cache; the background warm-up has its own test.
-os.environ.setdefault("IMPACT_WARM_CACHE", "0")
 
 
 @pytest.fixture

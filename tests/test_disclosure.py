@@ -128,7 +128,7 @@ def test_no_reader_figure_pins_down_a_small_count(con, settings, people):
 
 @pytest.mark.parametrize("exact", [True, False])
 def test_a_reader_never_receives_a_result_cached_for_a_coordinator(monkeypatch, tmp_path, exact):
-    """ui.compute keys its cache on whether the viewer sees exact counts: a reader's run computes
+    """session.compute keys its cache on whether the viewer sees exact counts: a reader's run computes
     its own result, even right after a coordinator's run of the same page and filters."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
@@ -140,7 +140,6 @@ def test_a_reader_never_receives_a_result_cached_for_a_coordinator(monkeypatch, 
         builders.action(con, "A1", "Atelier")
         builders.attendance(con, [{"date": D(2023, 3, 1), "action": "A1", "person": "ps_1"}])
     monkeypatch.setenv("IMPACT_DB", str(tmp_path / "c.duckdb"))
-    monkeypatch.setenv("IMPACT_WARM_CACHE", "0")
     calls = []
     real = overview.overview
     monkeypatch.setattr(overview, "overview", lambda *a, **k: calls.append(1) or real(*a, **k))

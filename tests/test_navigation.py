@@ -97,57 +97,21 @@ def test_page_parameters_survive_the_filters_rewriting_the_url(db):
     assert at.query_params["code"] == "A2" and "annee" not in at.query_params
 
 
-def test_default_views_are_computed_ahead_once_per_data_version(db, monkeypatch, settings):
+def test_a_computation_is_cached_until_the_data_changes(db, monkeypatch, settings):
     import datetime as dt
 
-    from impact import participation, ui
+    from impact import participation, session
     from impact.filters import Filters
 
     _seed(db)
-    monkeypatch.setenv("IMPACT_WARM_CACHE", "1")
     default = Filters(settings.start, settings.end)
-    jobs = [(participation.participation_overview, (default,))]
-    assert ui.warm_default_views(jobs, background=False)
-    assert not ui.warm_default_views(jobs, background=False), "same data version: nothing to do"
+    assert session.compute(participation.participation_overview, default)["totals"]["participations"] == 2
 
     def no_connection(self):
-        raise AssertionError("the warmed view should come from the cache")
+        raise AssertionError("the view should come from the cache")
 
     monkeypatch.setattr(Store, "connect", no_connection)
-    warmed = ui.compute(participation.participation_overview, default)
-    assert warmed["totals"]["participations"] == 2
-    with pytest.raises(AssertionError, match="from the cache"):  # another view is not warmed
-        ui.compute(participation.participation_overview, default.with_(date_to=dt.date(2023, 12, 31)))
-
-
-def test_every_data_page_opens_from_the_warmed_cache(db, monkeypatch):
-    """After the dashboard's background warm-up, the data pages' default views need no query:
-    the warm-up list matches what the pages compute."""
-    import threading
-
-    _seed(db)
-    monkeypatch.setenv("IMPACT_WARM_CACHE", "1")
-    at = AppTest.from_file("../dashboard.py", default_timeout=60).run()
-    for thread in threading.enumerate():
-        if thread.name == "impact-warm-cache":
-            thread.join(60)
-
-    def no_connection(self):
-        raise AssertionError("a query ran: this view was not warmed")
-
-    monkeypatch.setattr(Store, "connect", no_connection)
-    for page in ["pages/overview.py", "pages/participation.py", "pages/publics.py", "pages/fiche-action.py",
-                 "pages/budget.py", "pages/fonds-etat.py"]:
-        at.switch_page(page).run()
-        assert not at.exception, (page, [e.value for e in at.exception])
-        assert at.title[0].value == PAGES[page]
-
-
-def test_warming_can_be_turned_off(db, monkeypatch, settings):
-    from impact import participation, ui
-    from impact.filters import Filters
-
-    _seed(db)
-    monkeypatch.setenv("IMPACT_WARM_CACHE", "0")
-    assert not ui.warm_default_views([(participation.participation_overview,
-                                       (Filters(settings.start, settings.end),))], background=False)
+    cached = session.compute(participation.participation_overview, default)
+    assert cached["totals"]["participations"] == 2
+    with pytest.raises(AssertionError, match="from the cache"):  # another view is computed
+        session.compute(participation.participation_overview, default.with_(date_to=dt.date(2023, 12, 31)))

@@ -1,0 +1,128 @@
+"""What every page shares in one Streamlit session: the store and the settings, the viewer's role
+and how counts are shown to them, cached computations and writes.
+
+The figures themselves come from core modules that take a connection and return DataFrames, so
+they are tested without Streamlit.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import streamlit as st
+
+from impact import auth, fmt, privacy
+from impact.settings import Settings, database_path, load_settings
+from impact.small_counts import CountRule
+from impact.store import Store, StoreBusy, StoreUnusable
+
+
+@st.cache_resource
+def get_store() -> Store:
+    return Store(database_path(), wait_seconds=20, keep_open=True)
+
+
+@st.cache_resource
+def get_settings() -> Settings:
+    return load_settings(os.environ.get("IMPACT_SETTINGS"))
+
+
+@st.cache_data(ttl=900, max_entries=400, show_spinner=False)
+def _compute(_fn: Callable, fn_name: str, args: tuple, kwargs: tuple, version: tuple, exact: bool):
+    # `fn_name` stands for the function in the cache key (functions are not hashable); `exact`
+    # keeps the results computed for viewers of exact counts apart from everyone else's.
+    with get_store().connect() as con:
+        return _fn(con, *args, **dict(kwargs))
+
+
+def compute(fn: Callable, *args, **kwargs):
+    """Run core function `fn(con, *args, **kwargs)`, cached until the data changes, separately for
+    viewers who see exact counts and the others."""
+    store = get_store()
+    try:
+        # a secret others can read, or not 32 random bytes, stops the dashboard before any figure
+        privacy.read_secret(privacy.secret_path(store.path))
+        return _compute(fn, f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items())),
+                        store.data_version(), exact_counts())
+    except StoreBusy:
+        st.warning("La base de données est en cours de mise à jour par un import. "
+                   "Rechargez la page dans quelques secondes.")
+        st.stop()
+    except (StoreUnusable, privacy.SecretProblem) as exc:
+        st.error(fmt.markdown_text(str(exc)), icon=":material/error:")
+        st.stop()
+
+
+def clear_caches() -> None:
+    """After an import or an undo: every page shows the new data at once."""
+    _compute.clear()
+
+
+def require_dashboard() -> None:
+    """Make sure the page runs inside dashboard.py (navigation, sidebar filters, banner).
+
+    On a fresh server, Streamlit 1.67 still treats the pages/ folder the old way until
+    st.navigation has run once: a shared link to /budget would run pages/budget.py alone,
+    without the sidebar. Every page calls this first: it switches Streamlit to the app's own
+    navigation and runs the request again through dashboard.py.
+    """
+    if "filters" not in st.session_state:
+        from streamlit.runtime.pages_manager import PagesManager
+
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
+# --- who is looking ---------------------------------------------------------------------
+
+def role() -> str:
+    return st.session_state.get("role", auth.READER)
+
+
+def exact_counts() -> bool:
+    return auth.sees_exact_counts(role(), get_settings().hide_small_counts)
+
+
+def count_rule() -> CountRule:
+    """How counts of people and participations are shown to this viewer (impact.small_counts)."""
+    return CountRule.of(get_settings(), exact_counts())
+
+
+def coordinator_gate() -> bool:
+    """Show the coordinator login where needed; True when the user is a coordinator."""
+    if role() == auth.COORDINATOR:
+        return True
+    expected = os.environ.get("IMPACT_COORDINATOR_PASSWORD")
+    st.info("Cette page est réservée aux coordinateurs de la cité éducative.")
+    if expected:
+        with st.form("login"):
+            given = st.text_input("Mot de passe coordinateur", type="password")
+            if st.form_submit_button("Se connecter"):
+                if auth.password_ok(given, expected):
+                    st.session_state["role"] = auth.COORDINATOR
+                    st.rerun()
+                st.error("Mot de passe incorrect.")
+    else:
+        st.caption("Aucun mot de passe n'est configuré (poste local) : définissez "
+                   "IMPACT_COORDINATOR_PASSWORD pour protéger cet espace sur un serveur partagé.")
+        if st.button("Ouvrir l'espace coordinateur"):
+            st.session_state["role"] = auth.COORDINATOR
+            st.rerun()
+    return False
+
+
+# --- writing -------------------------------------------------------------------------------
+
+def run_write(fn: Callable, *args, **kwargs):
+    """Run `fn(con, *args, **kwargs)` on a fresh connection (imports, undo): not cached."""
+    try:
+        with get_store().connect() as con:
+            return fn(con, *args, **kwargs)
+    except StoreBusy:
+        st.error("La base de données est occupée par un autre import (ligne de commande). "
+                 "Réessayez dans quelques instants : rien n'a été modifié.")
+        st.stop()
+    except (StoreUnusable, privacy.SecretProblem) as exc:
+        st.error(fmt.markdown_text(str(exc)), icon=":material/error:")
+        st.stop()

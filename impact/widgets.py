@@ -1,0 +1,49 @@
+"""The widgets every page uses to show figures: tables with their downloads, charts with their
+data one click away, empty states.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from impact import fmt, spreadsheets
+
+
+def downloads(df: pd.DataFrame, name: str, key: str | None = None) -> None:
+    """Two buttons: CSV for French Excel and .xlsx. The files are written when clicked (deferred
+    download), not at every run of the page: an .xlsx costs up to 0.2 s to write."""
+    key = key or name
+    c1, c2 = st.columns(2)
+    c1.download_button("Télécharger (CSV)", partial(spreadsheets.french_csv, df), file_name=f"{name}.csv",
+                       mime="text/csv", key=f"csv_{key}", width="stretch")
+    c2.download_button("Télécharger (Excel)", partial(spreadsheets.xlsx, df), file_name=f"{name}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       key=f"xlsx_{key}", width="stretch")
+
+
+def table(df: pd.DataFrame, name: str, key: str | None = None, display: pd.DataFrame | None = None) -> None:
+    """A table of figures (French-formatted `display` if given) with its downloads."""
+    st.dataframe(display if display is not None else df, hide_index=True, width="stretch")
+    downloads(df, name, key)
+
+
+def chart(fig, data: pd.DataFrame, name: str, display: pd.DataFrame | None = None) -> None:
+    """A chart, with the plotted numbers one click away (table and downloads)."""
+    st.plotly_chart(fig, width="stretch", key=f"chart_{name}")
+    with st.expander("Voir les données du graphique"):
+        table(data, name, key=name, display=display)
+
+
+def empty_state(message: str = "Aucune donnée pour cette sélection. "
+                "Élargissez la période ou retirez des filtres.") -> None:
+    st.info(message)
+
+
+def french_table(df: pd.DataFrame, money: tuple[str, ...] = (), counts: tuple[str, ...] = (),
+                 percents: tuple[str, ...] = (), dates: tuple[str, ...] = (),
+                 months: tuple[str, ...] = ()) -> pd.DataFrame:
+    """A copy of df with the named columns as French text (for display only)."""
+    return fmt.french_frame(df, counts=counts, percents=percents, dates=dates, months=months, money=money)
