@@ -33,7 +33,7 @@ def con(store):
 @pytest.fixture(scope="module")
 def module_store():
     """One in-memory store per test module, for the importer tests (each module resets it per test)."""
-    from tests.test_ingest import memory_store
+    from tests.fixtures import memory_store
 
     con = memory_store()
     yield con

@@ -1,21 +1,6 @@
 """Budget definitions and points of attention on a built store whose answers are known by construction.
 
-The store (see `build_money_store`), for the 2022–2024 convention (300 000 € a year):
-
-actions   A1 P1 Insertion 2022–2023 · A2 P2 Santé, no period · A3 P1 Culture 2024
-          A4 P4 Sport 2022–2024 (attendance only) · A5 P3 Sport 2022–2024 (spending only)
-budget    2022 A1 État 10 000, Ville de Metz 5 000 · 2023 A1 État 20 000, CAF 3 000
-          2022 A2 État 8 000 · 2023 A2 État 6 000 · 2024 A3 État 12 000, Région Grand Est 2 000
-          then a revision in a second batch: 2023 A1 État 24 000 (replacing 20 000)
-spending  A1: 9 000 payé (03/2022), 2 000 engagé (05/2022), -500 avoir (06/2022),
-              2 500 payé on 01/2023 for exercice 2022 (late payment), 15 000 payé (06/2023),
-              1 000 payé on 02/2024 for exercice 2023 (late payment, after the action's years),
-              Ville de Metz 5 000 payé (07/2022)
-          A2: 2 000 payé (04/2022), 5 000 payé (09/2023)
-          A3: 1 000 payé on 11/2023 for exercice 2024 (before the action's years), 3 000 payé (03/2024)
-          A5: 700 payé (05/2023), nothing programmed
-attendance A1: p1..p6 in 2022, p1 again in 2023, a head count of 10 in 2023 (6 people, 17 participations)
-          A2: p1, p2 in 2022 · A3: a head count of 20 in 2024 · A4: p9 in 2023
+The store: `tests.fixtures.build_money_store`.
 """
 
 from __future__ import annotations
@@ -30,61 +15,11 @@ from impact import budget, queries
 from impact.charts import budget as charts
 from impact.filters import Filters
 from impact.small_counts import MASKED, CountRule
-from tests import builders
+from tests import fixtures
+from tests.fixtures import build_money_store, undo
 
 STATE = "État - cité éducative"
 AFTER_END = dt.date(2026, 11, 28)   # the convention is over: progress is measured at its end
-
-
-def build_money_store(con) -> dict:
-    """The store described in the module docstring; returns the batch ids."""
-    builders.action(con, "A1", "Insertion", porteur="P1", axe="Insertion professionnelle",
-                    annee_debut=2022, annee_fin=2023)
-    builders.action(con, "A2", "Santé ado", porteur="P2", axe="Santé")
-    builders.action(con, "A3", "Culture", porteur="P1", axe="Culture", annee_debut=2024, annee_fin=2024)
-    builders.action(con, "A4", "Sport sans frais", porteur="P4", axe="Sport", annee_debut=2022,
-                    annee_fin=2024)
-    builders.action(con, "A5", "Sport sans public", porteur="P3", axe="Sport", annee_debut=2022,
-                    annee_fin=2024)
-    b1 = builders.budget(con, [
-        (2022, "A1", STATE, 10000), (2022, "A1", "Ville de Metz", 5000),
-        (2023, "A1", STATE, 20000), (2023, "A1", "CAF", 3000),
-        (2022, "A2", STATE, 8000), (2023, "A2", STATE, 6000),
-        (2024, "A3", STATE, 12000), (2024, "A3", "Région Grand Est", 2000),
-    ])
-    b2 = builders.budget(con, [(2023, "A1", STATE, 24000, 20000)])
-    sid = builders.batch(con, "spending", file_name="depenses_2024.csv")
-    builders.spending(con, [
-        {"date": "2022-03-10", "action": "A1", "montant": 9000, "piece": "M-1", "fournisseur": "Studio Son"},
-        {"date": "2022-05-10", "action": "A1", "montant": 2000, "statut": "engagé", "piece": "E-1"},
-        {"date": "2022-06-01", "action": "A1", "montant": -500, "statut": "avoir", "piece": "AV-1",
-         "fournisseur": "Studio Son", "libelle": "Avoir sur facture M-1"},
-        {"date": "2023-01-15", "action": "A1", "montant": 2500, "exercice": 2022, "piece": "M-2"},
-        {"date": "2023-06-01", "action": "A1", "montant": 15000, "piece": "M-3"},
-        {"date": "2024-02-01", "action": "A1", "montant": 1000, "exercice": 2023, "piece": "M-4"},
-        {"date": "2022-07-01", "action": "A1", "montant": 5000, "financeur": "Ville de Metz", "piece": "V-1"},
-        {"date": "2022-04-01", "action": "A2", "montant": 2000, "piece": "M-5"},
-        {"date": "2023-09-01", "action": "A2", "montant": 5000, "piece": "M-6"},
-        {"date": "2023-11-01", "action": "A3", "montant": 1000, "exercice": 2024, "piece": "M-7"},
-        {"date": "2024-03-01", "action": "A3", "montant": 3000, "piece": "M-8"},
-        {"date": "2023-05-01", "action": "A5", "montant": 700, "piece": "M-9"},
-    ], batch_id=sid)
-    builders.attendance(con, [
-        *[{"date": "2022-10-01", "action": "A1", "person": f"ps_{i}"} for i in range(1, 7)],
-        {"date": "2023-03-01", "action": "A1", "person": "ps_1"},
-        {"date": "2023-03-01", "action": "A1", "nombre": 10},
-        {"date": "2022-10-02", "action": "A2", "person": "ps_1"},
-        {"date": "2022-10-02", "action": "A2", "person": "ps_2"},
-        {"date": "2024-05-01", "action": "A3", "nombre": 20},
-        {"date": "2023-05-01", "action": "A4", "person": "ps_9"},
-    ])
-    return {"budget": b1, "revision": b2, "spending": sid}
-
-
-def undo(con, batch_id: int) -> None:
-    """What undoing an import does to the money tables: its rows go, the batch is marked undone."""
-    con.execute("delete from budget where batch_id = $b", {"b": batch_id})
-    con.execute("update batches set status = 'undone', undone_at = now() where id = $b", {"b": batch_id})
 
 
 @pytest.fixture
@@ -195,8 +130,8 @@ def test_funders_and_leverage(con, money, settings):
     ("État - droit commun", "Autres financeurs"),
 ])
 def test_funder_groups(con, settings, financeur, group):
-    builders.action(con, "X")
-    builders.budget(con, [(2023, "X", financeur, 100)])
+    fixtures.action(con, "X")
+    fixtures.budget(con, [(2023, "X", financeur, 100)])
     yf = budget.year_funder(con, whole(settings), settings, AFTER_END)
     assert yf["groupe"].tolist() == [group]
 

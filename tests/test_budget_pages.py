@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from impact.store import Store
-from tests.test_budget import build_money_store, undo
+from tests.fixtures import build_money_store, undo
 
 NB = "\u202f"      # thousands separator
 EUR = "\u00a0€"

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from impact import cli
-from tests.test_ingest import ACTIONS
+from tests.fixtures import ACTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 JSON_KEYS = ["kind", "file", "batch", "rows_read", "rows_stored", "duplicates", "replaced", "warnings",

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from impact import cli
-from tests.test_ingest import ACTIONS
+from tests.fixtures import ACTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = "date;action;montant\n03/04/2023;RAP;10\n"

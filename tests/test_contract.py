@@ -10,7 +10,7 @@ import pytest
 
 from impact import contract
 from impact.sources import MissingColumns, UnknownKind
-from tests.test_ingest import counts, imp, problem, reset, seed, stored
+from tests.fixtures import counts, imp, problem, reset, seed, stored
 
 SPEC = {
     "actions": {

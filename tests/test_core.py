@@ -17,7 +17,7 @@ import pytest
 from impact import fmt, queries, spreadsheets
 from impact.filters import Filters
 from impact.store import SCHEMA_VERSION, Store, StoreBusy, StoreUnusable, migrate
-from tests import builders
+from tests import fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,7 +101,7 @@ def test_data_version_changes_when_the_file_is_written(store):
         pass
     before = store.data_version()
     with store.connect() as con:
-        builders.action(con, "A1")
+        fixtures.action(con, "A1")
     assert store.data_version() != before
 
 
@@ -274,7 +274,7 @@ def test_query_files_parse_and_unknown_query_is_named():
 
 
 def test_run_binds_only_used_parameters_and_requires_the_others(con):
-    builders.action(con, "A1", "Atelier", axe="Sport")
+    fixtures.action(con, "A1", "Atelier", axe="Sport")
     frame = queries.run(con, "filter_actions", {"unused": 1})
     assert frame["code"].tolist() == ["A1"]
     with pytest.raises(TypeError, match="batch_id"):
@@ -283,8 +283,8 @@ def test_run_binds_only_used_parameters_and_requires_the_others(con):
 
 def test_reference_queries(con, settings):
     from impact import reference
-    builders.action(con, "A1", "Atelier", porteur="MJC", axe="Numérique")
-    builders.attendance(con, [
+    fixtures.action(con, "A1", "Atelier", porteur="MJC", axe="Numérique")
+    fixtures.attendance(con, [
         {"date": "2023-01-05", "action": "A1", "person": "ps_1", "tranche": "16-25", "sexe": "F",
          "qpv": True},
         {"date": "2023-01-05", "action": "A1", "nombre": 3, "tranche": "11-15", "sexe": "NR"},

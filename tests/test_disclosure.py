@@ -18,7 +18,7 @@ from hypothesis import strategies as st_
 from impact import participation as p
 from impact.filters import Filters
 from impact.small_counts import CountRule
-from tests import builders
+from tests import fixtures
 
 READER = CountRule(exact=False)
 D = dt.date
@@ -49,13 +49,13 @@ def not_recoverable(hidden_shown, whole_shown, others_shown) -> bool:
 
 def test_regularity_row_total_gives_no_hidden_cell_back(con, settings):
     """59 participants: 45 came once, 10 two to four times, 4 five times or more (59 − 45 − 10 = 4)."""
-    builders.action(con, "A1", "Atelier")
+    fixtures.action(con, "A1", "Atelier")
     rows = []
     for i in range(59):
         times = 1 if i < 45 else 3 if i < 55 else 6
         rows += [{"date": D(2023, 1, 2) + dt.timedelta(days=7 * k), "action": "A1", "person": f"ps_{i}",
                   "tranche": "16-25"} for k in range(times)]
-    builders.attendance(con, rows)
+    fixtures.attendance(con, rows)
     regular = p.participation_overview(con, Filters(settings.start, settings.end))["regularity"]
     shown = READER.table(regular, p.REGULARITY_COUNTS).iloc[0]
     assert (shown["participants"], shown["once"], shown["two_to_four"], shown["five_or_more"]) == (55, 45, 10, "< 5")
@@ -72,9 +72,9 @@ def test_average_per_session_times_sessions_gives_no_exact_count_back():
 def test_history_shows_readers_rounded_attendance_rows(con):
     from impact import import_history
 
-    builders.action(con, "A1", "Atelier")
-    builders.attendance(con, [{"date": D(2023, 1, 2), "action": "A1", "person": f"ps_{i}"} for i in range(3)])
-    builders.attendance(con, [{"date": D(2023, 1, 9), "action": "A1", "person": f"ps_{i}"} for i in range(12)])
+    fixtures.action(con, "A1", "Atelier")
+    fixtures.attendance(con, [{"date": D(2023, 1, 2), "action": "A1", "person": f"ps_{i}"} for i in range(3)])
+    fixtures.attendance(con, [{"date": D(2023, 1, 9), "action": "A1", "person": f"ps_{i}"} for i in range(12)])
     con.execute("update batches set rows_stored = (select count(*) from attendance a where a.batch_id = batches.id) "
                 "where kind = 'attendance'")
     batches = import_history.batch_list(con)
@@ -87,9 +87,9 @@ def test_history_shows_readers_rounded_attendance_rows(con):
 
 def test_three_links_differing_by_one_filter_give_no_hidden_count_back(con, settings):
     """24 people; 10 F, 12 NR, so 2 M: /, /?sexe=F and /?sexe=NR no longer give /?sexe=M."""
-    builders.action(con, "A1", "Atelier")
+    fixtures.action(con, "A1", "Atelier")
     sexes = ["F"] * 10 + ["NR"] * 12 + ["M"] * 2
-    builders.attendance(con, [{"date": D(2023, 3, 1), "action": "A1", "person": f"ps_{i}", "sexe": s,
+    fixtures.attendance(con, [{"date": D(2023, 3, 1), "action": "A1", "person": f"ps_{i}", "sexe": s,
                                "tranche": "16-25"} for i, s in enumerate(sexes)])
     whole = Filters(settings.start, settings.end)
 
@@ -109,8 +109,8 @@ def test_no_reader_figure_pins_down_a_small_count(con, settings, people):
     value whose count is 1–4 always keeps two possible values given the others and the total."""
     con.execute("delete from attendance; delete from actions; delete from batches; delete from people")
     for code in ("A1", "A2", "A3"):
-        builders.action(con, code, f"Action {code}")
-    builders.attendance(con, [{"date": D(2023, 3, 1), "action": a, "person": f"ps_{i}", "sexe": s, "tranche": b}
+        fixtures.action(con, code, f"Action {code}")
+    fixtures.attendance(con, [{"date": D(2023, 3, 1), "action": a, "person": f"ps_{i}", "sexe": s, "tranche": b}
                               for i, (s, a, b) in enumerate(people)])
     whole = Filters(settings.start, settings.end)
     total = READER.shown(p.totals(con, whole)["participants"])
@@ -137,8 +137,8 @@ def test_a_reader_never_receives_a_result_cached_for_a_coordinator(monkeypatch, 
     from impact.store import Store
 
     with Store(tmp_path / "c.duckdb").connect() as con:
-        builders.action(con, "A1", "Atelier")
-        builders.attendance(con, [{"date": D(2023, 3, 1), "action": "A1", "person": "ps_1"}])
+        fixtures.action(con, "A1", "Atelier")
+        fixtures.attendance(con, [{"date": D(2023, 3, 1), "action": "A1", "person": "ps_1"}])
     monkeypatch.setenv("IMPACT_DB", str(tmp_path / "c.duckdb"))
     calls = []
     real = overview.overview

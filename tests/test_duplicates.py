@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_ingest import counts, imp, rejects, reset, seed, stored
+from tests.fixtures import counts, imp, rejects, reset, seed, stored
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from impact.canonical_export import write_export
 from impact.filters import Filters
 from impact.settings import load_settings
 from impact.store import Store
-from tests.test_ingest import ACTIONS
+from tests.fixtures import ACTIONS
 
 HEADER = "date;action;nom;prénom;date de naissance;participant;sexe\n"
 FORGOTTEN = ("03/04/2023;RAP;Quignard-Lefèvre;Zéphyrine;14/03/2009;;F\n"

@@ -9,7 +9,7 @@ import pytest
 
 from impact import queries
 from impact.canonical_export import export_text
-from tests.test_ingest import imp, memory_store, seed, stored
+from tests.fixtures import imp, memory_store, seed, stored
 
 HEADERS = {
     "actions": "code,intitule,porteur,axe,public_cible,annee_debut,annee_fin",

@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from impact import contract, ingest
-from tests.test_ingest import counts, imp, memory_store, reset, seed
+from tests.fixtures import counts, imp, memory_store, reset, seed
 
 FUZZ = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                          HealthCheck.too_slow])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from impact import import_history
-from tests.test_ingest import counts, imp, reset, seed, stored
+from tests.fixtures import counts, imp, reset, seed, stored
 
 
 @pytest.fixture

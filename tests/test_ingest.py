@@ -1,114 +1,14 @@
-"""The importer end to end on small files built from the contract, plus shared helpers.
-
-The helpers at the top (`seed`, `imp`, `counts`, `rejects`) are imported by the other importer
-test modules: each invalid-rule test checks the French message AND that nothing was stored.
-"""
+"""The importer end to end on small files built from the contract (helpers in tests/fixtures.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import io
-from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
 from impact import ingest
-from impact.queries import load_script
-from impact.settings import load_settings
-from impact.store import migrate
-
-SETTINGS = load_settings()
-TODAY = dt.date(2025, 6, 30)
-KEY = bytes(range(32))
-SAMPLES = Path(__file__).resolve().parent / "data" / "samples"  # copies of the partners' sample exports
-DATA = Path(__file__).resolve().parent / "data"
-TABLES = ("batches", "actions", "budget", "spending", "attendance", "batch_duplicates")
-
-ACTIONS = (
-    "code;intitulé;porteur;thématique;public cible;année début;année fin\n"
-    "LECTURE;Club lecture du mercredi;Médiathèque Jean-Macé;Culture;6-10;2022;2024\n"
-    "RAP;Parcours d’insertion par le rap;Association Hip-Hop Borny;Insertion professionnelle;16-25;"
-    "2022;2024\n"
-    "SPORT;Futsal du vendredi soir;Association Borny Sports;Sport;16-25;2022;2024\n"
-    "PARENTS;Café des parents;Centre social Le Lierre;Parentalité;;2022;2024\n"
-)
-
-
-def counts(con) -> dict[str, int]:
-    """Rows in every table of the store (batches included)."""
-    return {t: con.execute(f"select count(*) from {t}").fetchall()[0][0] for t in TABLES}
-
-
-def data(text: str | bytes, encoding: str = "utf-8") -> bytes:
-    return text if isinstance(text, bytes) else text.encode(encoding)
-
-
-def imp(con, kind, text, file_name: str = "fichier.csv", **kw) -> ingest.ImportReport:
-    """Import `text` (str → UTF-8, or bytes) with the test settings, key and date."""
-    return ingest.import_file(con, kind, data(text), settings=kw.pop("settings", SETTINGS), key=KEY,
-                              today=kw.pop("today", TODAY), file_name=file_name, **kw)
-
-
-def seed(con) -> None:
-    """The actions referential most tests refer to (kept when `reset` left it in place)."""
-    if stored(con, "select count(*) from batches where id = 1 and file_name = 'seed-actions.csv' "
-                   "and status = 'active'") == [(1,)]:
-        return
-    report = imp(con, "actions", ACTIONS, "seed-actions.csv")
-    assert report.stored and report.rows_stored == 4
-
-
-def memory_store() -> duckdb.DuckDBPyConnection:
-    """An in-memory store with the schema and macros (fast; for tests that need no file)."""
-    con = duckdb.connect(":memory:")
-    migrate(con)
-    con.execute(load_script("macros"))
-    return con
-
-
-def reset(con) -> None:
-    """Take a shared store back to empty, or to the seeded referential when it is still intact."""
-    seeded = stored(con, "select count(*) from actions where batch_id = 1") == [(4,)] and stored(
-        con, "select count(*) from batches where id = 1 and file_name = 'seed-actions.csv' "
-             "and status = 'active'") == [(1,)]
-    keep = 1 if seeded else 0
-    for table in TABLES:
-        column = "id" if table == "batches" else "batch_id"
-        con.execute(f"delete from {table} where {column} > $keep", {"keep": keep})
-    if stored(con, "select count(*) from actions where batch_id <> 1 or batch_id is null") != [(0,)]:
-        raise AssertionError("reset left rows behind")
-
-
-
-
-def rejects(con, kind, text, expected: str, column: str | None = None, **kw) -> ingest.ImportReport:
-    """Import a file with an invalid row: the French message is listed and nothing is stored."""
-    before = counts(con)
-    report = imp(con, kind, text, **kw)
-    messages = [p.message for p in report.rejected]
-    assert any(expected in m for m in messages), messages
-    if column is not None:
-        assert column in [p.column for p in report.rejected if expected in p.message]
-    assert not report.stored and report.batch_id is None
-    assert counts(con) == before
-    return report
-
-
-def problem(con, kind, text, exc_type, expected: str, **kw) -> ingest.ImportProblem:
-    """A whole-file problem: the ImportProblem subclass with a French message, nothing stored."""
-    before = counts(con)
-    with pytest.raises(exc_type) as info:
-        imp(con, kind, text, **kw)
-    assert expected in str(info.value), str(info.value)
-    assert counts(con) == before
-    return info.value
-
-
-def stored(con, sql: str, params: dict | None = None) -> list[tuple]:
-    return con.execute(sql, params or {}).fetchall()
-
+from tests.fixtures import KEY, SAMPLES, SETTINGS, TODAY, counts, imp, rejects, seed, stored
 
 # --- tests ---------------------------------------------------------------------------------
 

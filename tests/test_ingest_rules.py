@@ -10,7 +10,7 @@ import datetime as dt
 
 import pytest
 
-from tests.test_ingest import imp, rejects, reset, seed, stored
+from tests.fixtures import imp, rejects, reset, seed, stored
 
 
 @pytest.fixture

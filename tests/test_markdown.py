@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from impact import fmt, participation
 from impact.store import Store
-from tests.test_participation import build_participation_store
+from tests.fixtures import build_participation_store
 
 HOSTILE = "![x](http://evil/x.png) **gras** _it_ :red[rouge] $x$ <b>b</b> [lien](javascript:alert(1))"
 # Markdown that would act: an image or a link, bold or italics, a coloured span, a formula.

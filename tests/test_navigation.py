@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from impact.store import Store
-from tests import builders
+from tests import fixtures
 
 PAGES = {
     "pages/overview.py": "Vue d'ensemble",
@@ -23,12 +23,12 @@ PAGES = {
 
 def _seed(path, imported_by="test"):
     with Store(path).connect() as con:
-        bid = builders.batch(con, "actions", imported_by=imported_by)
-        builders.action(con, "A1", "Atelier vélo", porteur="MJC", axe="Sport", batch_id=bid)
-        builders.action(con, "A2", "Forum des métiers", porteur="CMA", axe="Insertion professionnelle",
+        bid = fixtures.batch(con, "actions", imported_by=imported_by)
+        fixtures.action(con, "A1", "Atelier vélo", porteur="MJC", axe="Sport", batch_id=bid)
+        fixtures.action(con, "A2", "Forum des métiers", porteur="CMA", axe="Insertion professionnelle",
                         batch_id=bid)
-        att = builders.batch(con, "attendance", imported_by=imported_by)
-        builders.attendance(con, [
+        att = fixtures.batch(con, "attendance", imported_by=imported_by)
+        fixtures.attendance(con, [
             {"date": "2023-03-01", "action": "A1", "person": "ps_a", "tranche": "16-25", "sexe": "F"},
             {"date": "2023-03-02", "action": "A2", "person": "ps_b", "tranche": "11-15", "sexe": "M"},
         ], batch_id=att)

@@ -21,7 +21,7 @@ from impact.filters import Filters
 from impact.settings import load_settings
 from impact.small_counts import CountRule
 from impact.store import Store
-from tests import builders
+from tests import fixtures
 
 DASHBOARD = "../dashboard.py"
 PAGE = "pages/overview.py"
@@ -33,10 +33,10 @@ STATE = "État - cité éducative"
 @pytest.fixture
 def small(con):
     """Three named people, two head counts, State money over two years (see the expectations)."""
-    builders.action(con, "SPORT", "Tournoi", porteur="Club", axe="Sport")
-    builders.action(con, "CULT", "Sortie", porteur="Centre", axe="Culture")
-    builders.action(con, "IDLE", "Sans activité", porteur="Centre", axe="Santé")
-    builders.attendance(con, [
+    fixtures.action(con, "SPORT", "Tournoi", porteur="Club", axe="Sport")
+    fixtures.action(con, "CULT", "Sortie", porteur="Centre", axe="Culture")
+    fixtures.action(con, "IDLE", "Sans activité", porteur="Centre", axe="Santé")
+    fixtures.attendance(con, [
         # p1 is 16-25 at first, 26 in 2024; p2 stays 11-15; p3 turns 16 between two sessions.
         {"date": "2023-03-15", "action": "SPORT", "person": "p1", "tranche": "16-25"},
         {"date": "2023-04-12", "action": "CULT", "person": "p1", "tranche": "16-25"},
@@ -48,13 +48,13 @@ def small(con):
         {"date": "2023-03-15", "action": "SPORT", "tranche": "16-25", "sexe": "F", "nombre": 10},
         {"date": "2023-05-20", "action": "CULT", "tranche": "26 et plus", "nombre": 4, "public": "parent"},
     ])
-    builders.budget(con, [
+    fixtures.budget(con, [
         (2023, "SPORT", STATE, 2000), (2023, "CULT", STATE, 500),
         (2024, "SPORT", "Etat - Cité Educative", 1000),      # another spelling of the State
         (2023, "SPORT", "Ville de Metz", 700),                # not the State
     ])
-    builders.budget(con, [(2023, "CULT", STATE, 800, 500)])  # revised: 800 replaces 500
-    builders.spending(con, [
+    fixtures.budget(con, [(2023, "CULT", STATE, 800, 500)])  # revised: 800 replaces 500
+    fixtures.spending(con, [
         {"date": "2023-02-01", "action": "SPORT", "montant": 1500, "statut": "engagé"},
         {"date": "2023-04-10", "action": "SPORT", "montant": 600, "statut": "payé"},
         {"date": "2024-02-15", "action": "SPORT", "montant": 700, "statut": "payé", "exercice": 2023},

@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from impact import overview, page_errors
 from impact.store import Store
-from tests import builders
+from tests import fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def db(tmp_path, monkeypatch, settings):
     store = Store(tmp_path / "errors.duckdb", wait_seconds=5)
     with store.connect() as con:
-        builders.small_cite(con, settings.state_funder, "Ville de Metz", "16-25", "11-15")
+        fixtures.small_cite(con, settings.state_funder, "Ville de Metz", "16-25", "11-15")
     monkeypatch.setenv("IMPACT_DB", str(store.path))
 
 

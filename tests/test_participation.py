@@ -16,48 +16,10 @@ import pytest
 from impact import participation as p
 from impact import queries
 from impact.filters import Filters
-from tests import builders
+from tests import fixtures
+from tests.fixtures import build_participation_store
 
 D = dt.date
-
-
-def build_participation_store(con) -> None:
-    builders.action(con, "A1", "Atelier rap", porteur="Asso Rap", axe="Culture", public_cible="16-25",
-                    annee_debut=2022, annee_fin=2024)
-    builders.action(con, "A2", "Boxe éducative", porteur="Club Boxe", axe="Sport", public_cible="11-15",
-                    annee_debut=2023, annee_fin=2023)
-    builders.action(con, "A3", "Café des parents", porteur="Centre social")
-    young = {"tranche": "16-25", "public": "jeune"}
-    p1 = {"person": "ps_p1", "sexe": "F", "qpv": True, **young}
-    p3 = {"person": "ps_p3", "sexe": "NR", "qpv": None, **young}
-    p4 = {"person": "ps_p4", "sexe": "M", "qpv": True, **young}
-    p5 = {"person": "ps_p5", "sexe": "F", "qpv": True, **young}
-    p2 = {"person": "ps_p2", "sexe": "M", "qpv": False}
-    rows = [
-        {"date": D(2023, 1, 10), "action": "A1", **p1},
-        {"date": D(2023, 1, 17), "action": "A1", **p1},
-        {"date": D(2023, 2, 7), "action": "A1", **p1},
-        {"date": D(2023, 2, 14), "action": "A2", **p1},
-        {"date": D(2023, 1, 10), "action": "A2", "tranche": "11-15", **p2},
-        *({"date": D(2023, 3, d), "action": "A2", "tranche": "16-25", **p2} for d in (7, 14, 21, 28)),
-        {"date": D(2023, 1, 10), "action": "A1", **p3},
-        {"date": D(2023, 1, 17), "action": "A1", **p4},
-        {"date": D(2023, 2, 7), "action": "A3", **p4},
-        {"date": D(2023, 1, 10), "action": "A1", **p5},
-        {"date": D(2023, 2, 14), "action": "A2", **p5},
-        # head counts: participations without identity
-        {"date": D(2023, 1, 17), "action": "A1", "nombre": 3, "sexe": "F", "qpv": True, **young},
-        {"date": D(2023, 2, 7), "action": "A3", "nombre": 12, "tranche": "26 et plus", "public": "parent"},
-    ]
-    builders.attendance(con, rows)
-    builders.budget(con, [(2023, "A1", "État - cité éducative", 10000), (2023, "A1", "Ville de Metz", 5000)])
-    builders.budget(con, [(2023, "A1", "État - cité éducative", 12000, 10000)])   # a revision
-    builders.spending(con, [
-        {"date": "2023-03-01", "action": "A1", "montant": 8000, "statut": "engagé"},
-        {"date": "2023-04-01", "action": "A1", "montant": 6000, "statut": "payé"},
-        {"date": "2023-05-01", "action": "A1", "montant": -500, "statut": "avoir"},
-        {"date": "2024-02-01", "exercice": 2023, "action": "A1", "montant": 1000, "statut": "payé"},
-    ])
 
 
 @pytest.fixture
@@ -163,9 +125,9 @@ def test_focus_actions_parcours_and_months(built, everything, settings):
 def test_first_participation_rules(con, everything, settings):
     """Same day: the first action code gives the band; a blank sex or QPV falls back to the
     first participation that gives it; a late person id still counts (bitstring bounds)."""
-    builders.action(con, "B1", "Boxe")
-    builders.action(con, "B2", "Atelier")
-    builders.attendance(con, [
+    fixtures.action(con, "B1", "Boxe")
+    fixtures.action(con, "B2", "Atelier")
+    fixtures.attendance(con, [
         # q1: same day in two actions; B1 (first code) says 11-15, B2 says 16-25
         {"date": D(2023, 5, 2), "action": "B2", "person": "ps_q1", "tranche": "16-25", "sexe": "NR"},
         {"date": D(2023, 5, 2), "action": "B1", "person": "ps_q1", "tranche": "11-15", "sexe": "NR",
@@ -179,7 +141,7 @@ def test_first_participation_rules(con, everything, settings):
          "qpv": True},
     ])
     for i in range(300):   # many people imported later: the last ids are large
-        builders.attendance(con, [{"date": D(2023, 8, 1), "action": "B1", "person": f"ps_late{i}",
+        fixtures.attendance(con, [{"date": D(2023, 8, 1), "action": "B1", "person": f"ps_late{i}",
                                    "tranche": "26 et plus", "public": "parent"}])
     data = p.publics_overview(con, everything, settings)
     bands = data["bands"].set_index("tranche")["participants"].to_dict()
@@ -341,9 +303,9 @@ def test_horizontal_bars_leave_room_for_their_labels():
 def _add_first_participation_cases(con) -> None:
     """Two more actions where the first participation needs care: same day in two actions (the
     first code gives the band), sex and QPV blank first, then known."""
-    builders.action(con, "B1", "Boxe", axe="Sport")
-    builders.action(con, "B2", "Atelier", axe="Culture")
-    builders.attendance(con, [
+    fixtures.action(con, "B1", "Boxe", axe="Sport")
+    fixtures.action(con, "B2", "Atelier", axe="Culture")
+    fixtures.attendance(con, [
         {"date": D(2023, 5, 2), "action": "B2", "person": "ps_q1", "tranche": "16-25", "sexe": "NR"},
         {"date": D(2023, 5, 2), "action": "B1", "person": "ps_q1", "tranche": "11-15", "sexe": "NR"},
         {"date": D(2023, 6, 6), "action": "B1", "person": "ps_q1", "tranche": "11-15", "sexe": "F", "qpv": False},
@@ -408,8 +370,8 @@ def test_a_convention_of_eight_years_is_counted_month_by_month(con, tmp_path):
     path.write_text(text.replace("fin = 2024-12-31", "fin = 2029-12-31"), encoding="utf-8")
     long = load_settings(path)
     assert long.years == list(range(2022, 2030))
-    builders.action(con, "A1", "Atelier rap")
-    builders.attendance(con, [
+    fixtures.action(con, "A1", "Atelier rap")
+    fixtures.attendance(con, [
         {"date": D(2022, 1, 4), "action": "A1", "person": "ps_old", "tranche": "16-25"},
         {"date": D(2029, 12, 4), "action": "A1", "person": "ps_new", "tranche": "16-25"},
     ])
@@ -427,10 +389,10 @@ def test_only_the_most_common_combinations_are_spelled_out(con, everything, sett
 
     codes = [f"C{i}" for i in range(1, 9)]
     for code in codes:
-        builders.action(con, code, f"Action {code}")
+        fixtures.action(con, code, f"Action {code}")
     sets = list(itertools.combinations(codes, 2))[:20]          # 20 combinations of two actions
     people = [sets[0]] * 3 + [sets[1]] * 2 + sets[2:]             # 3, 2, then 18 of one person
-    builders.attendance(con, [{"date": D(2023, 3, 1), "action": code, "person": f"ps_{i}", "tranche": "16-25"}
+    fixtures.attendance(con, [{"date": D(2023, 3, 1), "action": code, "person": f"ps_{i}", "tranche": "16-25"}
                               for i, pair in enumerate(people) for code in pair])
     data = p.publics_overview(con, everything, settings)
     combinations = data["combinations"]

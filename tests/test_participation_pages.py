@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from impact import fmt
 from impact.store import Store
-from tests.test_participation import build_participation_store
+from tests.fixtures import build_participation_store
 
 L = "< 5"
 

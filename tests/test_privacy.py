@@ -10,7 +10,7 @@ import pytest
 from impact import participation as p
 from impact.filters import Filters
 from impact.small_counts import MASKED, CountRule
-from tests.test_participation import build_participation_store
+from tests.fixtures import build_participation_store
 
 L = "< 5"
 READER, COORDINATOR = CountRule(exact=False), CountRule(exact=True)

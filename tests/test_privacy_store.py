@@ -12,7 +12,7 @@ import pytest
 
 from impact import privacy
 from impact.store import Store
-from tests.test_ingest import imp, memory_store, seed, stored
+from tests.fixtures import imp, memory_store, seed, stored
 
 HEADER = "date;action;nom;prénom;date de naissance;participant\n"
 
@@ -56,13 +56,13 @@ def test_different_people_different_pseudonyms(con, a, b):
 
 
 def test_pseudonym_is_ps_and_16_hex_of_an_hmac_sha256_under_the_key(con):
-    from tests.test_ingest import KEY
+    from tests.fixtures import KEY
     person = _people(con, "03/04/2023;RAP;Dupont;Léa;01/02/2010;\n")[0]
     assert person[:3] == "ps_" and len(person) == 19 and int(person[3:], 16) >= 0
     other_key = memory_store()
     seed(other_key)
     from impact import ingest
-    from tests.test_ingest import SETTINGS, TODAY
+    from tests.fixtures import SETTINGS, TODAY
     ingest.import_file(other_key, "attendance", (HEADER + "03/04/2023;RAP;Dupont;Léa;01/02/2010;\n").encode(),
                        settings=SETTINGS, key=b"another secret key of 32 bytes!!", today=TODAY)
     assert stored(other_key, "select person from attendance")[0][0] != person

@@ -19,7 +19,7 @@ from impact.charts import budget as budget_charts
 from impact.filters import Filters
 from impact.settings import load_settings
 from impact.store import Store
-from tests import builders
+from tests import fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -77,7 +77,7 @@ def other_db(tmp_path, monkeypatch, other_settings):
     """The other cité's store: its State funder, its city, bands 11-15 and 6-10 only."""
     store = Store(tmp_path / "lyon.duckdb", wait_seconds=5)
     with store.connect() as con:
-        builders.small_cite(con, other_settings.state_funder, "Ville de Lyon", "11-15", "6-10")
+        fixtures.small_cite(con, other_settings.state_funder, "Ville de Lyon", "11-15", "6-10")
     monkeypatch.setenv("IMPACT_DB", str(store.path))
     return store
 
@@ -87,7 +87,7 @@ def default_db(tmp_path, monkeypatch, settings):
     """The same store under the default settings (Metz Borny, focus band 16-25)."""
     store = Store(tmp_path / "metz.duckdb", wait_seconds=5)
     with store.connect() as con:
-        builders.small_cite(con, settings.state_funder, "Ville de Metz", "16-25", "11-15")
+        fixtures.small_cite(con, settings.state_funder, "Ville de Metz", "16-25", "11-15")
     monkeypatch.setenv("IMPACT_DB", str(store.path))
     return store
 
@@ -170,8 +170,8 @@ def test_another_cite_budget_shows_its_funders_in_the_settings_order(other_db):
     ("CAF du Rhône", "Autres financeurs"),            # no CAF group in these settings
 ])
 def test_funder_groups_come_from_the_settings(con, other_settings, financeur, group):
-    builders.action(con, "X")
-    builders.budget(con, [(2023, "X", financeur, 100)])
+    fixtures.action(con, "X")
+    fixtures.budget(con, [(2023, "X", financeur, 100)])
     yf = budget.year_funder(con, Filters(other_settings.start, other_settings.end), other_settings)
     assert yf["groupe"].tolist() == [group]
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from impact.sources import EmptyFile, ImportProblem, MissingColumns, UnreadableFile, open_source
-from tests.test_ingest import counts, imp, problem, rejects, reset, seed, stored
+from tests.fixtures import counts, imp, problem, rejects, reset, seed, stored
 
 TITLE = "Parcours d’insertion par le rap"
 SPECIAL = "Cœur d’été — 50 € « ok » ‰ Š ž Ÿ"  # every one of these is in cp1252's 0x80–0x9F range or beyond
