@@ -17,7 +17,10 @@ batches = session.compute(import_history.batch_list)
 if batches.empty:
     widgets.empty_state("Aucun import pour l'instant : déposez un fichier sur la page « Import de données ».")
     st.stop()
-widgets.table(import_history.history_table(batches, session.count_rule()), "historique_imports")
+rule = session.count_rule()
+if note := rule.note():
+    st.caption(note)
+widgets.table(import_history.history_table(batches, rule), "historique_imports")
 
 st.subheader("Détail d'un import")
 chosen = st.selectbox("Import", batches["id"].tolist(), key="history_batch",

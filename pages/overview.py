@@ -14,6 +14,8 @@ rule = session.count_rule()
 
 st.title("Vue d'ensemble")
 st.caption(f"{settings.name} · {sidebar.describe_filters(filters, settings)}")
+if note := rule.note():
+    st.caption(note)
 
 status = session.compute(reference.data_status)
 if not status["active_batches"]:

@@ -153,3 +153,25 @@ def test_a_reader_never_receives_a_result_cached_for_a_coordinator(monkeypatch, 
     second.run()
     assert not first.exception and not second.exception
     assert len(calls) == (1 if exact else 2)
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/participation.py", "pages/publics.py",
+                                  "pages/fiche-action.py", "pages/budget.py", "pages/historique.py"])
+def test_every_page_with_counts_says_once_how_readers_see_them(tmp_path, monkeypatch, page):
+    from streamlit.testing.v1 import AppTest
+
+    from impact.store import Store
+    from tests.fixtures import build_participation_store
+
+    with Store(tmp_path / "n.duckdb").connect() as con:
+        build_participation_store(con)
+    monkeypatch.setenv("IMPACT_DB", str(tmp_path / "n.duckdb"))
+    for role, expected in ((None, 1), ("coordinateur", 0)):
+        at = AppTest.from_file("../dashboard.py", default_timeout=30)
+        if role:
+            at.session_state["role"] = role
+        at.run()
+        at.switch_page(page).run()
+        assert not at.exception, [e.message for e in at.exception]
+        notes = [c.value for c in at.caption if "arrondis" in c.value and "« < 5 »" in c.value]
+        assert len(notes) == expected, (page, role, notes)
