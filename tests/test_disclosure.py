@@ -175,3 +175,22 @@ def test_every_page_with_counts_says_once_how_readers_see_them(tmp_path, monkeyp
         assert not at.exception, [e.message for e in at.exception]
         notes = [c.value for c in at.caption if "arrondis" in c.value and "« < 5 »" in c.value]
         assert len(notes) == expected, (page, role, notes)
+
+
+def test_downloads_are_written_with_the_page_not_on_click(tmp_path, monkeypatch):
+    """A deferred download (written on click) is dropped when the page runs again before the click,
+    and the click then silently does nothing: every download of a page is a file of the run."""
+    from streamlit.testing.v1 import AppTest
+
+    from impact.store import Store
+    from tests.fixtures import build_participation_store
+
+    with Store(tmp_path / "d.duckdb").connect() as con:
+        build_participation_store(con)
+    monkeypatch.setenv("IMPACT_DB", str(tmp_path / "d.duckdb"))
+    at = AppTest.from_file("../dashboard.py", default_timeout=30).run()
+    at.switch_page("pages/participation.py").run()
+    buttons = at.get("download_button")
+    assert len(buttons) >= 8
+    assert not any(b.proto.HasField("deferred_file_id") for b in buttons), "a download is written on click"
+    assert all(b.proto.url for b in buttons)
