@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -119,24 +121,66 @@ def _xlsx_value(value, kind: str):
     return value
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: its name, its table, and (optionally) each cell's kind as
+    `kind(row index, column)` ('month', 'percent', 'decimal', 'money' or 'number') when the column's
+    French header does not tell it (a table whose rows hold figures of different kinds)."""
+    name: str
+    frame: pd.DataFrame
+    kind: Callable[[int, str], str] | None = None
+
+
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
+
+
+def sheet_names(names: list[str]) -> list[str]:
+    """Names Excel accepts: no \\ / ? * [ ] :, at most 31 characters, each different."""
+    out: list[str] = []
+    for name in names:
+        base = " ".join(_SHEET_NAME_FORBIDDEN.sub(" ", name).split())[:31].strip() or "Feuille"
+        candidate, n = base, 2
+        while candidate.lower() in (o.lower() for o in out):
+            suffix = f" ({n})"
+            candidate, n = base[:31 - len(suffix)].rstrip() + suffix, n + 1
+        out.append(candidate)
+    return out
+
+
 def xlsx(df: pd.DataFrame, sheet: str = "Données") -> bytes:
     """A sheet whose numbers are numbers (€, % and count formats), months and dates real dates
     (mm/aaaa, jj/mm/aaaa), masked cells text; formulas neutralised."""
+    return workbook([Sheet(sheet, df)])
+
+
+def workbook(sheets: list[Sheet]) -> bytes:
+    """Several sheets in one .xlsx, each written as `xlsx` writes one."""
     from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for sheet, name in zip(sheets, sheet_names([s.name for s in sheets]), strict=True):
+        _write_sheet(book, name, sheet)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _write_sheet(book, name: str, sheet: Sheet) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    out = _neutralised(df).astype(object)
-    kinds = [column_kind(str(col)) for col in out.columns]
-    book = Workbook(write_only=True)
-    ws = book.create_sheet(sheet[:31])
+    out = _neutralised(sheet.frame).astype(object)
+    columns = [str(col) for col in out.columns]
+    header_kinds = [column_kind(col) for col in columns]
+    ws = book.create_sheet(name)
     header = []
-    for col in out.columns:
-        cell = WriteOnlyCell(ws, value=str(col))
+    for col in columns:
+        cell = WriteOnlyCell(ws, value=col)
         cell.font = Font(bold=True)
         header.append(cell)
     ws.append(header)
-    for row in out.itertuples(index=False):
+    for i, row in enumerate(out.itertuples(index=False)):
+        kinds = [sheet.kind(i, col) for col in columns] if sheet.kind else header_kinds
         cells = []
         for value, kind in zip(row, kinds, strict=True):
             value = _xlsx_value(value, kind)
@@ -150,6 +194,3 @@ def xlsx(df: pd.DataFrame, sheet: str = "Données") -> bytes:
                 cell.number_format = XLSX_FORMATS[fmt_kind]
             cells.append(cell)
         ws.append(cells)
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
