@@ -130,6 +130,15 @@ def publics_overview(con, filters: Filters, settings: Settings) -> dict:
     }
 
 
+def people_shares(con, filters: Filters, settings: Settings) -> dict:
+    """Distinct people of the whole selection by sex and by QPV residence (at their first
+    participation), counted as the action sheet counts them for one action."""
+    params = _params(filters, settings)
+    queries.run(con, "selection_people", params)
+    profile = queries.run(con, "people_profile", params).rename(columns={"people": "n"})
+    return {"sex": _shares(profile, "sexe", SEX_LABELS), "qpv": _shares(profile, "qpv_label", QPV_LABELS)}
+
+
 # --- Fiche action ------------------------------------------------------------------------
 
 def action_choices(con) -> pd.DataFrame:
