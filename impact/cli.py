@@ -1,4 +1,4 @@
-"""Command line: python -m impact import|export|batches|undo|demo|forget|purge (see README,
+"""Command line: python -m impact import|export|batches|undo|demo|forget|purge|report|indicators (see README,
 « Ligne de commande »)."""
 
 from __future__ import annotations
@@ -75,6 +75,26 @@ def _parser() -> argparse.ArgumentParser:
     prg.add_argument("--db")
     prg.add_argument("--yes", action="store_true", help="ne pas demander de confirmation")
     prg.add_argument("--par", default=who, help="auteur de la purge (défaut : l'utilisateur système)")
+    rep = sub.add_parser(
+        "report", help="écrire la revue de projet (PDF ou Word)",
+        description="Écrit la revue de projet d'une année de convention (--year) ou de toute la convention "
+                    "jusqu'à aujourd'hui : PDF (--out rapport.pdf) ou document Word modifiable "
+                    "(--out rapport.docx). Les effectifs suivent la règle des lecteurs (« < 5 », arrondis) sauf "
+                    "avec --exact (version interne, marquée sur chaque page). Statut : 0 écrit, 1 base occupée, "
+                    "2 erreur d'utilisation (année hors convention, fichier de sortie, outils manquants).")
+    rep.add_argument("--year", type=int, help="année de convention (défaut : toute la convention)")
+    rep.add_argument("--out", required=True, help="fichier à écrire : .pdf ou .docx")
+    rep.add_argument("--exact", action="store_true", help="effectifs exacts (document interne)")
+    rep.add_argument("--db")
+    ind = sub.add_parser(
+        "indicators", help="écrire le fichier d'indicateurs (JSON ou CSV)",
+        description="Écrit les indicateurs de la revue de projet (schéma : docs/indicateurs.md) sur la sortie "
+                    "standard ou dans --out. Statut : 0 écrit, 1 base occupée, 2 erreur d'utilisation.")
+    ind.add_argument("--year", type=int, help="année de convention (défaut : toute la convention)")
+    ind.add_argument("--format", choices=("json", "csv"), default="json")
+    ind.add_argument("--exact", action="store_true", help="effectifs exacts (usage interne)")
+    ind.add_argument("--out", help="fichier à écrire (défaut : la sortie standard)")
+    ind.add_argument("--db")
     return p
 
 
@@ -334,6 +354,74 @@ def cmd_purge(args, settings, today: dt.date | None = None) -> int:
     return OK
 
 
+def _gather(args, settings, today: dt.date | None):
+    """The report's figures for --year (or the whole convention), or a French reason on stderr."""
+    from impact import report
+
+    today = today or dt.date.today()
+    try:
+        filters = report.year_filters(settings, args.year, today)
+    except report.ReportPeriodError as exc:
+        print(f"--year : {exc}", file=sys.stderr)
+        return None
+    with _store(args.db).connect() as con:
+        return report.gather(con, filters, settings, today)
+
+
+def cmd_report(args, settings, today: dt.date | None = None) -> int:
+    from impact import report, report_charts
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".pdf", ".docx"):
+        print(f"--out : {out.name} doit finir par .pdf (rapport à imprimer) ou .docx (document Word).",
+              file=sys.stderr)
+        return USAGE
+    why = _unwritable(out)
+    if why:
+        print(f"--out : {why}", file=sys.stderr)
+        return USAGE
+    word = out.suffix.lower() == ".docx"
+    missing = report_charts.missing_tools(word=word)
+    if missing:
+        print("Le rapport ne peut pas être produit sur cette machine : il manque " + " ; ".join(missing) + ".",
+              file=sys.stderr)
+        return USAGE
+    gathered = _gather(args, settings, today)
+    if gathered is None:
+        return USAGE
+    content = report.build(gathered, settings, exact=args.exact)
+    if word:
+        from impact.report_docx import docx
+        data = docx(content)
+    else:
+        from impact.report_pdf import pdf
+        data = pdf(content)
+    out.write_bytes(data)
+    version = "version interne, effectifs exacts" if content.exact else "effectifs des lecteurs (« < 5 », arrondis)"
+    print(f"{content.title} écrite dans {out} ({version}).", file=sys.stderr)
+    return OK
+
+
+def cmd_indicators(args, settings, today: dt.date | None = None) -> int:
+    from impact import indicators
+
+    why = _unwritable(Path(args.out)) if args.out else None
+    if why:
+        print(f"--out : {why}", file=sys.stderr)
+        return USAGE
+    gathered = _gather(args, settings, today)
+    if gathered is None:
+        return USAGE
+    doc = indicators.document(gathered, settings, exact=args.exact)
+    text = indicators.to_json(doc) if args.format == "json" else indicators.to_csv(doc)
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8", newline="")
+        print(f"Indicateurs écrits dans {args.out}.", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return OK
+
+
 def _settings(path: str | None):
     """The convention settings; None, after a French line on stderr, when they cannot be read."""
     shown = path or "data/convention.toml"
@@ -369,6 +457,10 @@ def main(argv: list[str] | None = None, today: dt.date | None = None) -> int:
             return cmd_forget(args, settings, today)
         if args.command == "purge":
             return cmd_purge(args, settings, today)
+        if args.command == "report":
+            return cmd_report(args, settings, today)
+        if args.command == "indicators":
+            return cmd_indicators(args, settings, today)
         return cmd_demo(args, settings)
     except StoreBusy as exc:
         print(f"La base {exc} est restée occupée par un autre processus : réessayez plus tard.",
