@@ -28,6 +28,7 @@ PAGES = {
         st.Page(
             "pages/fiche-action.py", title="Fiche action", icon=":material/description:", url_path="fiche-action"
         ),
+        st.Page("pages/rapport.py", title="Rapport", icon=":material/picture_as_pdf:", url_path="rapport"),
     ],
     "Financement": [
         st.Page("pages/budget.py", title="Budget", icon=":material/euro:", url_path="budget"),

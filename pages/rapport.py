@@ -1,0 +1,111 @@
+"""Rapport: the revue de projet of the selection as a PDF to print or send and as a Word document to
+complete, the indicators file, and « Exporter tout » (every table in one workbook)."""
+
+import datetime as dt
+from functools import partial
+
+import pandas as pd
+import streamlit as st
+
+from impact import fmt, indicators, report, report_charts, session, sidebar
+from impact.report_docx import docx
+from impact.report_pdf import pdf
+
+session.require_dashboard()
+
+settings = session.get_settings()
+filters = sidebar.current_filters()
+today = dt.date.today()
+
+st.title("Rapport")
+st.caption(f"{settings.name} · {sidebar.describe_filters(filters, settings)} · la revue de projet porte sur la "
+           "sélection de la barre latérale : choisissez une année de convention, ou gardez toute la convention.")
+
+exact = False
+if session.exact_counts():
+    exact = st.toggle(
+        "Version interne : effectifs exacts", key="report_exact",
+        help="Sans cette option, le rapport applique la règle des lecteurs (« < 5 », effectifs arrondis), quel que "
+             "soit votre rôle : un rapport est fait pour être envoyé. La version interne porte « Document interne — "
+             "effectifs exacts » sur chaque page.")
+
+data = session.compute(report.gather, filters, settings, today)
+content = report.build(data, settings, exact=exact)
+
+st.subheader(content.title)
+if content.exact:
+    st.warning(f"**{report.EXACT_MARK}** : ce rapport montre les effectifs exacts ; ne le diffusez pas.",
+               icon=":material/lock:")
+elif content.rule_note:
+    st.caption(content.rule_note)
+
+cover = pd.DataFrame([(label, value if isinstance(value, str) else fmt.date(value))
+                      for label, value in report.cover_lines(content) if label != "Effectifs"],
+                     columns=["Rubrique", "Valeur"])
+st.dataframe(cover, hide_index=True, width="stretch")
+
+st.markdown("**Chiffres clés**")
+key = content.table("chiffres_cles")
+display = key.data.copy().astype(object)
+for i in range(len(display)):
+    for col in display.columns[1:]:
+        display.at[i, col] = report.cell_text(key.data.at[i, col], key.kind(i, col))
+st.dataframe(display, hide_index=True, width="stretch")
+st.caption(key.note)
+
+with st.expander("Contenu du rapport"):
+    st.markdown("\n".join(
+        [f"- **{fmt.markdown_text(s.title)}** : " + " · ".join(fmt.markdown_text(t.title) for t in s.tables
+                                                               if t.title != s.title) for s in content.sections]
+        + ["- **Méthodologie** : les définitions de chaque indicateur"]))
+
+# --- the files ---------------------------------------------------------------------------------
+name = f"revue-de-projet-{report.period_label(filters, settings).replace('–', '-').replace(' ', '-').replace('/', '-')}"
+name += "-interne" if content.exact else ""
+version = (filters, content.exact, session.get_store().data_version())
+files = st.session_state.setdefault("report_files", {})
+
+st.subheader("Télécharger")
+pdf_col, word_col = st.columns(2)
+for col, kind, label, build, mime, word in (
+        (pdf_col, "pdf", "le rapport (PDF)", pdf, "application/pdf", False),
+        (word_col, "docx", "le document Word", docx,
+         "application/vnd.openxmlformats-officedocument.wordprocessingml.document", True)):
+    missing = report_charts.missing_tools(word=word)
+    with col:
+        if missing:
+            st.warning("Il manque sur ce serveur " + " ; ".join(missing) + ".", icon=":material/build:")
+            continue
+        ready = files.get(kind)
+        if ready is None or ready[0] != version:
+            if st.button(f"Préparer {label}", key=f"prepare_{kind}", width="stretch"):
+                with st.spinner("Préparation : calcul des graphiques et mise en page (une dizaine de secondes)…"):
+                    try:
+                        files[kind] = (version, build(content))
+                    except report_charts.ReportToolsMissing as exc:
+                        st.error(str(exc))
+                ready = files.get(kind)
+        if ready is not None and ready[0] == version:
+            st.download_button(f"Télécharger {label}", ready[1], file_name=f"{name}.{kind}", mime=mime,
+                               key=f"download_{kind}", type="primary", width="stretch",
+                               icon=":material/download:")
+
+st.caption("Le document Word est la même revue de projet, modifiable : une place attend les commentaires du "
+           "comité après chaque partie.")
+
+c1, c2, c3 = st.columns(3)
+c1.download_button("Exporter tout (.xlsx)", partial(report.workbook, content), file_name=f"{name}.xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_all",
+                   width="stretch", help="Un classeur : la sélection et la fraîcheur des données, puis une feuille "
+                                         "par tableau du rapport.")
+c2.download_button("Indicateurs (JSON)",
+                   lambda: indicators.to_json(indicators.document(data, settings, exact=content.exact)),
+                   file_name=f"indicateurs-{name.removeprefix('revue-de-projet-')}.json", mime="application/json",
+                   key="indicators_json", width="stretch")
+c3.download_button("Indicateurs (CSV)",
+                   lambda: indicators.to_csv(indicators.document(data, settings, exact=content.exact)),
+                   file_name=f"indicateurs-{name.removeprefix('revue-de-projet-')}.csv", mime="text/csv",
+                   key="indicators_csv", width="stretch")
+st.caption("Le fichier d'indicateurs donne les chiffres de la revue de projet sous forme de données (schéma décrit "
+           "dans docs/indicateurs.md) : ce qu'un département ou le programme national recueille auprès de chaque "
+           "cité éducative. Il ne contient aucun pseudonyme ni aucune ligne de présence.")
