@@ -468,7 +468,8 @@ def report_title(filters: Filters, settings: Settings) -> str:
     label = period_label(filters, settings)
     if (filters.date_from, filters.date_to) == (settings.start, settings.end) or \
             (filters.date_from == settings.start and filters.date_from.year != filters.date_to.year):
-        return f"Revue de projet — convention {label}"
+        return f"Revue de projet — convention {label}" if label[:1].isdigit() else \
+            f"Revue de projet de la convention, {label}"
     return f"Revue de projet {label}" if label[:1].isdigit() else f"Revue de projet — {label}"
 
 
@@ -506,7 +507,7 @@ def _timestamp(value) -> dt.datetime | None:
 # --- the workbook ------------------------------------------------------------------------------
 
 _SHEET_KINDS = {"count": "number", "number": "number", "text": "number", "date": "number",
-                "money": "money", "percent": "percent", "decimal": "decimal", "month": "month"}
+                "money": "money", "percent": "percent", "decimal": "decimal", "ratio": "decimal", "month": "month"}
 
 
 def cover_lines(report: Report) -> list[tuple[str, object]]:

@@ -39,6 +39,7 @@ PAGES = [
     ("participation", "Participation", None),
     ("publics", "Publics et âges", None),
     ("fiche-action", "Fiche action", None),
+    ("rapport", "Rapport", None),
     ("budget", "Budget", None),
     ("fonds-etat", "Utilisation des fonds de l'État", None),
     ("import", "Import de données", None),
@@ -352,3 +353,28 @@ def test_command_line_import_while_the_dashboard_holds_the_database(server, demo
     history = "\n".join([main.inner_text(), *page.locator("[role=gridcell]").all_text_contents(),
                          *(box.input_value() for box in main.locator("input[role=combobox]").all())])
     assert csv.name in history, history[:2000]
+
+
+def test_report_button_gives_a_pdf(server, page, tmp_path):
+    """The Rapport page prepares the revue de projet of the selection and hands it over as a PDF."""
+    _open(page, f"{server}/rapport?annee=2023")
+    _assert_clean(page)
+    main = page.locator("[data-testid=stMain]")
+    main.get_by_role("button", name="Préparer le rapport (PDF)").click()
+    download_button = main.get_by_role("button", name="Télécharger le rapport (PDF)")
+    download_button.wait_for(timeout=120_000)   # charts drawn by Chromium, then the layout
+    _settle(page)
+    _assert_clean(page)
+    with page.expect_download() as info:
+        download_button.click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    assert target.name == "revue-de-projet-2023.pdf"
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF-") and len(data) > 50_000
+    import pypdf
+
+    text = pypdf.PdfReader(target).pages[0].extract_text()
+    assert "Revue de projet 2023" in text and "Cité éducative de Metz Borny" in text
+    _settle(page)
+    _assert_clean(page)

@@ -13,6 +13,7 @@ PAGES = {
     "pages/participation.py": "Participation",
     "pages/publics.py": "Publics et âges",
     "pages/fiche-action.py": "Fiche action",
+    "pages/rapport.py": "Rapport",
     "pages/budget.py": "Budget",
     "pages/fonds-etat.py": "Utilisation des fonds de l'État",
     "pages/import.py": "Import de données",

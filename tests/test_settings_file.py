@@ -59,7 +59,7 @@ seuil = 5
 
 PAGES = ["pages/overview.py", "pages/participation.py", "pages/publics.py", "pages/fiche-action.py",
          "pages/budget.py", "pages/fonds-etat.py", "pages/import.py", "pages/historique.py",
-         "pages/methodologie.py"]
+         "pages/methodologie.py", "pages/rapport.py"]
 # Words of the default settings (Metz Borny, focus band 16-25) that another cité must not see.
 FOREIGN = ("Metz", "Borny", "16-25", "16–25", "16 à 25")
 
@@ -199,6 +199,7 @@ METRIC_LABELS = {
     "pages/import.py": ["Lignes lues", "À ajouter", "Doublons déjà connus", "Remplacements", "Lignes en erreur"],
     "pages/historique.py": [],
     "pages/methodologie.py": [],
+    "pages/rapport.py": [],
 }
 ACTIONS_FILE = "code;intitulé;porteur\nNEW;Atelier vidéo;MJC\n".encode()
 
