@@ -16,7 +16,7 @@ PORT ?= 8501
 CHROMIUM := /usr/bin/chromium
 BENCH_OUT := bench/output
 
-.PHONY: help run test lint bench clean venv chromium
+.PHONY: help run test lint bench clean venv chromium report-tools
 
 help:
 	@echo "make run    lance le tableau de bord sur http://localhost:$(PORT)"
@@ -39,7 +39,7 @@ $(VENV)/.requirements-test.stamp: requirements-test.txt requirements.txt | $(PY)
 
 venv: $(VENV)/.requirements.stamp
 
-run: $(VENV)/.requirements.stamp
+run: $(VENV)/.requirements.stamp report-tools
 	$(PY) -m impact demo --if-empty --db "$(IMPACT_DB)"
 	IMPACT_DB="$(IMPACT_DB)" $(PY) -m streamlit run dashboard.py \
 		--server.headless true --server.port $(PORT) --browser.gatherUsageStats false
@@ -57,22 +57,42 @@ chromium:
 		exit 1; \
 	fi
 
+# The report (PDF, Word) draws its charts with Chromium (kaleido) and lays out its pages with WeasyPrint,
+# which needs Pango. Installed when missing and we are root; otherwise said, and the dashboard runs
+# without them (the Rapport page says what is missing).
+report-tools: $(VENV)/.requirements.stamp
+	@missing=""; \
+	if [ ! -x "$(CHROMIUM)" ] && ! command -v chromium >/dev/null; then missing="chromium"; fi; \
+	if ! $(PY) -c "import weasyprint" >/dev/null 2>&1; then missing="$$missing libpango-1.0-0 libpangoft2-1.0-0"; fi; \
+	if [ -z "$$missing" ]; then \
+		exit 0; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installation de ce dont le rapport a besoin (apt-get install $$missing)..."; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	else \
+		echo "Le rapport (PDF et Word) a besoin de : $$missing." >&2; \
+		echo "Installez-les en administrateur : sudo apt-get update && sudo apt-get install -y $$missing" >&2; \
+		echo "Le tableau de bord fonctionne sans ; la page « Rapport » dit ce qui manque." >&2; \
+	fi
+
 lint: $(VENV)/.requirements-test.stamp
 	$(VENV)/bin/ruff check .
 
 # pytest exits 5 when it collects no test: any non-zero status fails the target.
-test: $(VENV)/.requirements-test.stamp chromium lint
+test: $(VENV)/.requirements-test.stamp chromium report-tools lint
 	$(PY) -m pytest -p tests.conftest_meta tests/
 
 $(BENCH_OUT)/national.duckdb: bench/make_national.py | $(VENV)/.requirements-test.stamp
 	mkdir -p $(BENCH_OUT)
 	$(PY) bench/make_national.py --db $@
 
-bench: $(VENV)/.requirements-test.stamp chromium $(BENCH_OUT)/national.duckdb
+bench: $(VENV)/.requirements-test.stamp chromium report-tools $(BENCH_OUT)/national.duckdb
 	$(PY) bench/pages.py --national $(BENCH_OUT)/national.duckdb
 	$(PY) bench/import.py
 	$(PY) bench/startup.py
 	$(PY) bench/browser.py --db $(BENCH_OUT)/national.duckdb
+	$(PY) bench/report.py
 
 clean:
 	rm -rf $(VENV) test-output $(BENCH_OUT) .pytest_cache .ruff_cache

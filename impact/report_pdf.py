@@ -67,7 +67,8 @@ def to_html(report: Report, charts: dict[str, bytes] | None = None) -> str:
     parts.append("</style></head><body>")
 
     # cover
-    parts.append(f'<section class="cover"><p class="cite">{_e(report.cite)}</p><h1>{_e(report.title)}</h1>'
+    title = re.sub(r"(\S+–\S+)", r'<span class="nowrap">\1</span>', _e(report.title))   # 2022–2024 on one line
+    parts.append(f'<section class="cover"><p class="cite">{_e(report.cite)}</p><h1>{title}</h1>'
                  f'<p class="period">Période : {_e(report.period)}</p>')
     if report.exact:
         parts.append(f'<p class="exact-mark">{_e(EXACT_MARK)} : ne pas diffuser.</p>')
