@@ -2,7 +2,6 @@
 complete, the indicators file, and « Exporter tout » (every table in one workbook)."""
 
 import datetime as dt
-from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -93,19 +92,29 @@ for col, kind, label, build, mime, word in (
 st.caption("Le document Word est la même revue de projet, modifiable : une place attend les commentaires du "
            "comité après chaque partie.")
 
+
+
+def written(kind: str, build):
+    """The file of this selection, written with the page (a download written on click is lost when the
+    page runs again before the click) and kept for the session until the selection or the data change."""
+    ready = files.get(kind)
+    if ready is None or ready[0] != version:
+        files[kind] = (version, build())
+    return files[kind][1]
+
+
+short = name.removeprefix("revue-de-projet-")
 c1, c2, c3 = st.columns(3)
-c1.download_button("Exporter tout (.xlsx)", partial(report.workbook, content), file_name=f"{name}.xlsx",
+c1.download_button("Exporter tout (.xlsx)", written("xlsx", lambda: report.workbook(content)), file_name=f"{name}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="export_all",
                    width="stretch", help="Un classeur : la sélection et la fraîcheur des données, puis une feuille "
                                          "par tableau du rapport.")
-c2.download_button("Indicateurs (JSON)",
-                   lambda: indicators.to_json(indicators.document(data, settings, exact=content.exact)),
-                   file_name=f"indicateurs-{name.removeprefix('revue-de-projet-')}.json", mime="application/json",
-                   key="indicators_json", width="stretch")
-c3.download_button("Indicateurs (CSV)",
-                   lambda: indicators.to_csv(indicators.document(data, settings, exact=content.exact)),
-                   file_name=f"indicateurs-{name.removeprefix('revue-de-projet-')}.csv", mime="text/csv",
-                   key="indicators_csv", width="stretch")
+doc = indicators.document(data, settings, exact=content.exact)
+c2.download_button("Indicateurs (JSON)", written("json", lambda: indicators.to_json(doc)),
+                   file_name=f"indicateurs-{short}.json", mime="application/json", key="indicators_json",
+                   width="stretch")
+c3.download_button("Indicateurs (CSV)", written("csv", lambda: indicators.to_csv(doc)),
+                   file_name=f"indicateurs-{short}.csv", mime="text/csv", key="indicators_csv", width="stretch")
 st.caption("Le fichier d'indicateurs donne les chiffres de la revue de projet sous forme de données (schéma décrit "
            "dans docs/indicateurs.md) : ce qu'un département ou le programme national recueille auprès de chaque "
            "cité éducative. Il ne contient aucun pseudonyme ni aucune ligne de présence.")
