@@ -38,26 +38,6 @@ if content.exact:
 elif content.rule_note:
     st.caption(content.rule_note)
 
-cover = pd.DataFrame([(label, value if isinstance(value, str) else fmt.date(value))
-                      for label, value in report.cover_lines(content) if label != "Effectifs"],
-                     columns=["Rubrique", "Valeur"])
-st.dataframe(cover, hide_index=True, width="stretch")
-
-st.markdown("**Chiffres clés**")
-key = content.table("chiffres_cles")
-display = key.data.copy().astype(object)
-for i in range(len(display)):
-    for col in display.columns[1:]:
-        display.at[i, col] = report.cell_text(key.data.at[i, col], key.kind(i, col))
-st.dataframe(display, hide_index=True, width="stretch")
-st.caption(key.note)
-
-with st.expander("Contenu du rapport"):
-    st.markdown("\n".join(
-        [f"- **{fmt.markdown_text(s.title)}** : " + " · ".join(fmt.markdown_text(t.title) for t in s.tables
-                                                               if t.title != s.title) for s in content.sections]
-        + ["- **Méthodologie** : les définitions de chaque indicateur"]))
-
 # --- the files ---------------------------------------------------------------------------------
 name = f"revue-de-projet-{report.period_label(filters, settings).replace('–', '-').replace(' ', '-').replace('/', '-')}"
 name += "-interne" if content.exact else ""
@@ -118,3 +98,25 @@ c3.download_button("Indicateurs (CSV)", written("csv", lambda: indicators.to_csv
 st.caption("Le fichier d'indicateurs donne les chiffres de la revue de projet sous forme de données (schéma décrit "
            "dans docs/indicateurs.md) : ce qu'un département ou le programme national recueille auprès de chaque "
            "cité éducative. Il ne contient aucun pseudonyme ni aucune ligne de présence.")
+
+# --- what the report says -------------------------------------------------------------------
+st.subheader("Aperçu")
+cover = pd.DataFrame([(label, value if isinstance(value, str) else fmt.date(value))
+                      for label, value in report.cover_lines(content) if label != "Effectifs"],
+                     columns=["Rubrique", "Valeur"])
+st.dataframe(cover, hide_index=True, width="stretch")
+
+st.markdown("**Chiffres clés**")
+key = content.table("chiffres_cles")
+display = key.data.copy().astype(object)
+for i in range(len(display)):
+    for col in display.columns[1:]:
+        display.at[i, col] = report.cell_text(key.data.at[i, col], key.kind(i, col))
+st.dataframe(display, hide_index=True, width="stretch")
+st.caption(key.note)
+
+with st.expander("Contenu du rapport"):
+    st.markdown("\n".join(
+        [f"- **{fmt.markdown_text(s.title)}** : " + " · ".join(fmt.markdown_text(t.title) for t in s.tables
+                                                               if t.title != s.title) for s in content.sections]
+        + ["- **Méthodologie** : les définitions de chaque indicateur"]))
