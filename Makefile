@@ -1,5 +1,7 @@
 # Tableau de bord d'impact — cité éducative.
 #   make run    installe ce qu'il faut, charge la démonstration si la base est vide, lance l'application
+#               sur ce poste seulement (127.0.0.1) ; IMPACT_ADDRESS=0.0.0.0 make run l'ouvre au réseau, ce qui
+#               est refusé tant qu'aucun compte et aucune connexion unique n'existent
 #   make test   installe aussi les outils de test et un Chromium sans affichage, puis lance les tests
 #   make bench  mesures de performance (tableaux imprimés)
 #   make clean  supprime l'environnement Python et les fichiers générés (jamais la base ni son secret)
@@ -13,13 +15,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 IMPACT_DB ?= data/impact.duckdb
 PORT ?= 8501
+# This machine only, unless told otherwise (and refused on a network without accounts: serve-check).
+IMPACT_ADDRESS ?= 127.0.0.1
 CHROMIUM := /usr/bin/chromium
 BENCH_OUT := bench/output
 
 .PHONY: help run test lint bench clean venv chromium report-tools
 
 help:
-	@echo "make run    lance le tableau de bord sur http://localhost:$(PORT)"
+	@echo "make run    lance le tableau de bord sur http://localhost:$(PORT) (ce poste seulement)"
 	@echo "make test   lance toutes les vérifications (ruff, pytest, navigateur)"
 	@echo "make bench  mesures de performance"
 	@echo "make clean  supprime .venv et les fichiers générés"
@@ -40,9 +44,11 @@ $(VENV)/.requirements-test.stamp: requirements-test.txt requirements.txt | $(PY)
 venv: $(VENV)/.requirements.stamp
 
 run: $(VENV)/.requirements.stamp report-tools
+	$(PY) -m impact serve-check "$(IMPACT_ADDRESS)" --db "$(IMPACT_DB)"
 	$(PY) -m impact demo --if-empty --db "$(IMPACT_DB)"
 	IMPACT_DB="$(IMPACT_DB)" $(PY) -m streamlit run dashboard.py \
-		--server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+		--server.headless true --server.address "$(IMPACT_ADDRESS)" --server.port $(PORT) \
+		--browser.gatherUsageStats false
 
 chromium:
 	@if [ -x "$(CHROMIUM)" ]; then \

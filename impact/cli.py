@@ -1,5 +1,9 @@
-"""Command line: python -m impact import|export|batches|undo|demo|forget|purge|report|indicators (see README,
-« Ligne de commande »)."""
+"""Command line: python -m impact import|export|batches|undo|demo|forget|purge|report|indicators|users|
+serve-check (see README, « Ligne de commande »).
+
+The command line is the server's operator: it needs no sign-in (whoever runs it can read the store
+file anyway) and records its author as the system user, or the name given with --par.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from impact import contract, erasure, fmt, import_history, ingest, privacy
+from impact import accounts, audit, auth, contract, erasure, fmt, import_history, ingest, privacy
 from impact.canonical_export import write_export
 from impact.settings import database_path, load_settings
 from impact.store import Store, StoreBusy, StoreUnusable, is_empty
@@ -30,6 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="python -m impact", description="Tableau de bord de la cité éducative.")
     p.add_argument("--settings", help="fichier de paramètres (défaut : data/convention.toml)")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    who = _system_user()
     imp = sub.add_parser("import", help="importer un ou plusieurs fichiers")
     imp.add_argument("kind", help="actions | budget | spending | attendance")
     imp.add_argument("files", nargs="+")
@@ -38,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--accept-valid", action="store_true", help="importer les lignes valides")
     imp.add_argument("--json", action="store_true", help="une ligne JSON par fichier")
     imp.add_argument("--rejected-out", help="écrire les lignes rejetées (CSV pour Excel)")
-    imp.add_argument("--by", default=os.environ.get("USER", "ligne de commande"), help="auteur de l'import")
+    imp.add_argument("--par", "--by", dest="par", default=who,
+                     help="auteur de l'import (défaut : l'utilisateur système)")
     exp = sub.add_parser("export", help="exporter ce qui est enregistré (forme canonique)")
     exp.add_argument("kind")
     exp.add_argument("--db")
@@ -48,10 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     und = sub.add_parser("undo", help="annuler un import")
     und.add_argument("batch_id", type=int)
     und.add_argument("--db")
+    und.add_argument("--par", default=who, help="auteur de l'annulation (défaut : l'utilisateur système)")
     demo = sub.add_parser("demo", help="charger les données de démonstration")
     demo.add_argument("--db")
     demo.add_argument("--if-empty", action="store_true", help="seulement si la base est vide")
-    who = os.environ.get("USER", "ligne de commande")
     fgt = sub.add_parser(
         "forget", help="effacer toutes les présences d'une personne (droit à l'effacement)",
         description="Efface toutes les présences d'une personne. Sans option, demande le nom, le prénom et la "
@@ -95,7 +101,42 @@ def _parser() -> argparse.ArgumentParser:
     ind.add_argument("--exact", action="store_true", help="effectifs exacts (usage interne)")
     ind.add_argument("--out", help="fichier à écrire (défaut : la sortie standard)")
     ind.add_argument("--db")
+
+    usr = sub.add_parser("users", help="comptes du tableau de bord (connexion par e-mail et mot de passe)",
+                         description="Comptes locaux. Statut : 0 fait, 1 refusé (compte inconnu ou déjà là, "
+                                     "mot de passe trop court ou différent), 2 erreur d'utilisation.")
+    users = usr.add_subparsers(dest="users_command", required=True, parser_class=_Parser)
+    u_add = users.add_parser("add", help="créer un compte")
+    u_add.add_argument("email")
+    u_add.add_argument("--role", required=True, choices=auth.ROLES)
+    u_list = users.add_parser("list", help="lister les comptes (e-mail, rôle, état)")
+    u_dis = users.add_parser("disable", help="désactiver un compte")
+    u_dis.add_argument("email")
+    u_role = users.add_parser("role", help="changer le rôle d'un compte")
+    u_role.add_argument("email")
+    u_role.add_argument("role", choices=auth.ROLES)
+    u_pw = users.add_parser("passwd", help="changer le mot de passe d'un compte (et le réactiver)")
+    u_pw.add_argument("email")
+    for cmd in (u_add, u_pw):
+        cmd.add_argument("--generate", action="store_true",
+                         help="créer un mot de passe fort, affiché une seule fois (au lieu de le demander)")
+    for cmd in (u_add, u_list, u_dis, u_role, u_pw):
+        cmd.add_argument("--db")
+        cmd.add_argument("--par", default=who, help="auteur du changement (défaut : l'utilisateur système)")
+
+    srv = sub.add_parser("serve-check", help="dire si le tableau de bord peut écouter sur cette adresse",
+                         description="Refuse (statut 1, avec la raison) une adresse réseau tant qu'aucun compte et "
+                                     "aucune connexion unique n'existent ; 0 sinon.")
+    srv.add_argument("address", help="adresse d'écoute (127.0.0.1, 0.0.0.0…)")
+    srv.add_argument("--db")
     return p
+
+
+def _system_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "ligne de commande"
 
 
 def _store(db: str | None) -> Store:
@@ -183,8 +224,11 @@ def cmd_import(args, settings) -> int:
         for i, path in enumerate(args.files):
             try:
                 report = ingest.import_file(con, args.kind, Path(path), settings=settings, key=key,
-                                            imported_by=args.by, dry_run=args.dry_run,
+                                            imported_by=args.par, dry_run=args.dry_run,
                                             accept_valid=args.accept_valid, with_preview=False)
+                if report.stored:
+                    audit.record(con, "import", args.par, auth.OPERATOR, target=f"import n° {report.batch_id}",
+                                 detail=Path(path).name)
             except ingest.ImportProblem as exc:
                 status = max(status, REJECTED)
                 if args.json:
@@ -232,6 +276,8 @@ def cmd_batches(args) -> int:
         return OK
     for r in frame.itertuples():
         state = "actif" if r.status == "active" else f"annulé le {r.undone_at:%d/%m/%Y %H:%M}"
+        if r.status != "active" and isinstance(r.undone_by, str):
+            state += f" par {r.undone_by}"
         print(f"n° {r.id:>4}  {r.imported_at:%d/%m/%Y %H:%M}  {r.kind:<10}  {r.file_name}  "
               f"{r.rows_stored} lignes, {r.duplicates} doublons  {state}  ({r.imported_by})")
     return OK
@@ -240,7 +286,7 @@ def cmd_batches(args) -> int:
 def cmd_undo(args) -> int:
     with _store(args.db).connect() as con:
         try:
-            info = import_history.undo(con, args.batch_id)
+            info = import_history.undo(con, args.batch_id, auth.operator(args.par))
         except import_history.UndoRefused as exc:
             print(str(exc), file=sys.stderr)
             return REJECTED
@@ -422,6 +468,75 @@ def cmd_indicators(args, settings, today: dt.date | None = None) -> int:
     return OK
 
 
+def _new_password(args) -> str | None:
+    """--generate: a strong password, printed once on its own line; else typed twice (not echoed)."""
+    if args.generate:
+        password = accounts.generate_password()
+        print(f"Mot de passe : {password}")
+        return password
+    first = _ask("Mot de passe (12 caractères au moins) : ")
+    if first != _ask("Le même mot de passe, encore une fois : "):
+        print("Les deux mots de passe sont différents : rien n'a été changé.", file=sys.stderr)
+        return None
+    return first
+
+
+def cmd_users(args) -> int:
+    actor = auth.operator(args.par)
+    with _store(args.db).connect() as con:
+        try:
+            if args.users_command == "list":
+                found = accounts.list_accounts(con)
+                if not found:
+                    print("Aucun compte : le tableau de bord est en mode poste local (127.0.0.1 seulement).")
+                for a in found:
+                    print(f"{a.email}  {auth.role_label(a.role)} ({a.role})  {accounts.STATE_LABELS[a.state]}")
+                return OK
+            if args.users_command in ("add", "passwd"):
+                # check what can be checked before asking for a password
+                if args.users_command == "add":
+                    email = accounts.normalise_email(args.email)
+                    if any(a.email == email for a in accounts.list_accounts(con)):
+                        raise accounts.AccountProblem(f"Le compte {email} existe déjà (users role ou users passwd "
+                                                      "pour le modifier).")
+                else:
+                    email = accounts.existing_email(con, args.email)
+                if not args.generate:
+                    print(f"Mot de passe de {email} :", file=sys.stderr)
+                password = _new_password(args)
+                if password is None:
+                    return REJECTED
+                if args.users_command == "add":
+                    accounts.add(con, email, args.role, password, actor)
+                    print(f"Compte créé : {email} ({auth.role_label(args.role)}).")
+                else:
+                    accounts.set_password(con, email, password, actor)
+                    print(f"Mot de passe changé : {email} (compte actif).")
+            elif args.users_command == "disable":
+                accounts.disable(con, args.email, actor)
+                print(f"Compte désactivé : {args.email.strip().lower()}.")
+            else:
+                accounts.set_role(con, args.email, args.role, actor)
+                print(f"Rôle changé : {args.email.strip().lower()} est maintenant {auth.role_label(args.role)}.")
+        except accounts.AccountProblem as exc:
+            print(str(exc), file=sys.stderr)
+            return REJECTED
+    return OK
+
+
+def cmd_serve_check(args) -> int:
+    from impact.settings import ROOT
+
+    with _store(args.db).connect() as con:
+        has_accounts = accounts.account_count(con) > 0
+    refusal = auth.network_refusal(args.address, has_accounts,
+                                   auth.sso_configured(auth.secrets_auth_section(ROOT)))
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return REJECTED
+    return OK
+
+
 def _settings(path: str | None):
     """The convention settings; None, after a French line on stderr, when they cannot be read."""
     shown = path or "data/convention.toml"
@@ -461,6 +576,10 @@ def main(argv: list[str] | None = None, today: dt.date | None = None) -> int:
             return cmd_report(args, settings, today)
         if args.command == "indicators":
             return cmd_indicators(args, settings, today)
+        if args.command == "users":
+            return cmd_users(args)
+        if args.command == "serve-check":
+            return cmd_serve_check(args)
         return cmd_demo(args, settings)
     except StoreBusy as exc:
         print(f"La base {exc} est restée occupée par un autre processus : réessayez plus tard.",
@@ -469,3 +588,6 @@ def main(argv: list[str] | None = None, today: dt.date | None = None) -> int:
     except (StoreUnusable, privacy.SecretProblem) as exc:
         print(str(exc), file=sys.stderr)
         return USAGE
+    except auth.Forbidden as exc:   # never for the operator; kept so that a refusal is French
+        print(str(exc), file=sys.stderr)
+        return REJECTED

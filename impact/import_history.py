@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from impact import contract, fmt, queries
+from impact import audit, auth, contract, fmt, queries
 from impact.small_counts import CountRule
 from impact.store import rebuild_derived
 
@@ -50,8 +50,10 @@ def batch_details(con, batch_id: int) -> dict:
     return batch
 
 
-def undo(con, batch_id: int) -> dict:
-    """Take one import back out, in one transaction. Returns batch_details as it was."""
+def undo(con, batch_id: int, actor: auth.Actor) -> dict:
+    """Take one import back out, in one transaction, for `actor` (who must be allowed to: Forbidden
+    otherwise). Returns batch_details as it was."""
+    auth.require(actor, "undo")
     info = batch_details(con, batch_id)
     if info["status"] != "active":
         raise UndoRefused(f"L'import n° {batch_id} est déjà annulé.")
@@ -82,8 +84,10 @@ def undo(con, batch_id: int) -> dict:
             where kind = $kind and batch_id = orig_batch_id and line = orig_line""", {"kind": kind})
         con.execute(f"delete from {table} where batch_id = $b", {"b": batch_id})
         con.execute("delete from batch_duplicates where batch_id = $b", {"b": batch_id})
-        con.execute("update batches set status = 'undone', undone_at = now()::timestamp where id = $b",
-                    {"b": batch_id})
+        con.execute("update batches set status = 'undone', undone_at = now()::timestamp, undone_by = $by "
+                    "where id = $b", {"b": batch_id, "by": actor.name})
+        audit.record(con, "undo", actor.name, actor.role, target=f"import n° {batch_id}",
+                     detail=info["file_name"])
         if kind == "attendance":   # the people no row names any more
             rebuild_derived(con)
         con.execute("commit")
@@ -119,7 +123,8 @@ def history_table(batches: pd.DataFrame, rule: CountRule) -> pd.DataFrame:
                      for n, kind in zip(batches["duplicates"], batches["kind"], strict=True)],
         "Remplacements": batches["replaced"].map(fmt.integer),
         "Statut": [STATUS.get(s, s) + (f" le {u:%d/%m/%Y %H:%M}" if s == "undone" and not pd.isna(u) else "")
-                   for s, u in zip(batches["status"], batches["undone_at"], strict=True)],
+                   + (f" par {by}" if s == "undone" and isinstance(by, str) and by else "")
+                   for s, u, by in zip(batches["status"], batches["undone_at"], batches["undone_by"], strict=True)],
     })
 
 

@@ -8,7 +8,9 @@ they are tested without Streamlit.
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
@@ -60,7 +62,8 @@ def clear_caches() -> None:
 
 
 def require_dashboard() -> None:
-    """Make sure the page runs inside dashboard.py (navigation, sidebar filters, banner).
+    """Make sure the page runs inside dashboard.py (navigation, sidebar filters, banner), for a
+    viewer whose role gets this page (else a French refusal, or the sign-in, and the page stops).
 
     On a fresh server, Streamlit 1.67 still treats the pages/ folder the old way until
     st.navigation has run once: a shared link to /budget would run pages/budget.py alone,
@@ -72,12 +75,39 @@ def require_dashboard() -> None:
 
         PagesManager.uses_pages_directory = False
         st.rerun()
+    # The calling page's file name (pages/NAME.py) is its name in auth.PAGE_ROLES.
+    page = Path(sys._getframe(1).f_globals.get("__file__", "")).stem
+    require_page(page)
+
+
+def require_page(page: str) -> None:
+    """Stop the page unless the viewer's role gets it: the sign-in for someone not signed in (the
+    same address opens after it), a French refusal for the others."""
+    if auth.sees_page(role(), page):
+        return
+    if role() is None:
+        from impact import signin
+
+        st.title("Connexion")
+        signin.sign_in_form("Connectez-vous pour ouvrir cette page.")
+    else:
+        st.title("Accès refusé")
+        st.warning(f"Cette page n'est pas ouverte au rôle « {auth.role_label(role())} ». Les pages de votre rôle "
+                   "sont dans le menu. Pour un autre accès, adressez-vous à "
+                   f"{fmt.markdown_text(get_settings().access_contact)}.", icon=":material/block:")
+    st.stop()
 
 
 # --- who is looking ---------------------------------------------------------------------
 
-def role() -> str:
-    return st.session_state.get("role", auth.READER)
+def role() -> str | None:
+    """The viewer's role (auth.ROLES), None when nobody is signed in: the one place to read it."""
+    return st.session_state.get("role")
+
+
+def actor() -> auth.Actor:
+    """The viewer, as the core's write functions take them (they check the role again)."""
+    return auth.Actor(st.session_state.get("user") or auth.role_label(role()), role())
 
 
 def exact_counts() -> bool:
@@ -87,29 +117,6 @@ def exact_counts() -> bool:
 def count_rule() -> CountRule:
     """How counts of people and participations are shown to this viewer (impact.small_counts)."""
     return CountRule.of(get_settings(), exact_counts())
-
-
-def coordinator_gate() -> bool:
-    """Show the coordinator login where needed; True when the user is a coordinator."""
-    if role() == auth.COORDINATOR:
-        return True
-    expected = os.environ.get("IMPACT_COORDINATOR_PASSWORD")
-    st.info("Cette page est réservée aux coordinateurs de la cité éducative.")
-    if expected:
-        with st.form("login"):
-            given = st.text_input("Mot de passe coordinateur", type="password")
-            if st.form_submit_button("Se connecter"):
-                if auth.password_ok(given, expected):
-                    st.session_state["role"] = auth.COORDINATOR
-                    st.rerun()
-                st.error("Mot de passe incorrect.")
-    else:
-        st.caption("Aucun mot de passe n'est configuré (poste local) : définissez "
-                   "IMPACT_COORDINATOR_PASSWORD pour protéger cet espace sur un serveur partagé.")
-        if st.button("Ouvrir l'espace coordinateur"):
-            st.session_state["role"] = auth.COORDINATOR
-            st.rerun()
-    return False
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -125,4 +132,7 @@ def run_write(fn: Callable, *args, **kwargs):
         st.stop()
     except (StoreUnusable, privacy.SecretProblem) as exc:
         st.error(fmt.markdown_text(str(exc)), icon=":material/error:")
+        st.stop()
+    except auth.Forbidden as exc:
+        st.error(str(exc), icon=":material/block:")
         st.stop()

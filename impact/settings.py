@@ -45,6 +45,11 @@ class Settings:
     funder_groups: tuple[FunderGroup, ...] = ()
     state_group_label: str = "État"
     other_funders_label: str = "Autres financeurs"
+    # [acces]: a signed-in session ends after this idle time; whom to ask for an access; the single
+    # sign-on's roles, by e-mail address or by domain ("@ville.fr").
+    idle_hours: float = 8.0
+    access_contact: str = "l'administrateur du tableau de bord"
+    sso_roles: tuple[tuple[str, str], ...] = ()
 
     @property
     def retention_end(self) -> dt.date:
@@ -111,7 +116,29 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         **_small_counts(path, privacy),
         retention_years=_retention_years(path, privacy.get("conservation_annees", 5)),
         **_funders(raw.get("financeurs", {}), path),
+        **_access(raw.get("acces", {}), path),
     )
+
+
+def _access(section: dict, path: Path) -> dict:
+    """The [acces] section: idle time, contact, and the single sign-on's [[acces.connexion_unique]]."""
+    from impact.auth import ROLES
+
+    hours = section.get("inactivite_heures", 8)
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= 24 * 30:
+        raise ValueError(f"{path} : [acces] inactivite_heures doit être un nombre d'heures (plus de 0, au plus "
+                         f"720), pas {hours!r}.")
+    rules = []
+    for i, rule in enumerate(section.get("connexion_unique", []), start=1):
+        address, role = str(rule.get("adresse", "")).strip().lower(), rule.get("role")
+        if "@" not in address or role not in ROLES:
+            raise ValueError(f"{path} : la règle n° {i} de [[acces.connexion_unique]] doit avoir une « adresse » "
+                             "(prenom.nom@exemple.fr, ou @exemple.fr pour tout un domaine) et un « role » parmi "
+                             f"{', '.join(ROLES)} (lus : {address!r}, {role!r}).")
+        rules.append((address, role))
+    return {"idle_hours": float(hours),
+            "access_contact": str(section.get("contact", "")).strip() or "l'administrateur du tableau de bord",
+            "sso_roles": tuple(rules)}
 
 
 def _small_counts(path: Path, privacy: dict) -> dict:

@@ -27,7 +27,7 @@ import duckdb
 
 from impact.queries import load_script
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 KINDS = ("actions", "budget", "spending", "attendance")
 
 
@@ -158,6 +158,28 @@ MIGRATIONS: list[str] = [
     alter table attendance drop column pair_id;
     alter table attendance drop column band_id;
     delete from meta where key in ('pairs_origin', 'named_first', 'named_last');
+    """,
+    # 12: named accounts (local sign-in), the audit of sign-ins and changes, who undid a batch.
+    """
+    create table accounts (
+        email varchar primary key,        -- lower case
+        role varchar not null,            -- coordinateur | comite | etat | admin
+        password_hash varchar not null,   -- argon2id, never the password itself
+        state varchar not null,           -- active | disabled
+        created_at timestamp not null,
+        changed_at timestamp not null
+    );
+    create table audit (
+        id integer primary key,
+        happened_at timestamp not null,
+        actor varchar not null,           -- an account's e-mail, or the system user of the command line
+        role varchar,
+        event varchar not null,           -- sign_in, sign_in_failed, sign_in_locked, sign_out, import, undo, account_*
+        target varchar,                   -- the account or the batch concerned
+        client varchar,                   -- where a sign-in came from ('local': this machine)
+        detail varchar
+    );
+    alter table batches add column undone_by varchar;
     """,
 ]
 

@@ -6,7 +6,7 @@ import hashlib
 
 import pandas as pd
 
-from impact import contract, fmt, ingest, privacy
+from impact import audit, auth, contract, fmt, ingest, privacy
 from impact.settings import Settings
 
 KIND_CHOICES = {"auto": "Reconnaître d'après les en-têtes", **contract.KIND_LABELS}
@@ -16,8 +16,11 @@ def file_token(data: bytes, kind: str | None) -> str:
     return f"{kind}:{hashlib.sha256(data).hexdigest()}"
 
 
-def analyse(con, data: bytes, file_name: str, kind: str | None, settings: Settings, db_path) -> dict:
-    """A dry run: the report, or the whole-file problem in French."""
+def analyse(con, data: bytes, file_name: str, kind: str | None, settings: Settings, db_path,
+            actor: auth.Actor) -> dict:
+    """A dry run for `actor` (who must be allowed to import: it tells which rows are already
+    stored): the report, or the whole-file problem in French."""
+    auth.require(actor, "import")
     try:
         key = privacy.load_or_create_secret(privacy.secret_path(db_path))
         report = ingest.import_file(con, kind, data, file_name=file_name, settings=settings, key=key,
@@ -28,11 +31,16 @@ def analyse(con, data: bytes, file_name: str, kind: str | None, settings: Settin
 
 
 def store_file(con, data: bytes, file_name: str, kind: str, settings: Settings, db_path,
-               imported_by: str, accept_valid: bool, progress=None) -> dict:
+               actor: auth.Actor, accept_valid: bool, progress=None) -> dict:
+    """Import the file for `actor` (Forbidden unless allowed to import), recorded as its author."""
+    auth.require(actor, "import")
     try:
         key = privacy.load_or_create_secret(privacy.secret_path(db_path))
         report = ingest.import_file(con, kind, data, file_name=file_name, settings=settings, key=key,
-                                    imported_by=imported_by, accept_valid=accept_valid, progress=progress)
+                                    imported_by=actor.name, accept_valid=accept_valid, progress=progress)
+        if report.stored:
+            audit.record(con, "import", actor.name, actor.role, target=f"import n° {report.batch_id}",
+                         detail=file_name)
         return {"report": report, "error": None}
     except (ingest.ImportProblem, privacy.SecretProblem) as exc:
         return {"report": None, "error": str(exc)}

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from impact import fmt, import_history, session, widgets
+from impact import auth, fmt, import_history, session, widgets
 
 session.require_dashboard()
 
@@ -39,7 +39,7 @@ if details.get("warnings"):
     st.markdown("Avertissements signalés à l'import :")
     st.dataframe(details["warnings"], hide_index=True, width="stretch")
 
-if info["status"] == "active" and session.role() == "coordinateur":
+if info["status"] == "active" and auth.may(session.role(), "undo"):
     if st.button("Annuler cet import", key="undo_ask"):
         st.session_state["undo_pending"] = int(chosen)
     if st.session_state.get("undo_pending") == int(chosen):
@@ -47,7 +47,7 @@ if info["status"] == "active" and session.role() == "coordinateur":
         yes, no = st.columns(2)
         if yes.button("Confirmer l'annulation", type="primary", key="undo_confirm"):
             try:
-                session.run_write(import_history.undo, int(chosen))
+                session.run_write(import_history.undo, int(chosen), session.actor())
                 st.session_state["undo_done"] = f"Import n° {chosen} annulé."
             except import_history.UndoRefused as exc:
                 st.session_state["undo_done"] = None
@@ -60,4 +60,4 @@ if info["status"] == "active" and session.role() == "coordinateur":
             st.session_state.pop("undo_pending", None)
             st.rerun()
 elif info["status"] == "active":
-    st.caption("L'annulation d'un import est réservée aux coordinateurs (page « Import de données »).")
+    st.caption("L'annulation d'un import est réservée aux coordinateurs.")

@@ -7,8 +7,6 @@ from impact import contract, fmt, session, uploads
 session.require_dashboard()
 
 st.title("Import de données")
-if not session.coordinator_gate():
-    st.stop()
 
 settings = session.get_settings()
 store = session.get_store()
@@ -35,7 +33,8 @@ for index, upload in enumerate(files):
     st.subheader(fmt.markdown_text(upload.name))
     if token not in analyses:
         with st.spinner("Analyse du fichier…"):
-            analyses[token] = session.run_write(uploads.analyse, data, upload.name, kind, settings, store.path)
+            analyses[token] = session.run_write(uploads.analyse, data, upload.name, kind, settings, store.path,
+                                                session.actor())
     result = analyses[token]
     if result["error"]:
         st.error(fmt.markdown_text(result["error"]))
@@ -81,7 +80,7 @@ for index, upload in enumerate(files):
     if do_all or do_valid:
         bar = st.progress(0.0, text="Import en cours…")
         outcome = session.run_write(uploads.store_file, data, upload.name, report.kind, settings, store.path,
-                               imported_by="coordinateur (page d'import)", accept_valid=do_valid,
+                               actor=session.actor(), accept_valid=do_valid,
                                progress=lambda f, m, bar=bar: bar.progress(min(f, 1.0), text=m))
         session.clear_caches()
         if outcome["error"]:

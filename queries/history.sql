@@ -1,7 +1,7 @@
 -- name: batch_list
 -- The import history, newest first.
 select id, imported_at, imported_by, kind, file_name, sha256, rows_read, rows_stored, duplicates,
-    replaced, warnings, rejected, status, undone_at
+    replaced, warnings, rejected, status, undone_at, undone_by
 from batches
 order by id desc;
 

@@ -15,13 +15,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from impact import ingest
+from impact import auth, ingest
 from impact.queries import load_script
 from impact.settings import load_settings
 from impact.store import migrate, rebuild_derived
 
 D = dt.date
 STATE = "État - cité éducative"
+OPERATOR = auth.operator("test")   # the command line's actor: may import, undo and manage accounts
 
 
 # --- rows written directly ----------------------------------------------------------------

@@ -98,7 +98,7 @@ def test_budget_page_points_of_attention(money_db):
 
 
 @pytest.mark.parametrize(("role", "a2_people", "a2_cost", "a1"), [
-    (None, "< 5", "masqué", ("5", euros("6 400,00 €"), euros("2 133,33 €"))),   # 6 and 17, rounded
+    ("comite", "< 5", "masqué", ("5", euros("6 400,00 €"), euros("2 133,33 €"))),   # 6 and 17, rounded
     ("coordinateur", "2", euros("3 500,00 €"), ("6", euros("5 333,33 €"), euros("1 882,35 €"))),
 ])
 def test_budget_page_costs_and_small_counts(money_db, role, a2_people, a2_cost, a1):

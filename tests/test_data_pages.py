@@ -1,4 +1,5 @@
-"""AppTest of the coordinator pages: Import de données and Historique des imports."""
+"""AppTest of the coordinator pages: Import de données and Historique des imports (local mode: the
+person at this machine, with no account, is the coordinator of their own copy)."""
 
 from __future__ import annotations
 
@@ -19,16 +20,15 @@ BUDGET = "Exercice;Code action;Financeur;Montant attribué\n2023;FORUM;État - c
 @pytest.fixture
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("IMPACT_DB", str(tmp_path / "app.duckdb"))
-    monkeypatch.delenv("IMPACT_COORDINATOR_PASSWORD", raising=False)
     at = AppTest.from_file("../dashboard.py", default_timeout=60)
     at.run()
     return at, tmp_path / "app.duckdb"
 
 
 def _as_coordinator(at: AppTest) -> AppTest:
+    assert at.session_state["role"] == "coordinateur" and at.session_state["via"] == "local"
     at.switch_page("pages/import.py").run()
-    assert "réservée aux coordinateurs" in at.info[0].value
-    next(b for b in at.button if b.label == "Ouvrir l'espace coordinateur").click().run()
+    assert at.title[0].value == "Import de données" and at.file_uploader
     return at
 
 

@@ -148,8 +148,7 @@ def test_a_reader_never_receives_a_result_cached_for_a_coordinator(monkeypatch, 
     first.session_state["role"] = "coordinateur"
     first.run()
     second = AppTest.from_file("../dashboard.py", default_timeout=30)
-    if exact:
-        second.session_state["role"] = "coordinateur"
+    second.session_state["role"] = "coordinateur" if exact else "comite"
     second.run()
     assert not first.exception and not second.exception
     assert len(calls) == (1 if exact else 2)

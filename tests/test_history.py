@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from impact import import_history
-from tests.fixtures import counts, imp, reset, seed, stored
+from tests.fixtures import OPERATOR, counts, imp, reset, seed, stored
 
 
 @pytest.fixture
@@ -27,26 +27,26 @@ def test_undo_hands_over_rows_another_active_batch_also_contained(con):
     a, b = imp(con, "attendance", A).batch_id, imp(con, "attendance", B).batch_id
     details = import_history.batch_details(con, a)
     assert (details["rows_removed_on_undo"], details["rows_held"]) == (1, 2)
-    import_history.undo(con, a)
+    import_history.undo(con, a, OPERATOR)
     # 10/04 was in both files: it stays, now held by B (its row 2)
     assert _dates(con) == [("2023-04-10", b, 2), ("2023-04-17", b, 3)]
     assert stored(con, "select status from batches where id = $a", {"a": a}) == [("undone",)]
-    import_history.undo(con, b)
+    import_history.undo(con, b, OPERATOR)
     assert _dates(con) == []
 
 
 def test_undo_the_later_batch_keeps_rows_of_the_earlier_one(con):
     a, b = imp(con, "attendance", A).batch_id, imp(con, "attendance", B).batch_id
-    import_history.undo(con, b)
+    import_history.undo(con, b, OPERATOR)
     assert _dates(con) == [("2023-04-03", a, 2), ("2023-04-10", a, 3)]
     assert stored(con, "select count(*) from batch_duplicates") == [(0,)]
 
 
 def test_hand_over_through_three_batches(con):
     ids = [imp(con, "attendance", A).batch_id for _ in range(3)]
-    import_history.undo(con, ids[0])
+    import_history.undo(con, ids[0], OPERATOR)
     assert {r[1] for r in _dates(con)} == {ids[1]}
-    import_history.undo(con, ids[1])
+    import_history.undo(con, ids[1], OPERATOR)
     assert {r[1] for r in _dates(con)} == {ids[2]}
     assert len(_dates(con)) == 2
 
@@ -58,13 +58,13 @@ def test_undoing_a_budget_revision_restores_the_old_amount(con):
     details = import_history.batch_details(con, revision.batch_id)
     assert details["replacements"][["previous_montant", "montant"]].astype(float).values.tolist() == [
         [100.0, 150.0]]
-    import_history.undo(con, revision.batch_id)
+    import_history.undo(con, revision.batch_id, OPERATOR)
     assert stored(con, "select montant::double from budget_current") == [(100.0,)]
 
 
 def test_undoing_an_actions_title_change_restores_the_old_title(con):
     change = imp(con, "actions", "code;intitule;porteur\nRAP;Rap et insertion;Association Hip-Hop Borny\n")
-    import_history.undo(con, change.batch_id)
+    import_history.undo(con, change.batch_id, OPERATOR)
     assert stored(con, "select intitule from actions_current where code = 'RAP'") == [
         ("Parcours d’insertion par le rap",)]
 
@@ -74,7 +74,7 @@ def test_undo_of_an_actions_batch_still_used_is_refused_and_says_which(con):
     imp(con, "spending", "date;action;montant\n03/04/2023;JUDO;10\n")
     before = counts(con)
     with pytest.raises(import_history.UndoRefused, match="JUDO") as info:
-        import_history.undo(con, actions.batch_id)
+        import_history.undo(con, actions.batch_id, OPERATOR)
     assert "VELO" not in str(info.value)
     assert counts(con) == before
 
@@ -83,7 +83,7 @@ def test_undo_of_an_actions_batch_is_allowed_when_another_batch_also_brings_them
     first = imp(con, "actions", "code;intitule\nJUDO;Judo\n")
     imp(con, "actions", "code;intitule\nJUDO;Judo\n")
     imp(con, "spending", "date;action;montant\n03/04/2023;JUDO;10\n")
-    import_history.undo(con, first.batch_id)
+    import_history.undo(con, first.batch_id, OPERATOR)
     assert stored(con, "select code from actions_current where code = 'JUDO'") == [("JUDO",)]
 
 
@@ -91,13 +91,13 @@ def test_undo_of_an_actions_batch_is_allowed_when_another_batch_also_brings_them
 def test_undo_unknown_or_already_undone(con, case):
     bid = imp(con, "budget", "annee;action;montant\n2023;RAP;100\n").batch_id
     if case == "twice":
-        import_history.undo(con, bid)
+        import_history.undo(con, bid, OPERATOR)
         expected = "déjà annulé"
     else:
         bid, expected = 999, "Aucun import n° 999"
     before = counts(con)
     with pytest.raises(import_history.UndoRefused, match=expected):
-        import_history.undo(con, bid)
+        import_history.undo(con, bid, OPERATOR)
     assert counts(con) == before
 
 
@@ -123,7 +123,7 @@ def test_sidebar_values_follow_imports_and_undo(con, settings):
     later = imp(con, "attendance", "date;action;nombre;public;tranche\n04/04/2023;RAP;12;parent;26 et plus\n")
     assert offered() == {"f_bands": ["16-25", "26 et plus"], "f_sexes": ["F", "NR"], "f_qpvs": ["oui", "NR"],
                          "f_publics": ["jeune", "parent"]}
-    import_history.undo(con, later.batch_id)
+    import_history.undo(con, later.batch_id, OPERATOR)
     assert offered() == {"f_bands": ["16-25"], "f_sexes": ["F"], "f_qpvs": ["oui"], "f_publics": ["jeune"]}
 
 
@@ -145,8 +145,8 @@ def test_regularity_follows_a_person_across_batches_and_undo(con, settings):
 
     assert rap() == [2, 1, 0, 1]   # Dupont's 3 + 2 sessions from two files: 5 times
     assert stored(con, "select count(*) from people") == [(2,)]
-    import_history.undo(con, a)
+    import_history.undo(con, a, OPERATOR)
     assert rap() == [2, 1, 1, 0]
-    import_history.undo(con, b)
+    import_history.undo(con, b, OPERATOR)
     assert stored(con, "select count(*) from attendance") == [(0,)]
     assert stored(con, "select count(*) from people") == [(0,)]   # no pseudonym outlives its rows

@@ -13,7 +13,7 @@ from impact import queries
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
 PAGE_FILES = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py"))
-_PAGE_IN_NAVIGATION = re.compile(r"""st\.Page\(\s*["'](pages/[^"']+\.py)["']""")
+_PAGE_IN_NAVIGATION = re.compile(r"""\bpage\(\s*["'](pages/[^"']+\.py)["']""")
 
 
 def _test_sources(exclude: tuple[str, ...] = ("test_meta.py",)) -> dict[str, str]:

@@ -245,12 +245,11 @@ def demo_db(tmp_path_factory):
     return path
 
 
-def _app(monkeypatch, db: Path, role: str | None = None) -> AppTest:
+def _app(monkeypatch, db: Path, role: str = "comite") -> AppTest:
     monkeypatch.setenv("IMPACT_DB", str(db))
     monkeypatch.delenv("IMPACT_SECRET", raising=False)
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
-    if role:
-        at.session_state["role"] = role
+    at.session_state["role"] = role
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]

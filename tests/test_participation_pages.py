@@ -26,8 +26,7 @@ def run_page(page: str, coordinator: bool = False, query: dict | None = None) ->
     at = AppTest.from_file("../dashboard.py", default_timeout=30)
     for k, v in (query or {}).items():
         at.query_params[k] = v
-    if coordinator:
-        at.session_state["role"] = "coordinateur"
+    at.session_state["role"] = "coordinateur" if coordinator else "comite"
     at.run()
     at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]
