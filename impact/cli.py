@@ -1,5 +1,5 @@
 """Command line: python -m impact import|export|batches|undo|demo|forget|purge|report|indicators|users|
-serve-check (see README, « Ligne de commande »).
+backup|restore|serve-check (see README, « Ligne de commande »).
 
 The command line is the server's operator: it needs no sign-in (whoever runs it can read the store
 file anyway) and records its author as the system user, or the name given with --par.
@@ -15,7 +15,7 @@ import os
 import sys
 from pathlib import Path
 
-from impact import accounts, audit, auth, contract, erasure, fmt, import_history, ingest, privacy
+from impact import accounts, audit, auth, backup, contract, erasure, fmt, import_history, ingest, privacy
 from impact.canonical_export import write_export
 from impact.settings import database_path, load_settings
 from impact.store import Store, StoreBusy, StoreUnusable, is_empty
@@ -124,6 +124,18 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--db")
         cmd.add_argument("--par", default=who, help="auteur du changement (défaut : l'utilisateur système)")
 
+    bkp = sub.add_parser("backup", help="sauvegarder la base et son secret dans un dossier",
+                         description="Copie cohérente de la base et du secret des pseudonymes, même pendant "
+                                     "que le tableau de bord tourne. Statut : 0 fait, 1 impossible, 2 erreur "
+                                     "d'utilisation.")
+    bkp.add_argument("folder", help="dossier de la sauvegarde (nouveau ou vide)")
+    bkp.add_argument("--db")
+    rst = sub.add_parser("restore", help="remettre en place une sauvegarde (base et secret)",
+                         description="Statut : 0 fait, 1 refusé (sauvegarde incomplète, base ou secret déjà là "
+                                     "sans --replace), 2 erreur d'utilisation.")
+    rst.add_argument("folder", help="dossier d'une sauvegarde faite par `backup`")
+    rst.add_argument("--db")
+    rst.add_argument("--replace", action="store_true", help="remplacer la base et le secret existants")
     srv = sub.add_parser("serve-check", help="dire si le tableau de bord peut écouter sur cette adresse",
                          description="Refuse (statut 1, avec la raison) une adresse réseau tant qu'aucun compte et "
                                      "aucune connexion unique n'existent ; 0 sinon.")
@@ -524,6 +536,27 @@ def cmd_users(args) -> int:
     return OK
 
 
+def cmd_backup(args) -> int:
+    try:
+        manifest = backup.backup(_store(args.db), Path(args.folder))
+    except backup.BackupProblem as exc:
+        print(str(exc), file=sys.stderr)
+        return REJECTED
+    print(f"Sauvegarde faite dans {args.folder} : la base et son secret des pseudonymes "
+          f"({manifest['date']}). Gardez ce dossier en lieu sûr : il contient le secret.")
+    return OK
+
+
+def cmd_restore(args) -> int:
+    try:
+        manifest = backup.restore(Path(args.folder), database_path(args.db), replace=args.replace)
+    except backup.BackupProblem as exc:
+        print(str(exc), file=sys.stderr)
+        return REJECTED
+    print(f"Sauvegarde du {manifest['date']} remise en place : {database_path(args.db)} et son secret.")
+    return OK
+
+
 def cmd_serve_check(args) -> int:
     from impact.settings import ROOT
 
@@ -578,6 +611,10 @@ def main(argv: list[str] | None = None, today: dt.date | None = None) -> int:
             return cmd_indicators(args, settings, today)
         if args.command == "users":
             return cmd_users(args)
+        if args.command == "backup":
+            return cmd_backup(args)
+        if args.command == "restore":
+            return cmd_restore(args)
         if args.command == "serve-check":
             return cmd_serve_check(args)
         return cmd_demo(args, settings)

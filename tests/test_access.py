@@ -5,7 +5,9 @@ listen on a network, and the command line (users, backup, restore, serve-check).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
+import stat
 
 import pytest
 
@@ -254,6 +256,59 @@ def test_serve_check_refuses_a_network_address_without_accounts(tmp_path, capsys
     assert _run(capsys, "serve-check", "127.0.0.1", "--db", db)[0] == 0
     _run(capsys, "users", "add", "ana@ville.fr", "--role", "admin", "--generate", "--db", db)
     assert _run(capsys, "serve-check", "0.0.0.0", "--db", db)[0] == 0
+
+
+FIGURE_PAGES = ["pages/overview.py", "pages/participation.py", "pages/publics.py", "pages/fiche-action.py",
+                "pages/budget.py", "pages/fonds-etat.py", "pages/historique.py"]
+
+
+def _page_figures(db, monkeypatch) -> dict:
+    """Every page's key figures and tables, as a coordinator sees them, on the store `db`."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("IMPACT_DB", str(db))
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file("../dashboard.py", default_timeout=60)
+    at.session_state["role"] = "coordinateur"
+    at.run()
+    figures = {}
+    for page in FIGURE_PAGES:
+        at.switch_page(page).run()
+        assert not at.exception, page
+        figures[page] = ([(m.label, m.value) for m in at.metric],
+                         [df.value.astype(str).values.tolist() for df in at.dataframe])
+    assert figures["pages/overview.py"][0], "the overview shows its key figures"
+    return figures
+
+
+def test_backup_and_restore_keep_the_store_and_its_secret_together(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "live" / "impact.duckdb"
+    assert _run(capsys, "demo", "--db", str(db))[0] == 0
+    status, out, _ = _run(capsys, "backup", str(tmp_path / "sauvegarde"), "--db", str(db))
+    assert status == 0 and "Sauvegarde faite" in out
+    folder = tmp_path / "sauvegarde"
+    assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(folder / "impact.secret").st_mode) == 0o600
+    manifest = json.loads((folder / "sauvegarde.json").read_text(encoding="utf-8"))
+    assert set(manifest["sha256"]) == {"impact.duckdb", "impact.secret"}
+    # a backup folder is never reused
+    assert _run(capsys, "backup", str(folder), "--db", str(db))[0] == 1
+    fresh = tmp_path / "ailleurs" / "impact.duckdb"
+    status, out, _ = _run(capsys, "restore", str(folder), "--db", str(fresh))
+    assert status == 0 and "remise en place" in out
+    assert fresh.with_name("impact.secret").read_bytes() == db.with_name("impact.secret").read_bytes()
+    for kind in ("actions", "budget", "spending", "attendance"):
+        assert _run(capsys, "export", kind, "--db", str(db))[1] == _run(capsys, "export", kind, "--db", str(fresh))[1]
+    assert _page_figures(db, monkeypatch) == _page_figures(fresh, monkeypatch)
+    # an existing store is replaced only on request; a damaged backup is refused
+    status, _, err = _run(capsys, "restore", str(folder), "--db", str(fresh))
+    assert status == 1 and "--replace" in err
+    assert _run(capsys, "restore", str(folder), "--db", str(fresh), "--replace")[0] == 0
+    (folder / "impact.secret").write_text("0" * 64)
+    status, _, err = _run(capsys, "restore", str(folder), "--db", str(tmp_path / "x" / "impact.duckdb"))
+    assert status == 1 and "incomplète ou modifiée" in err
 
 
 def test_the_command_line_records_its_author(tmp_path, capsys):
