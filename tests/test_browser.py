@@ -89,17 +89,18 @@ def demo_db(tmp_path_factory) -> Path:
 
 
 @contextlib.contextmanager
-def _running_server(db: Path, log: Path):
-    """A Streamlit server on `db` and a free port; stopped by PID with SIGTERM on exit."""
-    port = _free_port()
+def _running_server(db: Path, log: Path, port: int | None = None, extra_args: tuple[str, ...] = (),
+                    extra_env: dict | None = None):
+    """A Streamlit server on `db` and a free port; stopped by PID with SIGTERM on exit. With no
+    account, the browser on this machine is in local mode: the coordinator of its own copy."""
+    port = port or _free_port()
     url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "IMPACT_DB": str(db)}
-    env.pop("IMPACT_COORDINATOR_PASSWORD", None)  # the local "open the coordinator space" button
+    env = {**os.environ, "IMPACT_DB": str(db), **(extra_env or {})}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [_python(), "-m", "streamlit", "run", "dashboard.py", "--server.headless", "true",
              "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra_args],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         _wait_healthy(url, proc, log)
@@ -260,13 +261,7 @@ def test_upload_on_import_page_is_counted(server, demo_db, page, tmp_path):
     _open(page, f"{server}/import")
     _assert_clean(page)
     main = page.locator("[data-testid=stMain]")
-    opener = main.get_by_role("button", name="Ouvrir l'espace coordinateur")
-    uploader = main.locator("[data-testid=stFileUploader]")
-    opener.or_(uploader).first.wait_for()
-    if opener.count():
-        opener.click()
-        uploader.wait_for()
-        _settle(page)
+    main.locator("[data-testid=stFileUploader]").wait_for()   # local mode: no sign-in on this machine
     _choose_kind(page, "Référentiel des actions")
     main.locator("input[type=file]").first.set_input_files(str(csv))
 
@@ -378,3 +373,155 @@ def test_report_button_gives_a_pdf(server, page, tmp_path):
     assert "Revue de projet 2023" in text and "Cité éducative de Metz Borny" in text
     _settle(page)
     _assert_clean(page)
+
+
+# --- access: the pages of each role, single sign-on, local accounts -----------------------------
+
+ROLE_MENUS = {
+    "coordinateur": ["Vue d'ensemble", "Participation", "Publics et âges", "Fiche action", "Budget",
+                     "Utilisation des fonds de l'État", "Import de données", "Historique des imports",
+                     "Méthodologie"],
+    "comite": ["Vue d'ensemble", "Participation", "Publics et âges", "Fiche action", "Budget", "Méthodologie"],
+    "etat": ["Vue d'ensemble", "Publics et âges", "Budget", "Utilisation des fonds de l'État", "Méthodologie"],
+    None: ["Méthodologie", "Connexion"],
+}
+OIDC_PASSWORD = "un mot de passe de test assez long"
+
+
+def _menu(page) -> list[str]:
+    """The titles of the pages in the sidebar's menu (each link's text ends with its title)."""
+    links = page.locator("[data-testid=stSidebarNav] a").all_inner_texts()
+    titles = [t for t in sum(ROLE_MENUS.values(), []) if t]
+    return [next((t for t in sorted(titles, key=len, reverse=True) if _same_text(link).endswith(_same_text(t))),
+                 link) for link in links]
+
+
+def _h1(page) -> str:
+    return _same_text(page.locator("[data-testid=stMain] h1").first.inner_text())
+
+
+def test_demonstration_menus_follow_the_role_viewed(demo_db, browser, tmp_path):
+    """Local mode on demonstration data: every page, and « voir comme » gives each role's menu."""
+    db = tmp_path / "impact.duckdb"
+    shutil.copy(demo_db, db)
+    shutil.copy(demo_db.with_suffix(".secret"), db.with_suffix(".secret"))
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(45_000)
+    try:
+        with _running_server(db, tmp_path / "demo.log") as url:
+            _open(page, url)
+            assert _menu(page) == ROLE_MENUS["coordinateur"]
+            assert "Poste local" in page.locator("[data-testid=stSidebar]").inner_text()
+            for role, label in (("comite", "comité de pilotage"), ("etat", "État")):
+                box = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]", has_text="Voir comme")
+                box.click()
+                page.locator("[role=option]", has_text=label).first.click()
+                _settle(page)
+                _assert_clean(page)
+                assert _menu(page) == ROLE_MENUS[role], role
+                metric = page.locator("[data-testid=stMetric]", has_text="Participations").first
+                value = metric.locator("[data-testid=stMetricValue]").inner_text().replace("\u202f", "")
+                assert value.isdigit() and int(value) % 5 == 0, f"{role} sees a rounded count, not {value}"
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def sso_server(demo_db, tmp_path_factory):
+    """The dashboard with single sign-on through a real local OpenID Connect provider
+    (oidc-provider-mock), a settings file mapping @prefecture.gouv.fr to the State, and one local
+    account: no local mode there."""
+    from oidc_provider_mock import run_server_in_thread
+
+    folder = tmp_path_factory.mktemp("sso")
+    db = folder / "impact.duckdb"
+    shutil.copy(demo_db, db)
+    shutil.copy(demo_db.with_suffix(".secret"), db.with_suffix(".secret"))
+    done = subprocess.run([_python(), "-m", "impact", "users", "add", "ana@ville.fr", "--role", "comite",
+                           "--generate", "--db", str(db)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    password = done.stdout.splitlines()[0].removeprefix("Mot de passe : ")
+    settings = folder / "convention.toml"
+    settings.write_text((ROOT / "data" / "convention.toml").read_text(encoding="utf-8")
+                        + '\n[[acces.connexion_unique]]\nadresse = "@prefecture.gouv.fr"\nrole = "etat"\n',
+                        encoding="utf-8")
+    port = _free_port()
+    with run_server_in_thread() as provider:
+        issuer = f"http://localhost:{provider.server_port}"
+        secrets = folder / "secrets.toml"
+        secrets.write_text(f'[auth]\nredirect_uri = "http://127.0.0.1:{port}/oauth2callback"\n'
+                           'cookie_secret = "un-secret-de-cookie-pour-les-tests-0123456789"\n'
+                           'client_id = "tableau-de-bord"\nclient_secret = "secret-du-client"\n'
+                           f'server_metadata_url = "{issuer}/.well-known/openid-configuration"\n', encoding="utf-8")
+        with _running_server(db, folder / "streamlit.log", port=port, extra_args=("--secrets.files", str(secrets)),
+                             extra_env={"IMPACT_SETTINGS": str(settings)}) as url:
+            yield {"url": url, "issuer": issuer, "password": password, "db": db}
+
+
+def _sso_sign_in(page, server, email: str) -> None:
+    page.get_by_role("button", name="Se connecter avec le compte de mon organisation").click()
+    page.wait_for_url(f"{server['issuer']}/**")
+    page.fill("input[name=sub]", email)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(f"{server['url']}/**")
+    page.locator("[data-testid=stMain] h1").first.wait_for()
+    _settle(page)
+
+
+def test_single_sign_on_through_a_local_oidc_provider(sso_server, page):
+    url = sso_server["url"]
+    _open(page, f"{url}/fonds-etat")
+    _assert_clean(page)
+    assert _h1(page) == "Connexion" and _menu(page) == ROLE_MENUS[None]
+    assert not page.locator("[data-testid=stMetric]").count()
+    _sso_sign_in(page, sso_server, "chef@prefecture.gouv.fr")
+    _assert_clean(page)
+    assert _menu(page) == ROLE_MENUS["etat"]
+    sidebar = page.locator("[data-testid=stSidebar]").inner_text()
+    assert "chef@prefecture.gouv.fr" in sidebar and "État" in sidebar and "Se déconnecter" in sidebar
+    # a forbidden address: a French refusal, never data, never « Page not found »
+    _open(page, f"{url}/import")
+    _assert_clean(page)
+    assert _h1(page) == "Accès refusé"
+    assert not page.locator("[data-testid=stFileUploader]").count()
+    _open(page, f"{url}/fonds-etat")
+    assert _h1(page).startswith("Utilisation des fonds de l")
+    # « Se déconnecter » also ends the session at the provider (its end_session page), then comes back
+    page.locator("[data-testid=stSidebar]").get_by_role("button", name="Se déconnecter").click()
+    page.wait_for_url(f"{sso_server['issuer']}/**")
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_url(f"{url}/**")
+    page.locator("[data-testid=stMain] h1").first.wait_for()
+    _settle(page)
+    assert _h1(page) == "Connexion" and _menu(page) == ROLE_MENUS[None]
+
+
+def test_single_sign_on_without_a_role_gets_no_data(sso_server, page):
+    _open(page, sso_server["url"])
+    _sso_sign_in(page, sso_server, "eve@ailleurs.fr")
+    _assert_clean(page)
+    main = page.locator("[data-testid=stMain]").inner_text()
+    assert "ne donne accès à aucune donnée" in main and "la coordination de la cité éducative" in main
+    assert _menu(page) == ROLE_MENUS[None] and not page.locator("[data-testid=stMetric]").count()
+
+
+def test_local_account_sign_in_and_what_a_reload_does(sso_server, page):
+    url = sso_server["url"]
+    _open(page, f"{url}/publics?annee=2023")
+    assert _h1(page) == "Connexion"
+    main = page.locator("[data-testid=stMain]")
+    main.get_by_label("Adresse e-mail").fill("ana@ville.fr")
+    main.get_by_label("Mot de passe").fill(sso_server["password"])
+    main.get_by_role("button", name="Se connecter", exact=True).click()
+    page.locator("[data-testid=stMain] h1", has_text="Publics").wait_for()
+    _settle(page)
+    _assert_clean(page)
+    assert "annee=2023" in page.url, "the shared link's filters are kept through the sign-in"
+    assert _menu(page) == ROLE_MENUS["comite"]
+    # A reload starts a new Streamlit session: a local sign-in is not kept, the sign-in comes back
+    # at the same address.
+    page.reload()
+    page.locator("[data-testid=stMain] h1").first.wait_for()
+    _settle(page)
+    assert _h1(page) == "Connexion" and "annee=2023" in page.url
