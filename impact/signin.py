@@ -29,6 +29,19 @@ def remote_address() -> str | None:
     return address if isinstance(address, str) and address else None
 
 
+def _host_is_local() -> bool:
+    """Whether the browser asked for this machine by a loopback name (Host: localhost:8501): a
+    reverse proxy passes the public name on, even if it did not say who its client was."""
+    try:
+        host = st.context.headers.get("Host")
+    except Exception:   # no request (AppTest)
+        return True
+    if not isinstance(host, str) or not host:
+        return True
+    name = host[1:host.find("]")] if host.startswith("[") else host.rsplit(":", 1)[0]
+    return auth.is_loopback(name)
+
+
 def client_address() -> str:
     """Where the person connects from, as the lock-out tells clients apart; 'local' on this machine."""
     return remote_address() or "local"
@@ -58,8 +71,9 @@ def has_accounts() -> bool:
 
 def local_mode() -> bool:
     """This machine's own copy: the server listens on the loopback only, the person is at this
-    machine, and there is no account and no single sign-on."""
-    return (auth.is_loopback(server_address()) and remote_address() is None
+    machine (no forwarded address, a loopback host name), and there is no account and no single
+    sign-on."""
+    return (auth.is_loopback(server_address()) and remote_address() is None and _host_is_local()
             and not has_accounts() and not has_sso())
 
 

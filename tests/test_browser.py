@@ -525,3 +525,19 @@ def test_local_account_sign_in_and_what_a_reload_does(sso_server, page):
     page.locator("[data-testid=stMain] h1").first.wait_for()
     _settle(page)
     assert _h1(page) == "Connexion" and "annee=2023" in page.url
+
+
+def test_a_visitor_through_a_reverse_proxy_is_not_in_local_mode(server, browser):
+    """Behind a proxy on this machine (which gives the visitor's address in X-Forwarded-For), the
+    server still listens on 127.0.0.1, but a visitor is never the local coordinator."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000},
+                                  extra_http_headers={"X-Forwarded-For": "203.0.113.7"})
+    page = context.new_page()
+    page.set_default_timeout(45_000)
+    try:
+        _open(page, f"{server}/import")
+        _assert_clean(page)
+        assert _h1(page) == "Connexion" and "Aucun compte n'existe encore" in page.inner_text("body")
+        assert not page.locator("[data-testid=stFileUploader]").count()
+    finally:
+        context.close()
