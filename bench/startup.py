@@ -100,7 +100,6 @@ def main() -> None:
     url = f"http://127.0.0.1:{port}"
     log = work / "make-run.log"
     env = {**os.environ, "IMPACT_DB": str(db)}
-    env.pop("IMPACT_COORDINATOR_PASSWORD", None)
 
     results: list[tuple[str, str]] = []
     t0 = time.perf_counter()

@@ -278,6 +278,6 @@ def _keys(table: dict) -> set[str]:
 @pytest.mark.parametrize("text", [(ROOT / "data" / "convention.toml").read_text(encoding="utf-8"), OTHER_CITE])
 def test_the_readme_lists_every_setting(text):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = readme[readme.index("**Les paramètres de la convention**"):readme.index("**Le mot de passe")]
+    table = readme[readme.index("**Les paramètres de la convention**"):readme.index("**Les comptes et les rôles")]
     missing = [key for key in sorted(_keys(tomllib.loads(text))) if f"`{key}`" not in table]
     assert not missing, f"README.md does not describe these settings: {missing}"
