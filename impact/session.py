@@ -85,6 +85,11 @@ def require_page(page: str) -> None:
     same address opens after it), a French refusal for the others."""
     if auth.sees_page(role(), page):
         return
+    if page == "connexion":   # already signed in
+        st.title("Connexion")
+        st.success(f"Vous êtes connecté ({auth.role_label(role())}) : les pages de votre rôle sont dans le menu.")
+        st.page_link("pages/overview.py", label="Aller à la vue d'ensemble", icon=":material/home:")
+        st.stop()
     if role() is None:
         from impact import signin
 

@@ -150,9 +150,10 @@ def resolve(settings: Settings) -> str | None:
     return None
 
 
-def sign_in_form(why: str | None = None) -> None:
+def sign_in_form(why: str | None = None, then: str | None = None) -> None:
     """The sign-in: the single sign-on's button and/or the local accounts' form, in French.
-    After a success the same address runs again: a shared link opens the page and filters it named."""
+    After a success the same address runs again (a shared link opens the page and filters it
+    named), or the page file `then`."""
     state = st.session_state
     if why:
         st.info(why)
@@ -179,6 +180,8 @@ def sign_in_form(why: str | None = None) -> None:
             result = session.run_write(accounts.sign_in, given_email, password, client_address(), now())
             if result.outcome == "ok":
                 state.update(role=result.role, user=result.email, via="account", last_seen=now())
+                if then:
+                    st.switch_page(then)
                 st.rerun()
             elif result.outcome == "locked":
                 st.error(f"Trop d'essais infructueux pour ce compte depuis ce poste : la connexion est bloquée "

@@ -63,6 +63,8 @@ def test_each_role_opens_its_pages_and_is_refused_the_others(db, role):
         assert not at.exception, (page, at.exception)
         if auth.sees_page(role, page.removeprefix("pages/").removesuffix(".py")):
             assert at.title[0].value == title, (role, page)
+        elif page == "pages/connexion.py":
+            assert at.title[0].value == "Connexion" and "Vous êtes connecté" in at.success[0].value
         else:
             assert at.title[0].value == "Accès refusé", (role, page)
             assert f"n'est pas ouverte au rôle « {auth.role_label(role)} »" in at.warning[0].value
@@ -117,6 +119,17 @@ def test_signing_in_opens_the_shared_link_with_its_filters(db):
     # « Se déconnecter » ends the session
     at.sidebar.button(key="sign_out").click().run()
     assert "role" not in at.session_state and at.title[0].value == "Connexion"
+
+
+def test_the_sign_in_page_leads_to_the_overview(db):
+    _seed(db, account=("ana@ville.fr", "etat"))
+    at = _app().run()
+    at.switch_page("pages/connexion.py").run()
+    assert at.title[0].value == "Connexion"
+    _sign_in(at, "ana@ville.fr", PASSWORD)
+    assert at.title[0].value == "Vue d'ensemble" and at.session_state["role"] == "etat"
+    at.switch_page("pages/connexion.py").run()
+    assert "Vous êtes connecté (État)" in at.success[0].value
 
 
 def test_five_wrong_passwords_lock_the_form_in_french(db):
