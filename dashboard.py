@@ -42,7 +42,7 @@ PAGES = {
         page(
             "pages/fiche-action.py", title="Fiche action", icon=":material/description:", url_path="fiche-action"
         ),
-        st.Page("pages/rapport.py", title="Rapport", icon=":material/picture_as_pdf:", url_path="rapport"),
+        page("pages/rapport.py", title="Rapport", icon=":material/picture_as_pdf:", url_path="rapport"),
     ],
     "Financement": [
         page("pages/budget.py", title="Budget", icon=":material/euro:", url_path="budget"),

@@ -19,7 +19,7 @@ PAGES = {
     "pages/publics.py": "Publics et âges", "pages/fiche-action.py": "Fiche action", "pages/budget.py": "Budget",
     "pages/fonds-etat.py": "Utilisation des fonds de l'État", "pages/import.py": "Import de données",
     "pages/historique.py": "Historique des imports", "pages/methodologie.py": "Méthodologie",
-    "pages/connexion.py": "Connexion", "pages/comptes.py": "Comptes et journal",
+    "pages/connexion.py": "Connexion", "pages/comptes.py": "Comptes et journal", "pages/rapport.py": "Rapport",
 }
 PASSWORD = "un mot de passe assez long"
 ADMIN = auth.Actor("admin@ville.fr", auth.ADMIN)

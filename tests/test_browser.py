@@ -378,11 +378,13 @@ def test_report_button_gives_a_pdf(server, page, tmp_path):
 # --- access: the pages of each role, single sign-on, local accounts -----------------------------
 
 ROLE_MENUS = {
-    "coordinateur": ["Vue d'ensemble", "Participation", "Publics et âges", "Fiche action", "Budget",
+    "coordinateur": ["Vue d'ensemble", "Participation", "Publics et âges", "Fiche action", "Rapport", "Budget",
                      "Utilisation des fonds de l'État", "Import de données", "Historique des imports",
                      "Méthodologie"],
-    "comite": ["Vue d'ensemble", "Participation", "Publics et âges", "Fiche action", "Budget", "Méthodologie"],
-    "etat": ["Vue d'ensemble", "Publics et âges", "Budget", "Utilisation des fonds de l'État", "Méthodologie"],
+    "comite": ["Vue d'ensemble", "Participation", "Publics et âges", "Fiche action", "Rapport", "Budget",
+               "Méthodologie"],
+    "etat": ["Vue d'ensemble", "Publics et âges", "Rapport", "Budget", "Utilisation des fonds de l'État",
+             "Méthodologie"],
     None: ["Méthodologie", "Connexion"],
 }
 OIDC_PASSWORD = "un mot de passe de test assez long"

@@ -93,8 +93,7 @@ def _page(db: Path, monkeypatch, coordinator: bool = False) -> AppTest:
     at = AppTest.from_file("../dashboard.py", default_timeout=60)
     for k, v in QUERY.items():
         at.query_params[k] = v
-    if coordinator:
-        at.session_state["role"] = "coordinateur"
+    at.session_state["role"] = "coordinateur" if coordinator else "comite"
     at.run()
     at.switch_page("pages/rapport.py").run()
     assert not at.exception, [e.message for e in at.exception]
