@@ -25,9 +25,10 @@ def downloads(df: pd.DataFrame, name: str, key: str | None = None) -> None:
     key = key or name
     csv, xlsx = _files(df)
     c1, c2 = st.columns(2)
-    c1.download_button("Télécharger (CSV)", csv, file_name=f"{name}.csv",
+    # on_click="ignore": a download needs no new run of the page
+    c1.download_button("Télécharger (CSV)", csv, file_name=f"{name}.csv", on_click="ignore",
                        mime="text/csv", key=f"csv_{key}", width="stretch")
-    c2.download_button("Télécharger (Excel)", xlsx, file_name=f"{name}.xlsx",
+    c2.download_button("Télécharger (Excel)", xlsx, file_name=f"{name}.xlsx", on_click="ignore",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=f"xlsx_{key}", width="stretch")
 

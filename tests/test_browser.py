@@ -296,8 +296,8 @@ def test_upload_on_import_page_is_counted(server, demo_db, page, tmp_path):
 
 
 def test_chart_data_downloads_as_csv_and_xlsx(server, page, tmp_path):
-    """The files are written when the button is clicked (deferred download): both arrive, the
-    CSV ready for French Excel (BOM, semicolons), the .xlsx readable, with the table's columns."""
+    """Both files arrive, the CSV ready for French Excel (BOM, semicolons), the .xlsx readable, with
+    the table's columns; a click does not run the page again."""
     import openpyxl
 
     _open(page, f"{server}/fonds-etat")
@@ -309,6 +309,7 @@ def test_chart_data_downloads_as_csv_and_xlsx(server, page, tmp_path):
     for label in ("Télécharger (CSV)", "Télécharger (Excel)"):
         button = expander.get_by_role("button", name=label)
         button.wait_for()
+        _settle(page)
         with page.expect_download() as info:
             button.click()
         download = info.value
