@@ -49,10 +49,13 @@ def peak_rss_mb() -> float:
 
 
 def page_titles() -> dict[str, str]:
-    """{page file: title} from the st.Page(...) calls of dashboard.py."""
+    """{page file: title} from the page declarations of dashboard.py (st.Page(...) or page(...) calls
+    whose first argument is a page file)."""
     titles = {}
     for node in ast.walk(ast.parse((ROOT / "dashboard.py").read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "Page" and node.args:
+        is_page = getattr(node, "func", None) is not None and (
+            getattr(node.func, "attr", "") == "Page" or getattr(node.func, "id", "") == "page")
+        if isinstance(node, ast.Call) and is_page and node.args and isinstance(node.args[0], ast.Constant):
             titles[node.args[0].value] = next((k.value.value for k in node.keywords if k.arg == "title"), "")
     return titles
 
@@ -91,7 +94,7 @@ def selections(settings, few: bool = False) -> dict:
 
 def arguments(fn, filters, settings, known: dict) -> list:
     """The arguments after `con`, by parameter name; parameters with a default keep it, as on the pages."""
-    args, values = [], {"filters": filters, "settings": settings, **known}
+    args, values = [], {"filters": filters, "settings": settings, "today": dt.date.today(), **known}
     for p in list(inspect.signature(fn).parameters.values())[1:]:
         if p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
             continue
