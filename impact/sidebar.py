@@ -61,21 +61,21 @@ def sidebar_filters(options: dict[str, list[str]], action_labels: dict[str, str]
                   format="DD/MM/YYYY", key="f_period",
                   help="Avec une année de convention choisie, seuls les jours de cette année sont retenus.")
     sb.multiselect("Action", options.get("f_actions", []), key="f_actions",
-                   format_func=lambda c: action_labels.get(c, c), placeholder="Toutes les actions")
+                   format_func=lambda c: action_labels.get(c, c), placeholder="Toutes les actions", select_all=False)
     sb.multiselect("Thématique", options.get("f_themes", []), key="f_themes",
-                   placeholder="Toutes les thématiques")
+                   placeholder="Toutes les thématiques", select_all=False)
     sb.multiselect("Porteur", options.get("f_porteurs", []), key="f_porteurs",
-                   placeholder="Tous les porteurs")
+                   placeholder="Tous les porteurs", select_all=False)
     with sb.expander("Publics", expanded=any(st.session_state.get(k) for k in
                                              ("f_bands", "f_sexes", "f_qpvs", "f_publics"))):
         st.multiselect("Tranche d'âge", options.get("f_bands", []), key="f_bands",
-                       placeholder="Toutes les tranches")
+                       placeholder="Toutes les tranches", select_all=False)
         st.multiselect("Sexe", options.get("f_sexes", []), key="f_sexes",
-                       format_func=lambda v: SEX_LABELS.get(v, v), placeholder="Tous")
+                       format_func=lambda v: SEX_LABELS.get(v, v), placeholder="Tous", select_all=False)
         st.multiselect("Résidence QPV", options.get("f_qpvs", []), key="f_qpvs",
-                       format_func=lambda v: QPV_LABELS.get(v, v), placeholder="Tous")
+                       format_func=lambda v: QPV_LABELS.get(v, v), placeholder="Tous", select_all=False)
         st.multiselect("Public", options.get("f_publics", []), key="f_publics",
-                       format_func=lambda v: PUBLIC_LABELS.get(v, v), placeholder="Tous")
+                       format_func=lambda v: PUBLIC_LABELS.get(v, v), placeholder="Tous", select_all=False)
 
     period = st.session_state.get("f_period") or (settings.start, settings.end)
     start, end = (tuple(period) + (settings.end,))[:2] if len(period) == 1 else tuple(period)

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from impact import fmt, spreadsheets
+from impact.interface_language import PLOTLY_CONFIG
 
 
 @st.cache_data(max_entries=200, show_spinner=False)
@@ -39,9 +40,14 @@ def table(df: pd.DataFrame, name: str, key: str | None = None, display: pd.DataF
     downloads(df, name, key)
 
 
+def plotly(fig, name: str) -> None:
+    """A chart alone, with Plotly's buttons reduced to a French « download the image »."""
+    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config=PLOTLY_CONFIG)
+
+
 def chart(fig, data: pd.DataFrame, name: str, display: pd.DataFrame | None = None) -> None:
     """A chart, with the plotted numbers one click away (table and downloads)."""
-    st.plotly_chart(fig, width="stretch", key=f"chart_{name}")
+    plotly(fig, name)
     with st.expander("Voir les données du graphique"):
         table(data, name, key=name, display=display)
 

@@ -86,8 +86,8 @@ actions = view["actions"]
 if actions.empty:
     widgets.empty_state()
 else:
-    st.plotly_chart(charts.amounts_chart(actions, "intitule", "Programmé, engagé et payé par action"),
-                    width="stretch", key="chart_budget_actions")
+    widgets.plotly(charts.amounts_chart(actions, "intitule", "Programmé, engagé et payé par action"),
+                   "budget_actions")
     actions_data = budget.actions_table(actions)
     linked_table(actions_data, widgets.french_table(
         actions_data, money=(*budget.ACTION_MONEY, "Effet levier (€ autres financeurs par € État)"),

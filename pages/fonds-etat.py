@@ -92,7 +92,8 @@ else:
 # --- the expenses themselves ------------------------------------------------------------------
 st.header("Les dépenses")
 c = st.columns([2, 3, 2])
-statuts = c[0].multiselect("Statut", budget.STATUTS, placeholder="Tous les statuts", key="sf_statuts")
+statuts = c[0].multiselect("Statut", budget.STATUTS, placeholder="Tous les statuts", key="sf_statuts",
+                           select_all=False)
 search = c[1].text_input("Rechercher (fournisseur, libellé, pièce)", key="sf_search")
 all_funders = c[2].checkbox("Inclure les autres financeurs", key="sf_all_funders")
 listing = session.compute(budget.state_spending, filters, settings, tuple(statuts), search, all_funders)

@@ -22,7 +22,7 @@ if note := rule.note():
     st.caption(note)
 widgets.table(import_history.history_table(batches, rule), "historique_imports")
 
-st.subheader("Détail d'un import")
+st.header("Détail d'un import")
 chosen = st.selectbox("Import", batches["id"].tolist(), key="history_batch",
                       format_func=lambda i: f"n° {i} — " + batches.set_index("id").loc[i, "file_name"])
 info = session.compute(import_history.batch_details, int(chosen))

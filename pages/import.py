@@ -30,7 +30,7 @@ for index, upload in enumerate(files):
     data = upload.getvalue()
     kind = None if kind_choice == "auto" else kind_choice
     token = uploads.file_token(data, kind) + repr(store.data_version())
-    st.subheader(fmt.markdown_text(upload.name))
+    st.header(fmt.markdown_text(upload.name))
     if token not in analyses:
         with st.spinner("Analyse du fichier…"):
             analyses[token] = session.run_write(uploads.analyse, data, upload.name, kind, settings, store.path,

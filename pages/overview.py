@@ -28,7 +28,7 @@ if not status["active_batches"]:
 data = session.compute(overview.overview, filters, settings)
 
 # --- participation ---------------------------------------------------------------------------
-st.subheader("Participation")
+st.header("Participation")
 p = data["participation"]
 if p["participations"] == 0:
     widgets.empty_state()
@@ -55,7 +55,7 @@ else:
     widgets.chart(monthly_participation_chart(monthly), overview.monthly_table(monthly), "participations_par_mois")
 
 # --- State envelope --------------------------------------------------------------------------
-st.subheader("Enveloppe de l'État")
+st.header("Enveloppe de l'État")
 by_year = data["state_by_year"]
 if not overview.has_money(by_year):
     widgets.empty_state("Aucun montant de l'État pour cette sélection. Importez la programmation budgétaire "

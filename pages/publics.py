@@ -25,7 +25,7 @@ if data["bands"].empty:
     widgets.empty_state()
     st.stop()
 
-st.subheader("Tranches d'âge")
+st.header("Tranches d'âge")
 st.caption("Participations : dans la tranche d'âge de chaque séance. Participants distincts : dans la "
            "tranche d'âge de leur première participation sur la période. Les participations comptées par "
            "effectif (sans identité) ne sont pas des participants distincts.")

@@ -32,6 +32,11 @@ SETTLED = """() => {
         && !document.querySelector('[data-testid=stSkeleton], [data-testid=stSkeletonElement]');
 }"""
 PLOTLY = ".js-plotly-plot, [data-testid=stPlotlyChart]"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# axe-core's serious findings that come from Streamlit's own markup (its sidebar menu puts <li>
+# in <div> inside a <ul>), not from our content: the README lists them.
+STREAMLIT_FINDINGS = {"list", "listitem"}
+STREAMLIT_MARKUP = "[data-testid=stSidebarNav]"
 
 # (url_path, expected title of the page's h1, an element that only that page draws)
 PAGES = [
@@ -140,6 +145,21 @@ def page(browser):
     pg.set_default_timeout(45_000)
     yield pg
     context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core from npm (package.json; `make test` installs it). Installed here if it is missing
+    and npm is there; the audit is skipped, saying why, only when npm itself is missing."""
+    if not AXE.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("npm est introuvable : l'audit d'accessibilité axe-core (paquet npm) ne peut pas "
+                        "être installé. Installez Node.js et npm (apt-get install npm), puis relancez make test.")
+        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0 and AXE.exists(), f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+    return AXE
 
 
 def _settle(page) -> None:
@@ -554,3 +574,109 @@ def test_a_visitor_through_a_reverse_proxy_is_not_in_local_mode(server, browser)
         assert not page.locator("[data-testid=stFileUploader]").count()
     finally:
         context.close()
+
+def _coordinator(page) -> None:
+    """On the import page: open the coordinator space (no password on a local server)."""
+    main = page.locator("[data-testid=stMain]")
+    opener = main.get_by_role("button", name="Ouvrir l'espace coordinateur")
+    uploader = main.locator("[data-testid=stFileUploader]")
+    opener.or_(uploader).first.wait_for()
+    if opener.count():
+        opener.click()
+        uploader.wait_for()
+        _settle(page)
+
+
+AUDIT = """async () => {
+    const result = await axe.run(document, {resultTypes: ['violations']});
+    return result.violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => {
+            const el = document.querySelector(n.target.join(' '));
+            return {target: n.target.join(' '), html: n.html.slice(0, 200),
+                    streamlit: !!(el && el.closest('STREAMLIT_MARKUP'))};
+        })}));
+}""".replace("STREAMLIT_MARKUP", STREAMLIT_MARKUP)
+
+
+@pytest.mark.parametrize(("path", "title", "marker"), PAGES, ids=[p[0] or "vue-ensemble" for p in PAGES])
+def test_accessibility_audit(server, page, axe_script, path, title, marker):
+    """axe-core finds no serious or critical problem in our content (RGAA / WCAG AA): contrast,
+    heading order, names... The findings in Streamlit's own markup are the README's list."""
+    _open(page, f"{server}/{path}")
+    if path == "import":
+        _coordinator(page)
+    if marker:
+        page.locator(marker).first.wait_for()
+    _settle(page)
+    page.add_script_tag(path=str(axe_script))
+    found = page.evaluate(AUDIT)
+    ours = [(v["id"], v["help"], [n for n in v["nodes"] if not n["streamlit"]]) for v in found]
+    ours = [(rule, why, nodes) for rule, why, nodes in ours if nodes]
+    assert not ours, "\n".join(f"{rule} ({why}): {nodes[:3]}" for rule, why, nodes in ours)
+    streamlit = {v["id"] for v in found}
+    assert streamlit <= STREAMLIT_FINDINGS, f"new findings in Streamlit's markup, to list in the README: {streamlit}"
+
+
+def test_streamlit_findings_are_listed_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for rule in STREAMLIT_FINDINGS:
+        assert f"`{rule}`" in readme, rule
+
+
+ENGLISH = """(words) => {
+    const english = new Set(words.exact);
+    const patterns = words.patterns.map(p => new RegExp(p));
+    const found = [];
+    const check = (where, text) => {
+        const t = (text || '').trim();
+        const isEnglish = english.has(t) || patterns.some(p => p.test(t)) || /^Select all/.test(t);
+        if (t && isEnglish) found.push(where + ': ' + t);
+    };
+    for (const el of document.querySelectorAll('body *')) {
+        if (el.closest('svg, script, style, [data-testid=stMarkdown]')) continue;
+        for (const a of ['aria-label', 'title', 'placeholder', 'data-title']) check(a, el.getAttribute(a));
+        for (const n of el.childNodes) if (n.nodeType === 3) check('texte', n.nodeValue);
+    }
+    return found;
+}"""
+
+
+def _english_words() -> dict:
+    from impact import interface_language
+
+    return {"exact": list(interface_language.EXACT),
+            "patterns": [p for p, _ in interface_language.PATTERNS]}
+
+
+def test_pages_are_in_french_down_to_streamlit_s_words(server, page):
+    """The document says it is French (screen readers), and none of the English words Streamlit or
+    Plotly write is left: accessible names, the uploader, the chart's button, the menus."""
+    words = _english_words()
+    for path in ("", "fonds-etat", "import"):
+        _open(page, f"{server}/{path}")
+        if path == "import":
+            _coordinator(page)
+        assert page.evaluate("document.documentElement.lang") == "fr"
+        if path != "import":
+            page.locator("[data-testid=stPlotlyChart]").first.hover()
+            page.wait_for_timeout(300)
+            buttons = page.evaluate("() => [...document.querySelectorAll('.modebar-btn')].map(b => b.dataset.title)")
+            assert buttons and set(buttons) <= {"Télécharger l'image (PNG)", "Plein écran"}, buttons
+        found = page.evaluate(ENGLISH, words)
+        assert not found, f"/{path}: {found}"
+    # a multi-select lists its options, without an English « Select all »
+    page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first.click()
+    options = page.locator("[role=option]")
+    options.first.wait_for()
+    assert not [o for o in options.all_inner_texts() if "Select" in o]
+    page.keyboard.press("Escape")
+
+
+def test_an_unknown_address_says_so_in_french(server, page):
+    page.goto(f"{server}/page-inexistante")
+    dialog = page.locator("[role=dialog]")
+    dialog.wait_for()
+    page.wait_for_timeout(300)
+    text = dialog.inner_text()
+    assert "Page introuvable" in text and "not found" not in text, text

@@ -76,7 +76,7 @@ def test_invalid_rows_are_listed_in_french_and_nothing_is_stored(app):
     assert _metrics(at)["Lignes en erreur"] == "2"
     problems = at.dataframe[-1].value
     assert problems["Ligne"].tolist() == [2, 3]
-    assert "illisible ou impossible" in problems["Motif"].iloc[0]
+    assert "ce jour n'existe pas dans ce mois" in problems["Motif"].iloc[0]
     assert "Action inconnue" in problems["Motif"].iloc[1]
     importer = next(b for b in at.button if b.label == "Importer")
     assert importer.disabled

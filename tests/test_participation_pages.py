@@ -150,4 +150,4 @@ def test_methodology_page(app_db, settings):
     text = " ".join(md.value for md in at.markdown)
     assert fmt.euros(settings.state_envelope_total) in text
     assert settings.focus_population_source in text
-    assert "Taux de couverture des 16-25 ans" in [h.value for h in at.subheader]
+    assert "Taux de couverture des 16-25 ans" in [h.value for h in at.header]
