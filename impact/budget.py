@@ -513,11 +513,13 @@ def at_risk_table(risk: pd.DataFrame) -> pd.DataFrame:
 
 
 STATUTS = ("engagé", "payé", "avoir")
+# Key columns first, so that they show without scrolling at 1440 px: what, how much, and where it
+# came from (import and line); the long texts after.
 SPENDING_COLUMNS = {
     "date": "Date", "montant": "Montant", "statut": "Statut", "exercice": "Exercice", "code": "Code",
-    "intitule": "Action", "fournisseur": "Fournisseur", "libelle": "Libellé", "piece": "Pièce",
-    "porteur": "Porteur", "financeur": "Financeur", "batch_id": "Lot n°", "file_name": "Fichier importé",
-    "imported_at": "Importé le", "line": "Ligne du fichier",
+    "batch_id": "Lot n°", "line": "Ligne du fichier", "intitule": "Action", "fournisseur": "Fournisseur",
+    "libelle": "Libellé", "piece": "Pièce", "porteur": "Porteur", "financeur": "Financeur",
+    "file_name": "Fichier importé", "imported_at": "Importé le",
 }
 
 
@@ -539,10 +541,13 @@ def spending_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 BUDGET_ROW_COLUMNS = {
-    "annee": "Année", "code": "Code", "intitule": "Action", "porteur": "Porteur", "financeur": "Financeur",
-    "montant": "Montant programmé", "montant_remplace": "Montant remplacé", "batch_id": "Lot n°",
-    "file_name": "Fichier importé", "imported_at": "Importé le", "line": "Ligne du fichier",
+    "annee": "Année", "code": "Code", "montant": "Montant programmé", "montant_remplace": "Montant remplacé",
+    "batch_id": "Lot n°", "line": "Ligne du fichier", "intitule": "Action", "porteur": "Porteur",
+    "financeur": "Financeur", "file_name": "Fichier importé", "imported_at": "Importé le",
 }
+# Long texts (an action's title, a file name) are shown on a medium width; the cell's full text is
+# one hover away, and in the downloads.
+LONG_TEXT_COLUMNS = ("Action", "Fichier importé", "Libellé", "Fournisseur", "Porteur", "Financeur", "Détail")
 
 
 def budget_rows_table(rows: pd.DataFrame) -> pd.DataFrame:

@@ -19,6 +19,10 @@ QPV_LABELS = {"oui": "Habitant du QPV", "non": "Hors QPV", "NR": "Non renseigné
 REGULARITY_LABELS = {"once": "Venus une fois", "two_to_four": "2 à 4 fois", "five_or_more": "5 fois ou plus"}
 PARCOURS_LABELS = {"1": "1 action", "2": "2 actions", "3": "3 actions", "4": "4 actions ou plus"}
 COMBINATIONS_SHOWN = 15   # the most common combinations of actions on Publics et âges
+# « Parcours »: people in two actions or more; of every age on Participation, of the focus band on
+# Publics et âges (two figures, two names).
+PARCOURS_ALL = "Parcours, tous âges"
+PARCOURS_FOCUS = "Parcours des {focus}"
 # Counts of people or participations per action: hidden from 1 to 4 for readers.
 ACTION_COUNTS = ["participations", "participants", "headcount_participations"]
 REGULARITY_COUNTS = ["once", "two_to_four", "five_or_more", "participants"]
@@ -27,6 +31,16 @@ REGULARITY_COUNTS = ["once", "two_to_four", "five_or_more", "participants"]
 def _params(filters: Filters, settings: Settings | None = None) -> dict:
     """The filters' parameters and the focus band."""
     return {**filters.params(), "focus_band": settings.focus_band if settings else "16-25"}
+
+
+def every_month(df: pd.DataFrame, months: list, counts: list[str]) -> pd.DataFrame:
+    """`df` (a row per month with activity, column `month`) with a row for every month of
+    `months` (Filters.months), its counts at 0 where nothing happened."""
+    out = pd.DataFrame({"month": pd.to_datetime(pd.Series(months, dtype=object)).astype("datetime64[us]")})
+    data = df.assign(month=pd.to_datetime(df["month"]).astype("datetime64[us]"))
+    out = out.merge(data, on="month", how="left")
+    out[counts] = out[counts].fillna(0).astype("int64")
+    return out
 
 
 def _ratio(numerator, denominator) -> float | None:
@@ -52,6 +66,7 @@ def participation_overview(con, filters: Filters) -> dict:
         "totals": totals(con, filters),
         "by_action": by_action,
         "by_month": queries.run(con, "participation_by_month", params),
+        "months": filters.months(),   # the chart's axis: every month, those without activity too
         "by_porteur": queries.run(con, "participation_by_porteur", params),
         "regularity": queries.run(con, "participation_regularity", params),
     }
@@ -125,8 +140,9 @@ def publics_overview(con, filters: Filters, settings: Settings) -> dict:
         "actions": queries.run(con, "focus_by_action", params),
         "parcours_counts": counts[["label", "people"]],
         "combinations": combinations,
-        "by_month": queries.run(con, "focus_by_month", params).rename(
-            columns={"participations": "focus_participations"}),
+        "by_month": every_month(queries.run(con, "focus_by_month", params).rename(
+            columns={"participations": "focus_participations"}), filters.months(),
+            ["young_people", "newcomers", "focus_participations"]),
     }
 
 
@@ -207,6 +223,7 @@ def action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
     by_month = queries.run(con, "participation_by_month", params)
     by_month = by_month.groupby("month", as_index=False)[["participations", "participants"]].sum() \
         if len(by_month) else by_month[["month", "participations", "participants"]]
+    by_month = every_month(by_month, filters.months(), ["participations", "participants"])
     queries.run(con, "selection_people", params)
     profile = queries.run(con, "people_profile", params)
     bands = profile.groupby("tranche", as_index=False)["people"].sum()

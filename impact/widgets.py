@@ -34,9 +34,13 @@ def downloads(df: pd.DataFrame, name: str, key: str | None = None) -> None:
                        key=f"xlsx_{key}", width="stretch")
 
 
-def table(df: pd.DataFrame, name: str, key: str | None = None, display: pd.DataFrame | None = None) -> None:
-    """A table of figures (French-formatted `display` if given) with its downloads."""
-    st.dataframe(display if display is not None else df, hide_index=True, width="stretch")
+def table(df: pd.DataFrame, name: str, key: str | None = None, display: pd.DataFrame | None = None,
+          narrow: tuple[str, ...] = (), column_config: dict | None = None) -> None:
+    """A table of figures (French-formatted `display` if given) with its downloads. `narrow`
+    columns (long texts) get a medium width, so that the columns after them stay in sight."""
+    shown = display if display is not None else df
+    config = {c: st.column_config.TextColumn(c, width="medium") for c in narrow if c in shown.columns}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={**config, **(column_config or {})})
     downloads(df, name, key)
 
 

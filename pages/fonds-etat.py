@@ -110,7 +110,8 @@ else:
                "(page « Historique des imports »).")
     spending_data = budget.spending_table(listing["rows"])
     widgets.table(spending_data, "fonds_etat_depenses",
-             display=widgets.french_table(spending_data, money=("Montant",), dates=("Date", "Importé le")))
+                  display=widgets.french_table(spending_data, money=("Montant",), dates=("Date", "Importé le")),
+                  narrow=budget.LONG_TEXT_COLUMNS)
 
 # --- traceability -----------------------------------------------------------------------------
 st.header("La programmation de l'État, ligne par ligne")
@@ -122,8 +123,9 @@ else:
                "qu'il a remplacé (il revient si l'import qui l'a remplacé est annulé).")
     budget_data = budget.budget_rows_table(rows)
     widgets.table(budget_data, "fonds_etat_programmation",
-             display=widgets.french_table(budget_data, money=("Montant programmé", "Montant remplacé"),
-                                     dates=("Importé le",)))
+                  display=widgets.french_table(budget_data, money=("Montant programmé", "Montant remplacé"),
+                                               dates=("Importé le",)),
+                  narrow=budget.LONG_TEXT_COLUMNS)
 
 st.header("D'où viennent ces chiffres")
 sources = view["sources"]

@@ -20,7 +20,7 @@ if batches.empty:
 rule = session.count_rule()
 if note := rule.note():
     st.caption(note)
-widgets.table(import_history.history_table(batches, rule), "historique_imports")
+widgets.table(import_history.history_table(batches, rule), "historique_imports", narrow=("Fichier", "Par"))
 
 st.header("Détail d'un import")
 chosen = st.selectbox("Import", batches["id"].tolist(), key="history_batch",

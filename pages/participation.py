@@ -30,7 +30,8 @@ c2.metric("Participants distincts", rule.text(totals["participants"]))
 c3.metric("Séances", fmt.integer(totals["sessions"]))
 average = rule.derived(totals["participations"], lambda n: n / totals["sessions"])
 c4.metric("Présence moyenne par séance", rule.derived_text(average, lambda v: fmt.number(v, 1)))
-c5.metric("Parcours (2 actions ou plus)", rule.text(totals["parcours"]))
+c5.metric(p.PARCOURS_ALL, rule.text(totals["parcours"]),
+          help="Participants distincts, de tout âge, venus à deux actions ou plus sur la période.")
 if totals["headcount_participations"]:
     st.caption(f"Dont {rule.text(totals['headcount_participations'])} participations "
                "comptées par effectif, sans identité : elles n'entrent pas dans les participants distincts.")
@@ -53,7 +54,8 @@ widgets.chart(charts.sessions_by_action_chart(by_action), table, "seances_par_ac
 st.header("Par mois et par thématique")
 by_month = rule.table(data["by_month"], ["participations", "participants"])
 table, display = p.shown(by_month, ["month", "axe", "participations", "participants"])
-widgets.chart(charts.participation_by_month_chart(by_month), table, "participation_par_mois", display=display)
+widgets.chart(charts.participation_by_month_chart(by_month, data["months"]), table, "participation_par_mois",
+              display=display)
 
 st.header("Par porteur")
 by_porteur = rule.table(data["by_porteur"], ["participations", "participants"])

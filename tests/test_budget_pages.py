@@ -178,3 +178,20 @@ def test_pages_on_an_empty_store(empty_db, page):
     at = open_page(page)
     assert not at.metric
     assert any("Aucune programmation" in i.value for i in at.info)
+
+
+def test_the_key_columns_of_long_lists_come_first(money_db):
+    """At 1440 px the expense list showed neither the import nor the line it came from: they come
+    right after the amount, the long texts after them, on a medium width."""
+    at = open_page("pages/fonds-etat.py")
+    expenses = table_with(at, "Pièce")
+    assert expenses.columns.tolist()[:7] == ["Date", "Montant", "Statut", "Exercice", "Code", "Lot n°",
+                                             "Ligne du fichier"]
+    programme = table_with(at, "Montant programmé")
+    assert programme.columns.tolist()[:6] == ["Année", "Code", "Montant programmé", "Montant remplacé", "Lot n°",
+                                              "Ligne du fichier"]
+    widths = {}
+    for frame in at.dataframe:
+        config = json.loads(frame.proto.columns)
+        widths.update({name: c.get("width") for name, c in config.items()})
+    assert widths.get("Action") == "medium" and widths.get("Fichier importé") == "medium"

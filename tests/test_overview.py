@@ -94,9 +94,13 @@ def test_participation_figures(small, settings, kw, expected):
 
 
 def test_monthly_participation(small, settings):
+    """Every month of the period, those without a session at 0 (no « août 2023 » missing)."""
     got = overview.monthly_participation(small, _filters(settings), settings)
-    assert [(m.isoformat()[:7], p, n) for m, p, n in got.itertuples(index=False)] == [
+    months = [(m.isoformat()[:7], p, n) for m, p, n in got.itertuples(index=False)]
+    assert len(months) == 36 and months[0][0] == "2022-01" and months[-1][0] == "2024-12"
+    assert [m for m in months if m[1]] == [
         ("2023-03", 13, 2), ("2023-04", 2, 2), ("2023-05", 4, 0), ("2023-09", 1, 1), ("2024-01", 1, 1)]
+    assert ("2023-08", 0, 0) in months
 
 
 @pytest.mark.parametrize("kw, expected", [
@@ -144,7 +148,7 @@ def test_overview_bundles_everything(small, settings):
     got = overview.overview(small, _filters(settings), settings)
     assert got["participation"]["participations"] == 21
     assert got["state_totals"]["engage"] == 2400
-    assert len(got["monthly"]) == 5 and len(got["state_paid"]) == 36
+    assert len(got["monthly"]) == 36 and len(got["state_paid"]) == 36
     assert overview.has_money(got["state_by_year"])
     assert not overview.has_money(overview.state_envelope_by_year(
         small, _filters(settings, actions=["IDLE"]), settings))
@@ -157,19 +161,24 @@ def _monthly_frame() -> pd.DataFrame:
                          "participations": [13, 4], "participants": [2, 0]})
 
 
-@pytest.mark.parametrize("exact, bars, labels, people", [
-    (False, [10, 0], ["10", "< 5"], ["< 5", "0"]),
-    (True, [13, 4], ["13", "4"], ["2", "0"]),
+@pytest.mark.parametrize("exact, bars, labels, people, hidden", [
+    # a hidden count gets no bar (not one of height 0), and « < 5 » written at the foot of its month
+    (False, [10, None], ["10", ""], ["< 5", "0"], ["< 5"]),
+    (True, [13, 4], ["13", "4"], ["2", "0"], []),
 ])
-def test_monthly_chart_hides_small_counts(exact, bars, labels, people):
+def test_monthly_chart_hides_small_counts(exact, bars, labels, people, hidden):
     shown = overview.monthly_display(_monthly_frame(), CountRule(exact))
     table = overview.monthly_table(shown)
     assert table["Mois"].tolist() == ["mars 2023", "avril 2023"]
-    assert table["Participations"].tolist() == labels
+    assert table["Participations"].tolist() == ["10", "< 5"] if not exact else ["13", "4"]
     assert table["Participants distincts (du mois)"].tolist() == people
     fig = monthly_participation_chart(shown)
     bar = fig.data[0]
     assert list(bar.y) == bars and list(bar.text) == labels
+    texts = [t for t in fig.data[1:] if t.mode == "text"]
+    assert [x for t in texts for x in t.text] == hidden
+    if hidden:
+        assert list(texts[0].y) == [0] and str(texts[0].x[0])[:7] == "2023-04"
 
 
 def test_paid_chart_shows_both_series_by_name():

@@ -133,7 +133,7 @@ def test_another_cite_overview_and_publics_name_its_focus_band(other_db):
     assert [h.value for h in at.header] == ["Tranches d'âge", "Les 11-15 ans, public prioritaire"]
     labels = [m.label for m in at.metric]
     assert labels == ["Jeunes de 11 à 15 ans distincts", "Part des participants distincts",
-                      "Taux de couverture des 11-15 ans du QPV", "Parcours (2 actions ou plus)"]
+                      "Taux de couverture des 11-15 ans du QPV", "Parcours des 11-15 ans"]
     assert any("Jeunes 11-15 ans distincts" in df.value.columns for df in at.dataframe)
     bands = next(df.value for df in at.dataframe if "Tranche d'âge" in df.value.columns)
     assert bands["Tranche d'âge"].tolist()[0] == "11-15 ans"
@@ -185,9 +185,9 @@ METRIC_LABELS = {
     "pages/overview.py": ["Participations", "Participants distincts", "Part des {focus}", "Actions avec activité",
                           "Enveloppe État {years}", "Programmé", "Engagé", "Payé"],
     "pages/participation.py": ["Participations", "Participants distincts", "Séances",
-                               "Présence moyenne par séance", "Parcours (2 actions ou plus)"],
+                               "Présence moyenne par séance", "Parcours, tous âges"],
     "pages/publics.py": ["Jeunes {span} distincts", "Part des participants distincts",
-                         "Taux de couverture des {focus} du QPV", "Parcours (2 actions ou plus)"],
+                         "Taux de couverture des {focus} du QPV", "Parcours des {focus}"],
     "pages/fiche-action.py": ["Participations", "Participants distincts", "Séances", "Présence moyenne par séance",
                               "Programmé", "Engagé", "Payé", "Coût par participant", "Coût par participation"],
     "pages/budget.py": ["Enveloppe État", "Programmé État", "Engagé État", "Payé État", "Reste à payer",
