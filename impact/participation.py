@@ -339,8 +339,8 @@ def methodology(settings: Settings) -> list[tuple[str, str]]:
     """The definitions of every indicator of the dashboard, in French, as (title, markdown);
     figures come from the convention settings, never written in by hand."""
     years = settings.years
-    envelope = fmt.euros(settings.state_envelope_per_year)
-    total = fmt.euros(settings.state_envelope_total)
+    envelope = fmt.whole_euros(settings.state_envelope_per_year)
+    total = fmt.whole_euros(settings.state_envelope_total)
     period = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     bands = ", ".join(band_label(b) for b in settings.ordered_bands)
     focus, span = band_label(settings.focus_band), band_span(settings.focus_band)
@@ -365,9 +365,10 @@ def methodology(settings: Settings) -> list[tuple[str, str]]:
             "Pour chaque action, les participants distincts venus une fois, de 2 à 4 fois, ou 5 fois "
             "ou plus sur la période (lignes nominatives seulement).")),
         ("Parcours", (
-            "Une personne qui a participé à **deux actions ou plus** sur la période. La page « Publics et "
-            f"âges » donne, pour les {focus}, le nombre de jeunes selon le nombre d'actions suivies et "
-            "les combinaisons d'actions les plus fréquentes.")),
+            "Une personne qui a participé à **deux actions ou plus** sur la période : « Parcours, tous âges » "
+            f"sur la page Participation ; « Parcours des {focus} » sur la page « Publics et âges », qui donne "
+            f"aussi, pour les {focus}, le nombre de jeunes selon le nombre d'actions suivies et les "
+            "combinaisons d'actions les plus fréquentes.")),
         (f"Taux de couverture des {focus}", (
             f"Jeunes distincts {span} (à leur première participation) habitant le QPV, divisés par "
             f"la population estimée des {focus} du QPV : **{fmt.integer(settings.focus_population)}** "
@@ -393,6 +394,28 @@ def methodology(settings: Settings) -> list[tuple[str, str]]:
         ("Effet levier", (
             "Euros apportés par les autres financeurs (ville, région, CAF…) pour un euro de crédits de "
             "l'État : programmé des autres financeurs ÷ programmé État.")),
+        ("Sous-consommation et actions à risque", (
+            "Une seule règle sur les deux pages de l'argent : moins de la moitié du programmé payée alors que "
+            "les trois quarts de la période sont écoulés (les années de l'action, ou chaque année de "
+            "programmation pour une action sans années ; mesuré à la date du jour, ou à la fin de la "
+            "convention une fois celle-ci terminée). La page Budget la compte **tous financeurs confondus** "
+            "(points d'attention), la page « Utilisation des fonds de l'État » sur les **seuls crédits de "
+            "l'État** (actions à risque) ; chacune le dit et la page Budget donne aussi le second compte.")),
+        ("Payé en fin de convention", (
+            "Tant que la période choisie n'est pas terminée, le payé en fin de période est **projeté** au "
+            "rythme moyen des six derniers mois. Une fois la période terminée, rien n'est projeté : c'est le "
+            "payé enregistré, et la page dit le mois du dernier paiement de l'État enregistré.")),
+        (f"Pour qui : les {focus} des actions financées par l'État", (
+            f"Pour chaque action que l'État finance (programmé ou payé) et au total : les jeunes {span} "
+            "distincts (tranche à leur première participation), la part d'entre eux habitant le QPV, et le "
+            f"payé de l'État divisé par ces jeunes (un coût unitaire, qui ne compte pas les autres publics). "
+            "Comme les montants, ces chiffres portent sur les années sélectionnées entières, sans les filtres "
+            "de publics ; un jeune venu à plusieurs actions compte une fois dans le total. Parts et coûts sont "
+            "calculés sur les effectifs affichés, et masqués quand l'effectif est masqué.")),
+        ("Montants", (
+            "Les chiffres clés et les montants cités dans une phrase sont arrondis à l'euro ; les tableaux, "
+            "les téléchargements et le survol des graphiques donnent le montant au centime, comme les coûts "
+            "unitaires ; les étiquettes des barres sont abrégées (168 k€, 1,2 M€).")),
         ("Coût par participant et par participation", (
             "Payé ÷ participants distincts, et payé ÷ participations, pour une action ou une sélection. "
             "Ce coût est masqué quand l'effectif qui le divise est masqué.")),

@@ -50,9 +50,9 @@ if figures["headcount_participations"]:
 
 st.header("Budget et coûts")
 m1, m2, m3, m4, m5 = st.columns(5)
-m1.metric("Programmé", fmt.euros(money["programme"]))
-m2.metric("Engagé", fmt.euros(money["engage"]))
-m3.metric("Payé", fmt.euros(money["paye"]))
+m1.metric("Programmé", fmt.whole_euros(money["programme"]))
+m2.metric("Engagé", fmt.whole_euros(money["engage"]))
+m3.metric("Payé", fmt.whole_euros(money["paye"]))
 for column, label, count in ((m4, "Coût par participant", "participants"),
                              (m5, "Coût par participation", "participations")):
     cost = rule.derived(figures[count], lambda n: money["paye"] / n) if money["paye"] else None

@@ -189,7 +189,8 @@ def test_paid_chart_shows_both_series_by_name():
     assert list(by_name["Payé cumulé (net des avoirs)"].y) == [0.0, 1250.5]
     assert list(by_name["Enveloppe État cumulée"].y) == [300_000.0, 300_000.0]
     assert by_name["Enveloppe État cumulée"].line.dash == "dash"   # not told apart by colour alone
-    assert fig.layout.annotations[0].text == fmt.euros(1250.5)
+    assert fig.layout.annotations[0].text == fmt.whole_euros(1250.5)   # a label: whole euros
+    assert by_name["Payé cumulé (net des avoirs)"].customdata[1][1] == "1\u202f250,50\u00a0€"   # hover: exact
 
 
 # --- the page, on the demonstration data ------------------------------------------------------
@@ -290,9 +291,10 @@ def test_page_shows_the_demonstration_figures(monkeypatch, demo_db, demo_expecte
     assert m["Part des 16-25 ans"][0] == fmt.percent(exp["focus_share"])
     assert m["Actions avec activité"][0] == fmt.integer(exp["actions"])
     assert m["Enveloppe État 2022–2024"][0] == "900\u202f000\u00a0€"
-    assert m["Programmé"][0] == fmt.euros(exp["programme"])
-    assert m["Engagé"][0] == fmt.euros(exp["engage"])
-    assert m["Payé"][0] == fmt.euros(exp["paye"])
+    # key figures in whole euros, as on the money pages
+    assert m["Programmé"][0] == fmt.whole_euros(exp["programme"])
+    assert m["Engagé"][0] == fmt.whole_euros(exp["engage"])
+    assert m["Payé"][0] == fmt.whole_euros(exp["paye"])
     assert m["Payé"][1] == f"{fmt.percent(exp['paye'] / 900_000)} de l'enveloppe"
     captions = " ".join(c.value for c in at.caption)
     assert f"Dont {fmt.integer(exp['headcount'])} participations comptées par effectif" in captions

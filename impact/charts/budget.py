@@ -28,7 +28,7 @@ def _layout(fig: go.Figure, title: str, **kw) -> go.Figure:
 
 
 def _euro_text(values) -> list[str]:
-    return [fmt.euros(v) for v in values]
+    return [fmt.euros(v, cents=True) for v in values]   # exact, as in the table beside
 
 
 def short_euros(value: float) -> str:
@@ -38,7 +38,7 @@ def short_euros(value: float) -> str:
         return f"{fmt.number(v / 1_000_000, 1)}\u00a0M€"
     if abs(v) >= 10_000:
         return f"{fmt.number(v / 1000, 0)}\u00a0k€"
-    return fmt.euros(round(v))
+    return fmt.whole_euros(v)
 
 
 def years_chart(years: pd.DataFrame) -> go.Figure:

@@ -39,8 +39,8 @@ def monthly_participation_chart(display: pd.DataFrame) -> go.Figure:
 def state_paid_cumulative_chart(paid: pd.DataFrame) -> go.Figure:
     """The State payments cumulated month by month (solid line) against the cumulated yearly
     envelopes (dashed steps): two series told apart by name, dash and colour."""
-    paid_text = paid["cumulative_paid"].map(fmt.euros)
-    envelope_text = paid["cumulative_envelope"].map(fmt.euros)
+    paid_text = paid["cumulative_paid"].map(lambda v: fmt.euros(v, cents=True))   # exact, as in the table
+    envelope_text = paid["cumulative_envelope"].map(lambda v: fmt.euros(v, cents=True))
     months = paid["month"].map(fmt.month)
     fig = go.Figure()
     fig.add_trace(go.Scatter(
@@ -58,7 +58,7 @@ def state_paid_cumulative_chart(paid: pd.DataFrame) -> go.Figure:
     if len(paid):
         last = paid.iloc[-1]
         fig.add_annotation(x=last["month"], y=last["cumulative_paid"],
-                           text=fmt.euros(last["cumulative_paid"]), showarrow=True, arrowhead=0,
+                           text=fmt.whole_euros(last["cumulative_paid"]), showarrow=True, arrowhead=0,
                            ax=-40, ay=-30, font=dict(color="black"))
     fig.update_layout(title="Fonds de l'État : payé cumulé et enveloppe", **_LAYOUT,
                       legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
