@@ -123,8 +123,9 @@ _SCRIPT = """
   };
   const fix = root => {
     if (root.nodeType === 3) { fixText(root); return; }
-    if (root.nodeType !== 1) return;
-    for (const el of [root, ...root.querySelectorAll('*')]) {
+    if (root.nodeType !== 1 || root.closest('svg')) return;
+    // a chart adds hundreds of SVG elements: they are not even looked at
+    for (const el of [root, ...root.querySelectorAll('*:not(svg):not(svg *)')]) {
       fixAttributes(el);
       for (const n of el.childNodes) if (n.nodeType === 3) fixText(n);
     }
