@@ -60,8 +60,9 @@ def state_paid_cumulative_chart(paid: pd.DataFrame) -> go.Figure:
         fig.add_annotation(x=last["month"], y=last["cumulative_paid"],
                            text=fmt.whole_euros(last["cumulative_paid"]), showarrow=True, arrowhead=0,
                            ax=-40, ay=-30, font=dict(color="black"))
-    fig.update_layout(title="Fonds de l'État : payé cumulé et enveloppe", **_LAYOUT,
-                      legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
+    # the legend between title and plot: room for it on two lines, as on a phone (390 px)
+    fig.update_layout(title="Fonds de l'État : payé cumulé et enveloppe", **{**_LAYOUT, "margin": {
+        **_LAYOUT["margin"], "t": 95}}, legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0))
     fig.update_xaxes(tickformat="%m/%Y", dtick="M3", title=None, showgrid=False)
     fig.update_yaxes(title="Montant cumulé (€)", ticksuffix=" €", rangemode="tozero", gridcolor="#E5E5E5",
                      tickformat=",.0f")
