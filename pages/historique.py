@@ -29,7 +29,7 @@ info = session.compute(import_history.batch_details, int(chosen))
 details = info.get("details") or {}
 st.markdown(f"Empreinte SHA-256 du fichier : `{info['sha256']}`")
 if info["status"] == "active":
-    st.markdown(import_history.rows_text(info, session.count_rule()))
+    st.markdown(import_history.rows_text(info, rule))
 if details.get("mapping"):
     st.caption("Colonnes reconnues : " + import_history.mapping_text(info["kind"], details["mapping"]))
 repl = import_history.replacements_table(info)

@@ -242,7 +242,7 @@ def people_db(tmp_path, monkeypatch):
 @pytest.mark.parametrize(("role", "young", "qpv", "per_young"), [
     # A1, the only action the State funds: four young people of 16-25 (three in the QPV), 6 500 € paid
     ("coordinateur", "4", "75,0\u00a0%", euros("1 625,00 €")),
-    (None, "< 5", "masqué", "masqué"),
+    ("etat", "< 5", "masqué", "masqué"),   # a State representative: rounded counts
 ])
 def test_the_state_page_says_for_whom(people_db, role, young, qpv, per_young):
     at = open_page("pages/fonds-etat.py", role=role)
