@@ -15,8 +15,8 @@ from streamlit.testing.v1 import AppTest
 from impact import interface_language
 
 PAGES = ["pages/overview.py", "pages/participation.py", "pages/publics.py", "pages/fiche-action.py",
-         "pages/budget.py", "pages/fonds-etat.py", "pages/import.py", "pages/historique.py",
-         "pages/methodologie.py"]
+         "pages/rapport.py", "pages/budget.py", "pages/fonds-etat.py", "pages/import.py", "pages/historique.py",
+         "pages/methodologie.py", "pages/comptes.py"]
 
 
 def open_page(page: str, role: str | None = None) -> AppTest:
