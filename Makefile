@@ -2,7 +2,7 @@
 #   make run    installe ce qu'il faut, charge la démonstration si la base est vide, lance l'application
 #               sur ce poste seulement (127.0.0.1) ; IMPACT_ADDRESS=0.0.0.0 make run l'ouvre au réseau, ce qui
 #               est refusé tant qu'aucun compte et aucune connexion unique n'existent
-#   make test   installe aussi les outils de test et un Chromium sans affichage, puis lance les tests
+#   make test   installe aussi les outils de test, un Chromium sans affichage et axe-core (npm), puis lance les tests
 #   make bench  mesures de performance (tableaux imprimés)
 #   make clean  supprime l'environnement Python et les fichiers générés (jamais la base ni son secret)
 
@@ -19,8 +19,10 @@ PORT ?= 8501
 IMPACT_ADDRESS ?= 127.0.0.1
 CHROMIUM := /usr/bin/chromium
 BENCH_OUT := bench/output
+# axe-core (npm), the accessibility audit of the browser tests: version pinned in package-lock.json
+AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: help run test lint bench clean venv chromium report-tools
+.PHONY: help run test lint bench clean venv chromium report-tools axe
 
 help:
 	@echo "make run    lance le tableau de bord sur http://localhost:$(PORT) (ce poste seulement)"
@@ -82,11 +84,26 @@ report-tools: $(VENV)/.requirements.stamp
 		echo "Le tableau de bord fonctionne sans ; la page « Rapport » dit ce qui manque." >&2; \
 	fi
 
+# Without npm (and not root to install it), the browser tests skip the audit and say why.
+$(AXE): package.json package-lock.json
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installation de npm (apt-get install npm), pour l'audit d'accessibilité..."; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -q; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; \
+	fi
+	@if command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm est introuvable : l'audit d'accessibilité (axe-core) sera sauté. Installez npm." >&2; \
+	fi
+
+axe: $(AXE)
+
 lint: $(VENV)/.requirements-test.stamp
 	$(VENV)/bin/ruff check .
 
 # pytest exits 5 when it collects no test: any non-zero status fails the target.
-test: $(VENV)/.requirements-test.stamp chromium report-tools lint
+test: $(VENV)/.requirements-test.stamp chromium report-tools $(AXE) lint
 	$(PY) -m pytest -p tests.conftest_meta tests/
 
 $(BENCH_OUT)/national.duckdb: bench/make_national.py | $(VENV)/.requirements-test.stamp
@@ -97,9 +114,9 @@ bench: $(VENV)/.requirements-test.stamp chromium report-tools $(BENCH_OUT)/natio
 	$(PY) bench/pages.py --national $(BENCH_OUT)/national.duckdb
 	$(PY) bench/import.py
 	$(PY) bench/startup.py
-	$(PY) bench/browser.py --db $(BENCH_OUT)/national.duckdb
+	$(PY) bench/browser.py
 	$(PY) bench/report.py
 
 clean:
-	rm -rf $(VENV) test-output $(BENCH_OUT) .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules test-output $(BENCH_OUT) .pytest_cache .ruff_cache
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -4,12 +4,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from impact import auth, page_errors, reference, session, sidebar, signin
+from impact import auth, interface_language, page_errors, reference, session, sidebar, signin
 
 settings = session.get_settings()
 st.set_page_config(
     page_title=f"Tableau de bord — {settings.name}", page_icon=":material/monitoring:", layout="wide"
 )
+# The document is in French (screen readers pronounce it so), down to Streamlit's own words.
+st.sidebar.html(interface_language.french_page_script(), unsafe_allow_javascript=True)
 
 role = None   # nobody signed in, unless the sign-in below says otherwise
 with page_errors.reported("connexion"):

@@ -33,8 +33,6 @@ from impact.small_counts import CountRule
 # 0 is the State, the last one the other funders.
 STATE_GROUP = 0
 PACE_WINDOW_MONTHS = 6
-UNDER_USE_PAID_SHARE = 0.5
-UNDER_USE_ELAPSED_SHARE = 0.75
 ACTION_PAGE = "fiche-action"
 
 ATTENTION_LABELS = {
@@ -193,13 +191,18 @@ def actions_summary(con, filters: Filters, settings: Settings, today: dt.date | 
     return df.sort_values(["reste_a_payer", "code"], ascending=[False, True]).reset_index(drop=True)
 
 
+def money_years(filters: Filters) -> Filters:
+    """The people behind the money: the selected years in full (money is counted by programme
+    year) and no people filter (money is not split by public)."""
+    return filters.with_(date_from=dt.date(filters.date_from.year, 1, 1),
+                         date_to=dt.date(filters.date_to.year, 12, 31),
+                         bands=(), sexes=(), qpvs=(), publics=())
+
+
 def participations(con, filters: Filters, settings: Settings) -> pd.DataFrame:
     """Participations (sum of `nombre`) and distinct named participants per action over the
-    selected years (whole years; no people filter: money is not split by public)."""
-    years = filters.with_(date_from=dt.date(filters.date_from.year, 1, 1),
-                          date_to=dt.date(filters.date_to.year, 12, 31),
-                          bands=(), sexes=(), qpvs=(), publics=())
-    return queries.run(con, "budget_participations", years.params())
+    selected years (money_years)."""
+    return queries.run(con, "budget_participations", money_years(filters).params())
 
 
 def themes_summary(actions: pd.DataFrame) -> pd.DataFrame:
@@ -308,12 +311,11 @@ def _month(i: int) -> dt.date:
 
 def pace(monthly: pd.DataFrame, filters: Filters, settings: Settings,
          today: dt.date) -> tuple[pd.DataFrame, dict]:
-    """Cumulative State payments per month against the envelope, with the linear pace and a
-    projection to the end at the pace of the last six months.
-
-    The six months end at the current month while the selected years are not over, and at the
-    last month with a State payment once they are (data arrive after the facts). Payments
-    dated after the last selected year (late payments) extend the axis.
+    """Cumulative State payments per month against the envelope, with the linear pace and, while
+    the selected years are not over, a projection to their end at the pace of the last six months
+    (up to the current month). Once they are over nothing is projected: the figures are what was
+    paid (`over`), and `derniere_depense` says up to when payments were recorded. Payments dated
+    after the last selected year (late payments) extend the axis.
     """
     years = selected_years(filters, settings)
     env = envelope(filters, settings)
@@ -332,16 +334,15 @@ def pace(monthly: pd.DataFrame, filters: Filters, settings: Settings,
                      "rythme_lineaire": env * min(i + 1, n_months) / n_months, "enveloppe": env,
                      "projection": math.nan})
     df = pd.DataFrame(rows)
-    end_of_years = dt.date(years[-1], 12, 31)
-    if today < end_of_years:
-        ref = max(first, _month_index(today))
-    elif paid_months:
-        ref = max(paid_months)
-    else:
+    over = today > dt.date(years[-1], 12, 31)
+    if not paid_months and over:
         ref = None
+    else:
+        ref = last if over else max(first, _month_index(today))
     if ref is None:
         return df, {"reference": None, "enveloppe": env, "paye": 0.0, "rythme_mensuel": math.nan,
-                    "projection_fin": math.nan, "non_depense": math.nan, "part_non_depensee": math.nan}
+                    "projection_fin": math.nan, "non_depense": math.nan, "part_non_depensee": math.nan,
+                    "over": over}
     window = [m for m in range(max(first, ref - PACE_WINDOW_MONTHS + 1), ref + 1)]
     monthly_pace = sum(paid.get(m, 0.0) for m in window) / len(window)
     cum_ref = float(df.loc[[m <= ref for m in months], "paye_cumule"].iloc[-1])
@@ -354,7 +355,34 @@ def pace(monthly: pd.DataFrame, filters: Filters, settings: Settings,
     return df, {"reference": _month(ref), "fenetre_mois": len(window), "enveloppe": env,
                 "paye": float(df["paye_cumule"].iloc[-1]), "rythme_mensuel": monthly_pace,
                 "mois_restants": remaining, "projection_fin": final, "non_depense": unspent,
-                "part_non_depensee": _ratio(unspent, env)}
+                "part_non_depensee": _ratio(unspent, env), "over": over,
+                "derniere_depense": _month(max(paid_months)) if paid_months else None}
+
+
+def pace_words(projection: dict, filters: Filters, settings: Settings) -> dict[str, str]:
+    """The labels of the end-of-period figures: a projection while the selected years are not
+    over (« Payé projeté en fin de convention »), what was paid once they are (« Payé en fin de
+    convention »), and the sentence under them."""
+    years = selected_years(filters, settings)
+    end = "en fin de convention" if years == list(settings.years) else f"à fin {years[-1]}"
+    unspent = projection.get("non_depense", math.nan)
+    over = projection.get("over", False)
+    words = {
+        "paid": f"Payé {end}" if over else f"Payé projeté {end}",
+        "unspent": ("Non dépensé" if unspent >= 0 or unspent != unspent else "Dépassement")
+                   + ("" if over else " projeté"),
+    }
+    amount = f"{fmt.whole_euros(abs(unspent))} ({fmt.percent(abs(projection.get('part_non_depensee')))} de l'enveloppe)"
+    if over:
+        last = projection.get("derniere_depense")
+        words["sentence"] = (f"Période terminée : {amount} " + ("n'ont pas été payés" if unspent >= 0 else
+                                                              "payés au-delà de l'enveloppe")
+                             + (f" (dernier paiement de l'État enregistré : {fmt.month(last)})." if last else "."))
+    else:
+        words["sentence"] = (f"Projection au rythme moyen des {projection.get('fenetre_mois')} mois jusqu'à "
+                             f"{fmt.month(projection.get('reference'))} : {amount} "
+                             + ("resteraient non dépensés." if unspent >= 0 else "de dépassement."))
+    return words
 
 
 PACE_COLUMNS = {
@@ -367,12 +395,34 @@ def pace_table(df: pd.DataFrame) -> pd.DataFrame:
     return df[list(PACE_COLUMNS)].rename(columns=PACE_COLUMNS)
 
 
+# --- under-used programme: one rule for both pages ------------------------------------------
+
+UNDER_USE_RULE = ("moins de la moitié du programmé payée alors que les trois quarts de la période sont "
+                  "écoulés (les années de l'action, ou chaque année de programmation pour une action sans "
+                  "années)")
+
+
+def under_use(con, filters: Filters, settings: Settings, today: dt.date, state_only: bool) -> pd.DataFrame:
+    """The programme under-used by UNDER_USE_RULE, one row per action (and year, for an action
+    without years of its own): every funder, or the State's credits only."""
+    return queries.run(con, "budget_under_use", {**_params(filters, settings, today), "state_only": state_only})
+
+
+def under_use_text(count: int, state_only: bool) -> str:
+    """« 2 action(s) à risque sur les crédits de l'État : … », the rule said in full."""
+    scope = "sur les seuls crédits de l'État" if state_only else "tous financeurs confondus"
+    return f"{count} action(s) à risque {scope} : {UNDER_USE_RULE}."
+
+
 # --- points of attention -----------------------------------------------------------------
 
 def attention(con, filters: Filters, settings: Settings, today: dt.date,
               actions: pd.DataFrame, people: pd.DataFrame) -> pd.DataFrame:
     """Every point of attention, one row each: kind, action, year, amounts (see ATTENTION_LABELS)."""
     points = queries.run(con, "budget_attention", _params(filters, settings, today))
+    under = under_use(con, filters, settings, today, state_only=False)
+    points = pd.concat([f for f in (points, under) if not f.empty], ignore_index=True) if not under.empty \
+        else points
     spent = actions[(actions["lignes_depenses"] > 0)]
     with_people = people[people["participations"] > 0]
     no_people = spent[~spent["code"].isin(with_people["code"])]
@@ -398,7 +448,7 @@ def attention(con, filters: Filters, settings: Settings, today: dt.date,
 
 
 def _attention_detail(row, rule: CountRule) -> str:
-    e = fmt.euros
+    e = fmt.whole_euros
     kind = row["kind"]
     if kind == "paye_superieur":
         return (f"Exercice {int(row['annee'])} : {e(row['paye'])} payés "
@@ -463,6 +513,8 @@ def committee_view(con, filters: Filters, settings: Settings, today: dt.date | N
         "projection": projection,
         "participations": people,
         "attention": attention(con, filters, settings, today, actions, people),
+        # the same rule on the State's credits alone (its page lists them)
+        "state_under_use": int(under_use(con, filters, settings, today, state_only=True)["code"].nunique()),
     }
 
 
@@ -480,7 +532,8 @@ def state_view(con, filters: Filters, settings: Settings, today: dt.date | None 
         "years": years,
         "totals": totals(years),
         "porteurs": porteurs_summary(actions),
-        "at_risk": at_risk(actions),
+        "at_risk": at_risk(actions, under_use(con, filters, settings, today, state_only=True)),
+        "for_whom": for_whom(con, filters, settings, actions),
         "pace": pace_df,
         "projection": projection,
         "budget_rows": queries.run(con, "state_budget_rows", params),
@@ -488,12 +541,11 @@ def state_view(con, filters: Filters, settings: Settings, today: dt.date | None 
     }
 
 
-def at_risk(actions: pd.DataFrame) -> pd.DataFrame:
-    """State credits programmed and not paid, per action; « à risque » when less than half is paid
-    after three quarters of the action's period."""
+def at_risk(actions: pd.DataFrame, under: pd.DataFrame) -> pd.DataFrame:
+    """State credits programmed and not paid, per action; « à risque » when the State's credits of
+    the action are under-used (`under`: under_use(..., state_only=True), the Budget page's rule)."""
     df = actions[actions["programme_etat"] > 0].copy()
-    df["a_risque"] = ((df["taux_execution_etat"].fillna(0) < UNDER_USE_PAID_SHARE)
-                      & (df["periode_ecoulee"].fillna(0) >= UNDER_USE_ELAPSED_SHARE))
+    df["a_risque"] = df["code"].isin(set(under["code"]))
     df = df.sort_values(["a_risque", "reste_a_payer_etat", "code"], ascending=[False, False, True])
     return df.reset_index(drop=True)
 
@@ -513,11 +565,13 @@ def at_risk_table(risk: pd.DataFrame) -> pd.DataFrame:
 
 
 STATUTS = ("engagé", "payé", "avoir")
+# Key columns first, so that they show without scrolling at 1440 px: what, how much, and where it
+# came from (import and line); the long texts after.
 SPENDING_COLUMNS = {
     "date": "Date", "montant": "Montant", "statut": "Statut", "exercice": "Exercice", "code": "Code",
-    "intitule": "Action", "fournisseur": "Fournisseur", "libelle": "Libellé", "piece": "Pièce",
-    "porteur": "Porteur", "financeur": "Financeur", "batch_id": "Lot n°", "file_name": "Fichier importé",
-    "imported_at": "Importé le", "line": "Ligne du fichier",
+    "batch_id": "Lot n°", "line": "Ligne du fichier", "intitule": "Action", "fournisseur": "Fournisseur",
+    "libelle": "Libellé", "piece": "Pièce", "porteur": "Porteur", "financeur": "Financeur",
+    "file_name": "Fichier importé", "imported_at": "Importé le",
 }
 
 
@@ -539,10 +593,13 @@ def spending_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 BUDGET_ROW_COLUMNS = {
-    "annee": "Année", "code": "Code", "intitule": "Action", "porteur": "Porteur", "financeur": "Financeur",
-    "montant": "Montant programmé", "montant_remplace": "Montant remplacé", "batch_id": "Lot n°",
-    "file_name": "Fichier importé", "imported_at": "Importé le", "line": "Ligne du fichier",
+    "annee": "Année", "code": "Code", "montant": "Montant programmé", "montant_remplace": "Montant remplacé",
+    "batch_id": "Lot n°", "line": "Ligne du fichier", "intitule": "Action", "porteur": "Porteur",
+    "financeur": "Financeur", "file_name": "Fichier importé", "imported_at": "Importé le",
 }
+# Long texts (an action's title, a file name) are shown on a medium width; the cell's full text is
+# one hover away, and in the downloads.
+LONG_TEXT_COLUMNS = ("Action", "Fichier importé", "Libellé", "Fournisseur", "Porteur", "Financeur", "Détail")
 
 
 def budget_rows_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -560,3 +617,45 @@ def sources_table(sources: pd.DataFrame) -> pd.DataFrame:
     out = sources[list(SOURCE_COLUMNS)].rename(columns=SOURCE_COLUMNS)
     out["Type"] = out["Type"].map(lambda k: KIND_LABELS.get(k, k))
     return out
+
+
+# --- for whom: the focus band behind the State's credits -----------------------------------
+
+def for_whom(con, filters: Filters, settings: Settings, actions: pd.DataFrame) -> pd.DataFrame:
+    """Per action the State funds, and in total (code None, first row): the distinct young people
+    of the focus band (band at first participation, over money_years), those living in the QPV,
+    and the State's paid euros. Exact counts: the page applies the small-count rule."""
+    people_filters = money_years(filters)
+    params = {**people_filters.params(), "focus_band": settings.focus_band, "state_funder": settings.state_funder}
+    queries.run(con, "selection_people", params)   # the first participation of each person, once
+    people = queries.run(con, "state_focus_people", params).rename(columns={"action_code": "code"})
+    state = actions[(actions["programme_etat"] > 0) | (actions["paye_etat"] != 0)]
+    rows = state[["code", "intitule", "paye_etat"]].merge(people, on="code", how="left")
+    rows[["young_people", "young_qpv"]] = rows[["young_people", "young_qpv"]].fillna(0).astype("int64")
+    whole = people[people["code"].isna()]
+    total = pd.DataFrame([{
+        "code": None, "intitule": "Toutes les actions financées par l'État",
+        "paye_etat": float(state["paye_etat"].sum()),
+        "young_people": int(whole["young_people"].iloc[0]) if len(whole) else 0,
+        "young_qpv": int(whole["young_qpv"].iloc[0]) if len(whole) else 0,
+    }])
+    rows = rows.sort_values(["young_people", "code"], ascending=[False, True])
+    return pd.concat([total, rows], ignore_index=True)
+
+
+def for_whom_table(df: pd.DataFrame, rule: CountRule, focus_band: str) -> pd.DataFrame:
+    """For whom, in French, as `rule` shows counts: the QPV share and the euros per young person
+    from the shown counts (« masqué » where the count is hidden)."""
+    from impact.participation import focus_text
+
+    young = focus_text("Jeunes {focus} distincts", focus_band)
+    per_young = focus_text("Payé État par jeune {focus}", focus_band)
+    return pd.DataFrame({
+        "Code": df["code"].fillna("Total"),
+        "Action": df["intitule"],
+        young: [rule.shown(n) for n in df["young_people"]],
+        "Part habitant le QPV": [rule.share(q, n) for q, n in zip(df["young_qpv"], df["young_people"], strict=True)],
+        "Payé État": df["paye_etat"],
+        per_young: [rule.derived(n, lambda v, paid=paid: paid / v if v else None)
+                    for n, paid in zip(df["young_people"], df["paye_etat"], strict=True)],
+    })

@@ -180,7 +180,7 @@ def _human(report: ingest.ImportReport, accept_valid: bool) -> str:
         lines.append(f"  attention, ligne {w.line} : {w.message}")
     for p in report.rejected[:200]:
         where = f"ligne {p.line}" if p.line else "fichier"
-        value = f" « {p.value} »" if p.value else ""
+        value = f" « {p.public_value} »" if p.public_value else ""
         lines.append(f"  {where}, {p.column or ''}{value} : {p.message}")
     if len(report.rejected) > 200:
         lines.append(f"  … {len(report.rejected) - 200} autres problèmes (--json ou --rejected-out).")

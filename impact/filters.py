@@ -39,3 +39,17 @@ class Filters:
         for k, v in kw.items():
             values[k] = tuple(v) if k in LIST_FIELDS else v
         return Filters(**values)
+
+    def months(self, today: dt.date | None = None) -> list[dt.date]:
+        """The first day of every month of the period, up to the current month: a chart by month
+        shows the months without activity too, not the ones still to come.
+
+        >>> Filters(dt.date(2023, 11, 15), dt.date(2024, 2, 1)).months(dt.date(2030, 1, 1))[-2:]
+        [datetime.date(2024, 1, 1), datetime.date(2024, 2, 1)]
+        """
+        last = min(self.date_to, today or dt.date.today())
+        out, month = [], dt.date(self.date_from.year, self.date_from.month, 1)
+        while month <= last:
+            out.append(month)
+            month = dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        return out

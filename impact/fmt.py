@@ -32,6 +32,11 @@ def integer(value) -> str:
     return number(value, 0)
 
 
+# Money, one form per kind of figure, the same on every page:
+# - key figures (metrics) and amounts in a sentence: whole euros (`whole_euros`, 686 102 €);
+# - table cells, downloads and a chart's hover (the exact amount): cents (`euros(v, cents=True)`);
+# - unit costs (per participant, per young person): cents;
+# - labels written on bars: short (1,2 M€, 168 k€: impact.charts.budget.short_euros).
 def euros(value, cents: bool | None = None) -> str:
     """300 000 € for whole amounts, 12 345,67 € otherwise (or as `cents` says)."""
     if _missing(value):

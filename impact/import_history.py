@@ -26,7 +26,17 @@ class UndoRefused(Exception):
 
 
 def batch_list(con) -> pd.DataFrame:
-    return queries.run(con, "batch_list")
+    """Every import, newest first, with the rows it alone brings to the data (`rows_alone`: what
+    undoing it takes out; 0 once undone)."""
+    batches = queries.run(con, "batch_list")
+    rows = queries.run(con, "batch_rows", {"batch_id": None})
+    return batches.merge(rows[["batch_id", "rows_alone"]], left_on="id", right_on="batch_id",
+                         how="left").drop(columns="batch_id")
+
+
+def imports_of_file(con, sha256: str) -> pd.DataFrame:
+    """The imports of a file with this SHA-256 fingerprint, newest first (active and undone)."""
+    return queries.run(con, "batches_of_file", {"sha256": sha256})
 
 
 def batch_details(con, batch_id: int) -> dict:
@@ -38,15 +48,12 @@ def batch_details(con, batch_id: int) -> dict:
     batch["details"] = json.loads(batch["details"]) if batch.get("details") else {}
     if batch["kind"] == "budget":
         batch["replacements"] = queries.run(con, "batch_replacements", {"batch_id": batch_id})
-    table = TABLES[batch["kind"]]
     # A batch holds one row per line of its file; the rows another active batch also contained
     # (its lines listed in batch_duplicates) are handed over on undo, the others go.
-    held = con.execute(f"select count(*) from {table} where batch_id = $b", {"b": batch_id}).fetchall()[0][0]
-    shared = con.execute(
-        """select count(distinct orig_line) from batch_duplicates
-        where kind = $kind and orig_batch_id = $b and batch_id <> $b""",
-        {"b": batch_id, "kind": batch["kind"]}).fetchall()[0][0]
-    batch["rows_removed_on_undo"], batch["rows_held"] = int(held - shared), int(held)
+    rows = queries.run(con, "batch_rows", {"batch_id": batch_id}).iloc[0]
+    batch["rows_removed_on_undo"], batch["rows_held"] = int(rows["rows_alone"]), int(rows["rows_held"])
+    batch["rows_held_elsewhere"] = int(rows["rows_held_elsewhere"])
+    batch["sharers"] = queries.run(con, "batch_sharers", {"batch_id": batch_id, "kind": batch["kind"]})
     return batch
 
 
@@ -108,24 +115,56 @@ def history_table(batches: pd.DataFrame, rule: CountRule) -> pd.DataFrame:
     import pandas as pd
 
     if batches.empty:
-        return pd.DataFrame(columns=["N°", "Date", "Par", "Type", "Fichier", "SHA-256", "Lignes enregistrées",
-                                     "Doublons", "Remplacements", "Statut"])
-    return pd.DataFrame({
+        return pd.DataFrame(columns=HISTORY_COLUMNS)
+
+    def counts(column: str) -> list[str]:
+        return [rule.text(n) if kind == "attendance" else fmt.integer(n)
+                for n, kind in zip(batches[column], batches["kind"], strict=True)]
+    alone = [text if status == "active" else "—"
+             for text, status in zip(counts("rows_alone"), batches["status"], strict=True)]
+    return pd.DataFrame({   # what tells imports apart first (read without scrolling), provenance last
         "N°": batches["id"],
         "Date": batches["imported_at"].map(lambda v: v.strftime("%d/%m/%Y %H:%M")),
-        "Par": batches["imported_by"],
         "Type": batches["kind"].map(contract.KIND_LABELS),
         "Fichier": batches["file_name"],
-        "SHA-256": batches["sha256"].str.slice(0, 16) + "…",
-        "Lignes enregistrées": [rule.text(n) if kind == "attendance" else fmt.integer(n)
-                                for n, kind in zip(batches["rows_stored"], batches["kind"], strict=True)],
-        "Doublons": [rule.text(n) if kind == "attendance" else fmt.integer(n)
-                     for n, kind in zip(batches["duplicates"], batches["kind"], strict=True)],
-        "Remplacements": batches["replaced"].map(fmt.integer),
         "Statut": [STATUS.get(s, s) + (f" le {u:%d/%m/%Y %H:%M}" if s == "undone" and not pd.isna(u) else "")
                    + (f" par {by}" if s == "undone" and isinstance(by, str) and by else "")
                    for s, u, by in zip(batches["status"], batches["undone_at"], batches["undone_by"], strict=True)],
-    })
+        "Lignes enregistrées": counts("rows_stored"),
+        ALONE: alone,
+        "Doublons": counts("duplicates"),
+        "Remplacements": batches["replaced"].map(fmt.integer),
+        "Par": batches["imported_by"],
+        "SHA-256": batches["sha256"].str.slice(0, 16) + "…",
+    })[HISTORY_COLUMNS]
+
+
+ALONE = "Lignes qu'il est seul à apporter"
+HISTORY_COLUMNS = ["N°", "Date", "Type", "Fichier", "Statut", "Lignes enregistrées", ALONE, "Doublons",
+                   "Remplacements", "Par", "SHA-256"]
+
+
+def mapping_text(kind: str, mapping: dict[str, str]) -> str:
+    """The columns an import recognised, as a reader names them: « Né(e) le » → date de naissance."""
+    labels = {c.name: c.label for c in contract.COLUMNS.get(kind, [])}
+    return ", ".join(f"« {fmt.markdown_text(header)} » → {labels.get(name, name)}"
+                     for name, header in mapping.items())
+
+
+def rows_text(info: dict, rule: CountRule) -> str:
+    """What an active import holds of the data, and which other imports also hold it."""
+    count = rule.text if info["kind"] == "attendance" else fmt.integer
+    text = (f"Cet import est seul à apporter {count(info['rows_removed_on_undo'])} ligne(s) des données "
+            "(ce que son annulation retirerait)")
+    kept = info["rows_held"] - info["rows_removed_on_undo"]
+    if kept:
+        ids = [f"n° {i}" for i in info["sharers"]["id"]]
+        others = ("l'import " if len(ids) == 1 else "les imports ") + ", ".join(ids)
+        text += f" ; {count(kept)} autre(s) ligne(s) sont aussi dans {others}"
+    if info.get("rows_held_elsewhere"):
+        text += (f" ; {count(info['rows_held_elsewhere'])} de ses lignes étaient déjà enregistrées par un "
+                 "import précédent (doublons)")
+    return text + "."
 
 
 def undo_summary(info: dict) -> str:
@@ -135,7 +174,14 @@ def undo_summary(info: dict) -> str:
             f"{fmt.integer(info['rows_removed_on_undo'])} ligne(s) des données.")
     kept = info["rows_held"] - info["rows_removed_on_undo"]
     if kept:
-        text += f" {fmt.integer(kept)} ligne(s) resteront, car un autre import actif les contient aussi."
+        sharers = info.get("sharers")
+        names = [] if sharers is None else [
+            f"l'import n° {r.id} (« {r.file_name} », {r.imported_at:%d/%m/%Y}, {fmt.integer(r.rows)} ligne(s))"
+            for r in sharers.itertuples()]
+        keepers = (names[0] if len(names) == 1 else ", ".join(names[:-1]) + " et " + names[-1]) if names \
+            else "un autre import actif"
+        verb = "les contiennent" if len(names) > 1 else "les contient"
+        text += f" {fmt.integer(kept)} ligne(s) resteront, car {keepers} {verb} aussi."
     repl = info.get("replacements")
     if repl is not None and not repl.empty:
         text += (f" Les {len(repl)} montant(s) qu'il avait remplacés reviendront à leur valeur précédente.")

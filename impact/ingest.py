@@ -45,7 +45,13 @@ __all__ = ["ImportProblem", "UnreadableFile", "EmptyFile", "MissingColumns", "Un
            "Problem", "ImportReport", "import_file", "analyse_headers", "pseudonym"]
 
 MAX_LISTED_PROBLEMS = 50_000
-_PERSONAL = {"nom", "prenom", "date_naissance"}
+# Names never leave the row: a problem about them is reported without the value. A birth date
+# that could not be read is shown to the person who uploaded the file (so that they can find and
+# fix it), never written to the command line's output, a log or a stored report.
+_NAMES = {"nom", "prenom"}
+_PERSONAL = {*_NAMES, "date_naissance"}
+SUGGESTED_ACTIONS = 3       # known actions suggested for an unknown one
+SUGGESTION_SIMILARITY = 0.8  # Jaro-Winkler similarity of normalised titles or codes
 _IMPORT_LOCK = threading.Lock()  # one import at a time per process (DuckDB write conflicts)
 Progress = Callable[[float, str], None]
 
@@ -56,9 +62,15 @@ class Problem:
     column: str | None
     value: str | None
     message: str
+    personal: bool = False   # `value` is personal data: shown on the upload page only
+
+    @property
+    def public_value(self) -> str | None:
+        """The value as the command line and any stored report may write it."""
+        return None if self.personal else self.value
 
     def as_dict(self) -> dict:
-        return {"line": self.line, "column": self.column, "value": self.value, "message": self.message}
+        return {"line": self.line, "column": self.column, "value": self.public_value, "message": self.message}
 
 
 @dataclass
@@ -111,11 +123,24 @@ def _years(settings: Settings) -> str:
     return f"{settings.start.year} à {settings.end.year}"
 
 
+def _unreadable_date_checks(col: str, label: str) -> list[tuple[str, str, str]]:
+    """A date that does not have a date's form, and one that has it but does not exist; `{col}_p`
+    is the cell's parts (day, month, year) when it has a date's form."""
+    return [
+        (col, f"{col}_raw is not null and {col}_p is null",
+         f"{label} illisible : écrivez-la JJ/MM/AAAA (jour en premier), par exemple 31/12/2023."),
+        (col, f"{col}_p is not null and {col} is null and try_cast({col}_p.m as integer) not between 1 and 12",
+         f"{label} impossible : ce mois n'existe pas (de 01 à 12). Le jour s'écrit en premier : JJ/MM/AAAA."),
+        (col, f"{col}_p is not null and {col} is null and try_cast({col}_p.m as integer) between 1 and 12",
+         f"{label} impossible : ce jour n'existe pas dans ce mois (un 31 avril, un 30 février, un 29 février "
+         "hors année bissextile). Vérifiez le jour et le mois."),
+    ]
+
+
 def _date_checks(col: str, label: str, settings: Settings) -> list[tuple[str, str, str]]:
     return [
         (col, f"{col}_raw is null", f"{label} manquante."),
-        (col, f"{col}_raw is not null and {col} is null",
-         f"{label} illisible ou impossible : écrivez-la JJ/MM/AAAA (jour en premier), par exemple 31/12/2023."),
+        *_unreadable_date_checks(col, label),
         (col, f"{col} > $today", f"{label} dans le futur."),
     ]
 
@@ -189,10 +214,13 @@ def checks_for(kind: str, settings: Settings) -> list[tuple[str, str, str]]:
             ("date", "date < $start or date > $end",
              f"Date hors de la période de la convention ({_period(settings)})."),
             *_action_checks(),
-            ("nom", "(nom_raw is null) <> (prenom_raw is null)",
-             "Nom et prénom vont ensemble : l'un des deux manque sur cette ligne."),
-            ("date_naissance", "date_naissance_raw is not null and date_naissance is null",
-             "Date de naissance illisible ou impossible : écrivez-la JJ/MM/AAAA."),
+            ("nom", "nom_raw is null and prenom_raw is not null",
+             "Nom manquant : le prénom est rempli, pas le nom. Nom et prénom vont ensemble : "
+             "remplissez les deux, ou laissez les deux vides pour un effectif sans nom."),
+            ("prenom", "prenom_raw is null and nom_raw is not null",
+             "Prénom manquant : le nom est rempli, pas le prénom. Nom et prénom vont ensemble : "
+             "remplissez les deux, ou laissez les deux vides pour un effectif sans nom."),
+            *_unreadable_date_checks("date_naissance", "Date de naissance"),
             ("date_naissance", "date_naissance > date",
              "Date de naissance postérieure à la date de la séance."),
             ("date_naissance", "age_from_birth > 99", "Âge hors de 0 à 99 ans (d'après la date de naissance)."),
@@ -382,7 +410,8 @@ def _attendance_select(mapping: contract.Mapping, settings: Settings) -> str:
     tranche_raw, sexe_raw = cleaned("tranche_raw", "tranche_age", "p"), cleaned("sexe_raw", "sexe", "p")
     qpv_raw, public_raw = cleaned("qpv_raw", "qpv", "p"), cleaned("public_raw", "public", "p")
     ctes = [
-        f"d_date as (select *, parts_to_date(date_parts(date_raw), 9999) as d from ({date_q}))",
+        f"d_date as (select *, parts_to_date(p, 9999) as d from (select *, date_parts(date_raw) as p "
+        f"from ({date_q})))",
         f"""d_pattern as (
             select p.*, l.code as action_code, l.porteur_key,
                 {_lookup_case(f'norm_key({tranche_raw})', band_lookup)} as tranche_decl,
@@ -395,12 +424,13 @@ def _attendance_select(mapping: contract.Mapping, settings: Settings) -> str:
     ]
     joins = [f"left join d_date as dd on {date_on.format(d='dd')}",
              f"left join d_pattern as dp on {pattern_on.format(d='dp')}"]
-    birth_raw, birth_date = "cast(null as varchar)", "cast(null as date)"
+    birth_raw, birth_date, birth_parts = ("cast(null as varchar)", "cast(null as date)",
+                                              "cast(null as struct(y varchar, m varchar, d varchar))")
     if birth_q:
-        ctes.append(f"d_birth as (select *, parts_to_date(date_parts(date_naissance_raw), $this_year) as d "
-                    f"from ({birth_q}))")
+        ctes.append(f"d_birth as (select *, parts_to_date(p, $this_year) as d "
+                    f"from (select *, date_parts(date_naissance_raw) as p from ({birth_q})))")
         joins.append(f"left join d_birth as db on {birth_on.format(d='db')}")
-        birth_raw, birth_date = "db.date_naissance_raw", "db.d"
+        birth_raw, birth_date, birth_parts = "db.date_naissance_raw", "db.d", "db.p"
     names = "cast(null as varchar) as nom_raw, cast(null as varchar) as prenom_raw"
     hashed = "cast(null as varchar)"
     if who_q:
@@ -442,14 +472,15 @@ def _attendance_select(mapping: contract.Mapping, settings: Settings) -> str:
                     age_at(date_naissance, date) as age_from_birth
                 from (
                     select src.rn, src.rn + 2 as line,
-                        dd.date_raw, dd.d as date,
+                        dd.date_raw, dd.p as date_p, dd.d as date,
                         dp.action_raw, dp.action_code, dp.porteur_key,
                         {cleaned('tranche_raw', 'tranche_age', 'dp')} as tranche_raw, dp.tranche_decl,
                         {cleaned('sexe_raw', 'sexe', 'dp')} as sexe_raw, dp.sexe,
                         {cleaned('qpv_raw', 'qpv', 'dp')} as qpv_raw, dp.qpv_known,
                         {cleaned('public_raw', 'public', 'dp')} as public_raw, dp.public,
                         {names},
-                        {birth_raw} as date_naissance_raw, {birth_date} as date_naissance,
+                        {birth_raw} as date_naissance_raw, {birth_parts} as date_naissance_p,
+                        {birth_date} as date_naissance,
                         {per_row('participant', 'participant')},
                         {per_row('age_raw', 'age')},
                         {per_row('nombre_raw', 'nombre')},
@@ -693,7 +724,7 @@ def _validate(con, kind: str, mapping: contract.Mapping, settings: Settings, key
     sql = _parsed_select(kind, mapping, settings, default_status)
     used = {k: v for k, v in params.items() if f"${k}" in sql}
     con.execute("create or replace temp table problems (rn bigint, line bigint, col varchar, "
-                "value varchar, message varchar, ord integer)")
+                "value varchar, message varchar, ord integer, personal boolean)")
     columns = {d[0] for d in con.execute(f"select * from ({sql}) limit 0", used).description}
     checks = checks_for(kind, settings)
     mask = " + ".join(f"(case when {condition} then {1 << order} else 0 end)"
@@ -702,47 +733,91 @@ def _validate(con, kind: str, mapping: contract.Mapping, settings: Settings, key
                 f"{_key_extras(kind)}, 1::bigint as nth, ({mask})::bigint as mask from ({sql}) as t")
     con.execute(cand_sql, {k: v for k, v in params.items() if f"${k}" in sql or f"${k}" in mask})
     con.execute("create or replace temp table flagged as select rn, mask from cand where mask <> 0")
-    con.execute("create or replace temp table rules (ord integer, col varchar, message varchar)")
+    con.execute("create or replace temp table rules (ord integer, col varchar, message varchar, personal boolean)")
+    labels = {c.name: c.label for c in contract.COLUMNS[kind]}
     values = []
     for order, (col, _, message) in enumerate(checks):
-        con.execute("insert into rules values ($o, $c, $m)",
-                    {"o": order, "c": mapping.headers.get(col, col), "m": message})
+        # the column as the file names it, else as the contract names it (a column the file lacks)
+        con.execute("insert into rules values ($o, $c, $m, $p)",
+                    {"o": order, "c": mapping.headers.get(col) or labels.get(col, col), "m": message,
+                     "p": col in _PERSONAL})
         raw_col = {"action": "action_raw", "tranche_age": "tranche_raw"}.get(col, f"{col}_raw")
-        # Names and birth dates never leave the row: a problem on them is reported without the value
-        # (the report may be printed to a log); the rejected-rows file gives the row back to its owner.
-        if raw_col in columns and col not in _PERSONAL:
+        if raw_col in columns and col not in _NAMES:
             values.append(f"when {order} then t.{raw_col}")
     value = f"case r.ord {' '.join(values)} end" if values else "cast(null as varchar)"
     if con.execute("select count(*) from flagged").fetchall()[0][0]:
         con.execute(f"""insert into problems
-            select t.rn, t.line, r.col, {value}, r.message, r.ord
+            select t.rn, t.line, r.col, {value}, r.message, r.ord, r.personal
             from flagged f join ({sql}) as t using (rn) join rules r on (f.mask >> r.ord) & 1 = 1""", used)
         con.execute("delete from cand where mask <> 0")
+        unknown_action = [order for order, (col, condition, _) in enumerate(checks)
+                          if col == "action" and "action_code is null" in condition]
+        if unknown_action:
+            _suggest_actions(con, unknown_action[0])
     report.problems_total, report.rejected_count = con.execute(
         "select count(*), count(distinct rn) from problems").fetchall()[0]
     report.rows_valid = report.rows_read - report.rejected_count
-    rows = con.execute(f"select line, col, value, message from problems order by line, ord "
+    rows = con.execute(f"select line, col, value, message, personal from problems order by line, ord "
                        f"limit {MAX_LISTED_PROBLEMS}").fetchall()
-    report.rejected = [Problem(int(r[0]), r[1], r[2], r[3]) for r in rows]
+    report.rejected = [Problem(int(r[0]), r[1], r[2], r[3], bool(r[4])) for r in rows]
     if report.problems_total > MAX_LISTED_PROBLEMS:
         report.rejected.append(Problem(None, None, None, f"… et {report.problems_total - MAX_LISTED_PROBLEMS} "
                                                          "autres problèmes (voir le fichier des lignes rejetées)."))
 
 
+def _suggest_actions(con, order: int) -> None:
+    """Name the known actions nearest to each unknown one (a typo, an old title) in its message:
+    the most similar titles or codes, compared as the lookup compares them (normalised)."""
+    con.execute("""
+        create or replace temp table suggestions as
+        with unknown as (
+            select distinct value, norm_key(value) as k from problems
+            where ord = $ord and value is not null
+            limit 1000
+        ),
+        scored as (
+            select u.value, a.code, a.intitule,
+                greatest(jaro_winkler_similarity(u.k, a.intitule_key),
+                         jaro_winkler_similarity(u.k, a.code_key)) as score
+            from unknown as u cross join actions_current as a
+        ),
+        ranked as (
+            select *, row_number() over (partition by value order by score desc, code) as r
+            from scored
+            where score >= $similarity
+        )
+        select value, string_agg('« ' || intitule || ' » (' || code || ')', ', ' order by r) as near
+        from ranked
+        where r <= $shown
+        group by value""", {"ord": order, "similarity": SUGGESTION_SIMILARITY, "shown": SUGGESTED_ACTIONS})
+    con.execute("""update problems set message = problems.message || ' Actions connues proches : ' || s.near || '.'
+        from suggestions as s
+        where problems.ord = $ord and problems.value = s.value""", {"ord": order})
+
+
+REJECTED_LINE = "ligne d'origine"
+REJECTED_REASON = "motif du rejet"
+
+
 def _rejected_csv(con, source: Source) -> bytes:
-    """The rejected rows as they were, with a reason column, for French Excel."""
+    """The rejected rows as they were, for French Excel: first the row number Excel showed in the
+    uploaded file, then the row's cells, then the reasons. Imported again once corrected, the two
+    added columns are reported as unknown and ignored."""
     n = len(source.headers)
     cols = ", ".join(f"c{i}" for i in range(n))
     frame = con.execute(f"""
-        select {cols}, string_agg(message, ' ; ' order by ord) as motif
+        select min(line) as line, {cols}, string_agg(message, ' ; ' order by ord) as motif
         from src join problems using (rn)
         group by rn, {cols} order by rn""").df()
     headers = [h or f"colonne {i + 1}" for i, h in enumerate(source.headers)]
-    frame.columns = [*headers, "motif du rejet"] if len(set(headers)) == n else \
-        [*[f"{h} ({i + 1})" for i, h in enumerate(headers)], "motif du rejet"]
+    if len(set(headers)) < n:
+        headers = [f"{h} ({i + 1})" for i, h in enumerate(headers)]
+    frame.columns = [REJECTED_LINE, *headers, REJECTED_REASON]
+    lines = frame.pop(REJECTED_LINE).astype("int64")
     # The cells go back as they were; only a formula is neutralised (a plain "-20" is a number).
     frame = frame.astype(object).map(
         lambda v: v if v is None or _NUMBER.fullmatch(str(v)) else spreadsheets.neutralise(v))
+    frame.insert(0, REJECTED_LINE, lines)
     text = frame.to_csv(sep=";", index=False, lineterminator="\r\n")
     return ("\ufeff" + text).encode("utf-8")
 

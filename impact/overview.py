@@ -11,6 +11,7 @@ import pandas as pd
 
 from impact import fmt, queries
 from impact.filters import Filters
+from impact.participation import every_month
 from impact.settings import Settings
 from impact.small_counts import CountRule
 
@@ -34,11 +35,10 @@ def _figures(con, params: dict, per_month: pd.DataFrame) -> dict:
     return out
 
 
-def _months(per_month: pd.DataFrame) -> pd.DataFrame:
+def _months(per_month: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Every month of the period (Filters.months), those without activity at 0."""
     months = per_month[per_month["month"].notna()][["month", "participations", "participants"]]
-    months = months.reset_index(drop=True)
-    months["month"] = pd.to_datetime(months["month"]).astype("datetime64[us]")
-    return months
+    return every_month(months, filters.months(), ["participations", "participants"])
 
 
 def participation_figures(con, filters: Filters, settings: Settings) -> dict:
@@ -49,8 +49,8 @@ def participation_figures(con, filters: Filters, settings: Settings) -> dict:
 
 
 def monthly_participation(con, filters: Filters, settings: Settings) -> pd.DataFrame:
-    """One row per month with sessions: month (date), participations, participants."""
-    return _months(_per_month(con, _params(filters, settings)))
+    """One row per month of the period: month (date), participations, participants (0 without sessions)."""
+    return _months(_per_month(con, _params(filters, settings)), filters)
 
 
 def state_envelope_by_year(con, filters: Filters, settings: Settings) -> pd.DataFrame:
@@ -82,7 +82,7 @@ def overview(con, filters: Filters, settings: Settings) -> dict:
     per_month = _per_month(con, params)
     return {
         "participation": _figures(con, params, per_month),
-        "monthly": _months(per_month),
+        "monthly": _months(per_month, filters),
         "state_by_year": by_year,
         "state_totals": state_envelope_totals(by_year),
         "state_paid": state_paid_cumulative(con, filters, settings),
@@ -98,12 +98,12 @@ def has_money(by_year: pd.DataFrame) -> bool:
 
 def monthly_display(monthly: pd.DataFrame, rule: CountRule) -> pd.DataFrame:
     """The monthly table with French text columns, counts as `rule` shows them (a hidden count:
-    bar at 0, label « < 5 »)."""
+    no bar, its label « < 5 »)."""
     out = monthly.copy()
     out["mois"] = out["month"].map(fmt.month)
     out["participations_texte"] = out["participations"].map(rule.text)
     out["participants_texte"] = out["participants"].map(rule.text)
-    out["participations_trace"] = out["participations"].map(lambda n: rule.value(n) or 0)
+    out["participations_trace"] = out["participations"].map(rule.value).astype("Float64")
     return out
 
 

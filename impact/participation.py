@@ -19,6 +19,10 @@ QPV_LABELS = {"oui": "Habitant du QPV", "non": "Hors QPV", "NR": "Non renseigné
 REGULARITY_LABELS = {"once": "Venus une fois", "two_to_four": "2 à 4 fois", "five_or_more": "5 fois ou plus"}
 PARCOURS_LABELS = {"1": "1 action", "2": "2 actions", "3": "3 actions", "4": "4 actions ou plus"}
 COMBINATIONS_SHOWN = 15   # the most common combinations of actions on Publics et âges
+# « Parcours »: people in two actions or more; of every age on Participation, of the focus band on
+# Publics et âges (two figures, two names).
+PARCOURS_ALL = "Parcours, tous âges"
+PARCOURS_FOCUS = "Parcours des {focus}"
 # Counts of people or participations per action: hidden from 1 to 4 for readers.
 ACTION_COUNTS = ["participations", "participants", "headcount_participations"]
 REGULARITY_COUNTS = ["once", "two_to_four", "five_or_more", "participants"]
@@ -27,6 +31,16 @@ REGULARITY_COUNTS = ["once", "two_to_four", "five_or_more", "participants"]
 def _params(filters: Filters, settings: Settings | None = None) -> dict:
     """The filters' parameters and the focus band."""
     return {**filters.params(), "focus_band": settings.focus_band if settings else "16-25"}
+
+
+def every_month(df: pd.DataFrame, months: list, counts: list[str]) -> pd.DataFrame:
+    """`df` (a row per month with activity, column `month`) with a row for every month of
+    `months` (Filters.months), its counts at 0 where nothing happened."""
+    out = pd.DataFrame({"month": pd.to_datetime(pd.Series(months, dtype=object)).astype("datetime64[us]")})
+    data = df.assign(month=pd.to_datetime(df["month"]).astype("datetime64[us]"))
+    out = out.merge(data, on="month", how="left")
+    out[counts] = out[counts].fillna(0).astype("int64")
+    return out
 
 
 def _ratio(numerator, denominator) -> float | None:
@@ -52,6 +66,7 @@ def participation_overview(con, filters: Filters) -> dict:
         "totals": totals(con, filters),
         "by_action": by_action,
         "by_month": queries.run(con, "participation_by_month", params),
+        "months": filters.months(),   # the chart's axis: every month, those without activity too
         "by_porteur": queries.run(con, "participation_by_porteur", params),
         "regularity": queries.run(con, "participation_regularity", params),
     }
@@ -125,8 +140,9 @@ def publics_overview(con, filters: Filters, settings: Settings) -> dict:
         "actions": queries.run(con, "focus_by_action", params),
         "parcours_counts": counts[["label", "people"]],
         "combinations": combinations,
-        "by_month": queries.run(con, "focus_by_month", params).rename(
-            columns={"participations": "focus_participations"}),
+        "by_month": every_month(queries.run(con, "focus_by_month", params).rename(
+            columns={"participations": "focus_participations"}), filters.months(),
+            ["young_people", "newcomers", "focus_participations"]),
     }
 
 
@@ -207,6 +223,7 @@ def action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
     by_month = queries.run(con, "participation_by_month", params)
     by_month = by_month.groupby("month", as_index=False)[["participations", "participants"]].sum() \
         if len(by_month) else by_month[["month", "participations", "participants"]]
+    by_month = every_month(by_month, filters.months(), ["participations", "participants"])
     queries.run(con, "selection_people", params)
     profile = queries.run(con, "people_profile", params)
     bands = profile.groupby("tranche", as_index=False)["people"].sum()
@@ -322,8 +339,8 @@ def methodology(settings: Settings) -> list[tuple[str, str]]:
     """The definitions of every indicator of the dashboard, in French, as (title, markdown);
     figures come from the convention settings, never written in by hand."""
     years = settings.years
-    envelope = fmt.euros(settings.state_envelope_per_year)
-    total = fmt.euros(settings.state_envelope_total)
+    envelope = fmt.whole_euros(settings.state_envelope_per_year)
+    total = fmt.whole_euros(settings.state_envelope_total)
     period = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     bands = ", ".join(band_label(b) for b in settings.ordered_bands)
     focus, span = band_label(settings.focus_band), band_span(settings.focus_band)
@@ -348,9 +365,10 @@ def methodology(settings: Settings) -> list[tuple[str, str]]:
             "Pour chaque action, les participants distincts venus une fois, de 2 à 4 fois, ou 5 fois "
             "ou plus sur la période (lignes nominatives seulement).")),
         ("Parcours", (
-            "Une personne qui a participé à **deux actions ou plus** sur la période. La page « Publics et "
-            f"âges » donne, pour les {focus}, le nombre de jeunes selon le nombre d'actions suivies et "
-            "les combinaisons d'actions les plus fréquentes.")),
+            "Une personne qui a participé à **deux actions ou plus** sur la période : « Parcours, tous âges » "
+            f"sur la page Participation ; « Parcours des {focus} » sur la page « Publics et âges », qui donne "
+            f"aussi, pour les {focus}, le nombre de jeunes selon le nombre d'actions suivies et les "
+            "combinaisons d'actions les plus fréquentes.")),
         (f"Taux de couverture des {focus}", (
             f"Jeunes distincts {span} (à leur première participation) habitant le QPV, divisés par "
             f"la population estimée des {focus} du QPV : **{fmt.integer(settings.focus_population)}** "
@@ -376,6 +394,28 @@ def methodology(settings: Settings) -> list[tuple[str, str]]:
         ("Effet levier", (
             "Euros apportés par les autres financeurs (ville, région, CAF…) pour un euro de crédits de "
             "l'État : programmé des autres financeurs ÷ programmé État.")),
+        ("Sous-consommation et actions à risque", (
+            "Une seule règle sur les deux pages de l'argent : moins de la moitié du programmé payée alors que "
+            "les trois quarts de la période sont écoulés (les années de l'action, ou chaque année de "
+            "programmation pour une action sans années ; mesuré à la date du jour, ou à la fin de la "
+            "convention une fois celle-ci terminée). La page Budget la compte **tous financeurs confondus** "
+            "(points d'attention), la page « Utilisation des fonds de l'État » sur les **seuls crédits de "
+            "l'État** (actions à risque) ; chacune le dit et la page Budget donne aussi le second compte.")),
+        ("Payé en fin de convention", (
+            "Tant que la période choisie n'est pas terminée, le payé en fin de période est **projeté** au "
+            "rythme moyen des six derniers mois. Une fois la période terminée, rien n'est projeté : c'est le "
+            "payé enregistré, et la page dit le mois du dernier paiement de l'État enregistré.")),
+        (f"Pour qui : les {focus} des actions financées par l'État", (
+            f"Pour chaque action que l'État finance (programmé ou payé) et au total : les jeunes {span} "
+            "distincts (tranche à leur première participation), la part d'entre eux habitant le QPV, et le "
+            f"payé de l'État divisé par ces jeunes (un coût unitaire, qui ne compte pas les autres publics). "
+            "Comme les montants, ces chiffres portent sur les années sélectionnées entières, sans les filtres "
+            "de publics ; un jeune venu à plusieurs actions compte une fois dans le total. Parts et coûts sont "
+            "calculés sur les effectifs affichés, et masqués quand l'effectif est masqué.")),
+        ("Montants", (
+            "Les chiffres clés et les montants cités dans une phrase sont arrondis à l'euro ; les tableaux, "
+            "les téléchargements et le survol des graphiques donnent le montant au centime, comme les coûts "
+            "unitaires ; les étiquettes des barres sont abrégées (168 k€, 1,2 M€).")),
         ("Coût par participant et par participation", (
             "Payé ÷ participants distincts, et payé ÷ participations, pour une action ou une sélection. "
             "Ce coût est masqué quand l'effectif qui le divise est masqué.")),

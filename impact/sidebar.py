@@ -43,10 +43,33 @@ def _init_state_from_url(options: dict[str, list[str]], settings: Settings) -> N
         end = dt.date.fromisoformat(st.query_params.get("au", ""))
         st.session_state["f_period"] = (max(start, settings.start), min(end, settings.end))
     except ValueError:
-        st.session_state["f_period"] = (settings.start, settings.end)
+        st.session_state["f_period"] = year_period(st.session_state["f_year"], settings)
     for key, param in _URL_KEYS.items():
         allowed = options.get(key, [])
         st.session_state[key] = [v for v in _url_list(param) if v in allowed]
+
+
+def year_period(year: str, settings: Settings) -> tuple[dt.date, dt.date]:
+    """The days of a convention year (within the convention), or the whole convention."""
+    if year == ALL_YEARS:
+        return settings.start, settings.end
+    y = int(year)
+    return max(settings.start, dt.date(y, 1, 1)), min(settings.end, dt.date(y, 12, 31))
+
+
+def _year_chosen() -> None:
+    """A convention year chosen: the « Période » field shows that year (not the whole convention)."""
+    st.session_state["f_period"] = year_period(st.session_state["f_year"], get_settings())
+
+
+def _period_chosen() -> None:
+    """A period reaching outside the chosen year: the year no longer describes it."""
+    year = st.session_state.get("f_year", ALL_YEARS)
+    period = tuple(st.session_state.get("f_period") or ())
+    if year != ALL_YEARS and len(period) == 2:
+        first, last = year_period(year, get_settings())
+        if period[0] < first or period[1] > last:
+            st.session_state["f_year"] = ALL_YEARS
 
 
 def sidebar_filters(options: dict[str, list[str]], action_labels: dict[str, str]) -> Filters:
@@ -56,26 +79,27 @@ def sidebar_filters(options: dict[str, list[str]], action_labels: dict[str, str]
     sb = st.sidebar
     sb.header("Filtres")
     sb.selectbox("Année de convention", [ALL_YEARS, *[str(y) for y in settings.years]], key="f_year",
-                 help="Une année choisie restreint la période ci-dessous à cette année.")
+                 on_change=_year_chosen, help="Une année choisie règle la période ci-dessous sur cette année.")
     sb.date_input("Période", min_value=settings.start, max_value=settings.end,
-                  format="DD/MM/YYYY", key="f_period",
-                  help="Avec une année de convention choisie, seuls les jours de cette année sont retenus.")
+                  format="DD/MM/YYYY", key="f_period", on_change=_period_chosen,
+                  help="Du premier au dernier jour retenus. Une période qui déborde de l'année choisie "
+                       "remet l'année sur « Toute la convention ».")
     sb.multiselect("Action", options.get("f_actions", []), key="f_actions",
-                   format_func=lambda c: action_labels.get(c, c), placeholder="Toutes les actions")
+                   format_func=lambda c: action_labels.get(c, c), placeholder="Toutes les actions", select_all=False)
     sb.multiselect("Thématique", options.get("f_themes", []), key="f_themes",
-                   placeholder="Toutes les thématiques")
+                   placeholder="Toutes les thématiques", select_all=False)
     sb.multiselect("Porteur", options.get("f_porteurs", []), key="f_porteurs",
-                   placeholder="Tous les porteurs")
+                   placeholder="Tous les porteurs", select_all=False)
     with sb.expander("Publics", expanded=any(st.session_state.get(k) for k in
                                              ("f_bands", "f_sexes", "f_qpvs", "f_publics"))):
         st.multiselect("Tranche d'âge", options.get("f_bands", []), key="f_bands",
-                       placeholder="Toutes les tranches")
+                       placeholder="Toutes les tranches", select_all=False)
         st.multiselect("Sexe", options.get("f_sexes", []), key="f_sexes",
-                       format_func=lambda v: SEX_LABELS.get(v, v), placeholder="Tous")
+                       format_func=lambda v: SEX_LABELS.get(v, v), placeholder="Tous", select_all=False)
         st.multiselect("Résidence QPV", options.get("f_qpvs", []), key="f_qpvs",
-                       format_func=lambda v: QPV_LABELS.get(v, v), placeholder="Tous")
+                       format_func=lambda v: QPV_LABELS.get(v, v), placeholder="Tous", select_all=False)
         st.multiselect("Public", options.get("f_publics", []), key="f_publics",
-                       format_func=lambda v: PUBLIC_LABELS.get(v, v), placeholder="Tous")
+                       format_func=lambda v: PUBLIC_LABELS.get(v, v), placeholder="Tous", select_all=False)
 
     period = st.session_state.get("f_period") or (settings.start, settings.end)
     start, end = (tuple(period) + (settings.end,))[:2] if len(period) == 1 else tuple(period)
@@ -99,10 +123,11 @@ FILTER_PARAMS = {"annee", "du", "au", *_URL_KEYS.values()}
 def _write_url(settings: Settings) -> None:
     # Parameters of a page (the Fiche action's ?code=) are kept; the filters are rewritten.
     params: dict[str, str] = {k: st.query_params[k] for k in st.query_params if k not in FILTER_PARAMS}
-    if st.session_state.get("f_year", ALL_YEARS) != ALL_YEARS:
-        params["annee"] = st.session_state["f_year"]
+    year = st.session_state.get("f_year", ALL_YEARS)
+    if year != ALL_YEARS:
+        params["annee"] = year
     period = tuple(st.session_state.get("f_period") or ())
-    if len(period) == 2 and period != (settings.start, settings.end):
+    if len(period) == 2 and period != year_period(year, settings):   # the year says it already
         params["du"], params["au"] = period[0].isoformat(), period[1].isoformat()
     for key, param in _URL_KEYS.items():
         if st.session_state.get(key):

@@ -12,8 +12,13 @@ from impact.settings import Settings
 KIND_CHOICES = {"auto": "Reconnaître d'après les en-têtes", **contract.KIND_LABELS}
 
 
+def fingerprint(data: bytes) -> str:
+    """The file's SHA-256, as its import records it."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def file_token(data: bytes, kind: str | None) -> str:
-    return f"{kind}:{hashlib.sha256(data).hexdigest()}"
+    return f"{kind}:{fingerprint(data)}"
 
 
 def analyse(con, data: bytes, file_name: str, kind: str | None, settings: Settings, db_path,
@@ -92,3 +97,31 @@ def preview_table(report: ingest.ImportReport) -> pd.DataFrame:
         if col in frame:
             frame[col] = frame[col].map(lambda v: "" if pd.isna(v) else str(int(v)))
     return frame.rename(columns=PREVIEW_LABELS)
+
+
+def earlier_import_text(earlier: pd.DataFrame) -> str | None:
+    """« Ce fichier a déjà été importé le … (import n° 5) » when an active import has the same
+    fingerprint; None otherwise. `earlier` is import_history.imports_of_file."""
+    active = earlier[earlier["status"] == "active"] if len(earlier) else earlier
+    if active.empty:
+        return None
+    last = active.iloc[0]
+    text = (f"Ce fichier a déjà été importé le {last['imported_at']:%d/%m/%Y à %H:%M} (import n° {last['id']}, "
+            f"{contract.KIND_LABELS.get(last['kind'], last['kind'])}) : les mêmes octets, même empreinte SHA-256.")
+    if len(active) > 1:
+        text += f" Il l'a été {len(active)} fois (imports n° {', '.join(str(i) for i in active['id'])})."
+    return text + (" L'importer à nouveau n'ajouterait qu'un import sans ligne nouvelle : cochez la case "
+                   "ci-dessous seulement si c'est voulu.")
+
+
+def import_blockers(report: ingest.ImportReport, already_imported: bool, confirmed: bool) -> list[str]:
+    """Why « Importer » (the whole file) is not offered, in French; empty when it is."""
+    reasons = []
+    if report.rejected_count:
+        reasons.append(f"{fmt.integer(report.rejected_count)} ligne(s) en erreur : corrigez-les et déposez le "
+                       "fichier à nouveau, ou importez seulement les lignes valides")
+    elif report.rows_valid == 0:
+        reasons.append("aucune ligne valide")
+    if already_imported and not confirmed:
+        reasons.append("ce fichier a déjà été importé (cochez « Importer ce fichier à nouveau » si c'est voulu)")
+    return reasons

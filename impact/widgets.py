@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from impact import fmt, spreadsheets
+from impact.interface_language import PLOTLY_CONFIG
 
 
 @st.cache_data(max_entries=200, show_spinner=False)
@@ -33,15 +34,24 @@ def downloads(df: pd.DataFrame, name: str, key: str | None = None) -> None:
                        key=f"xlsx_{key}", width="stretch")
 
 
-def table(df: pd.DataFrame, name: str, key: str | None = None, display: pd.DataFrame | None = None) -> None:
-    """A table of figures (French-formatted `display` if given) with its downloads."""
-    st.dataframe(display if display is not None else df, hide_index=True, width="stretch")
+def table(df: pd.DataFrame, name: str, key: str | None = None, display: pd.DataFrame | None = None,
+          narrow: tuple[str, ...] = (), column_config: dict | None = None) -> None:
+    """A table of figures (French-formatted `display` if given) with its downloads. `narrow`
+    columns (long texts) get a medium width, so that the columns after them stay in sight."""
+    shown = display if display is not None else df
+    config = {c: st.column_config.TextColumn(c, width="medium") for c in narrow if c in shown.columns}
+    st.dataframe(shown, hide_index=True, width="stretch", column_config={**config, **(column_config or {})})
     downloads(df, name, key)
+
+
+def plotly(fig, name: str) -> None:
+    """A chart alone, with Plotly's buttons reduced to a French « download the image »."""
+    st.plotly_chart(fig, width="stretch", key=f"chart_{name}", config=PLOTLY_CONFIG)
 
 
 def chart(fig, data: pd.DataFrame, name: str, display: pd.DataFrame | None = None) -> None:
     """A chart, with the plotted numbers one click away (table and downloads)."""
-    st.plotly_chart(fig, width="stretch", key=f"chart_{name}")
+    plotly(fig, name)
     with st.expander("Voir les données du graphique"):
         table(data, name, key=name, display=display)
 

@@ -42,7 +42,7 @@ st.header("Crédits de l'État par année de convention")
 t = view["totals"]
 c = [*st.columns(3), *st.columns(3)]
 c[0].metric("Enveloppe État", fmt.whole_euros(t["enveloppe"]),
-            help=f"{fmt.euros(settings.state_envelope_per_year)} par année de convention sélectionnée")
+            help=f"{fmt.whole_euros(settings.state_envelope_per_year)} par année de convention sélectionnée")
 c[1].metric("Programmé État", fmt.whole_euros(t["programme"]),
             help=f"Taux de programmation : {fmt.percent(t['taux_programmation'])} de l'enveloppe")
 c[2].metric("Engagé État", fmt.whole_euros(t["engage"]), help="Dépenses au statut « engagé »")
@@ -65,14 +65,11 @@ else:
     c[1].metric("Rythme des 6 derniers mois", f"{fmt.whole_euros(proj['rythme_mensuel'])} / mois",
                 help=f"Moyenne des paiements sur les {proj['fenetre_mois']} mois jusqu'à "
                      f"{fmt.month(proj['reference'])}")
-    c[2].metric("Payé projeté en fin de convention", fmt.whole_euros(proj["projection_fin"]))
-    unspent = proj["non_depense"]
-    c[3].metric("Non dépensé projeté" if unspent >= 0 else "Dépassement projeté", fmt.whole_euros(abs(unspent)),
+    words = budget.pace_words(proj, filters, settings)
+    c[2].metric(words["paid"], fmt.whole_euros(proj["projection_fin"]))
+    c[3].metric(words["unspent"], fmt.whole_euros(abs(proj["non_depense"])),
                 help=f"{fmt.percent(abs(proj['part_non_depensee']))} de l'enveloppe")
-    st.caption(f"Projection au rythme moyen des {proj['fenetre_mois']} mois jusqu'à "
-               f"{fmt.month(proj['reference'])} : {fmt.whole_euros(abs(unspent))} "
-               f"({fmt.percent(abs(proj['part_non_depensee']))} de l'enveloppe) "
-               + ("resteraient non dépensés." if unspent >= 0 else "de dépassement."))
+    st.caption(words["sentence"])
     pace_data = budget.pace_table(view["pace"])
     widgets.chart(charts.pace_chart(view["pace"]), pace_data, "budget_rythme_paiements",
              display=widgets.french_table(pace_data, money=("Payé État du mois", "Payé État cumulé",
@@ -86,8 +83,8 @@ actions = view["actions"]
 if actions.empty:
     widgets.empty_state()
 else:
-    st.plotly_chart(charts.amounts_chart(actions, "intitule", "Programmé, engagé et payé par action"),
-                    width="stretch", key="chart_budget_actions")
+    widgets.plotly(charts.amounts_chart(actions, "intitule", "Programmé, engagé et payé par action"),
+                   "budget_actions")
     actions_data = budget.actions_table(actions)
     linked_table(actions_data, widgets.french_table(
         actions_data, money=(*budget.ACTION_MONEY, "Effet levier (€ autres financeurs par € État)"),
@@ -124,10 +121,14 @@ widgets.chart(charts.funders_chart(view["funders"]), funders_data, "budget_finan
 st.header("Points d'attention")
 points = budget.attention_table(view["attention"], session.count_rule())
 if points.empty:
-    st.success("Aucun point d'attention pour cette sélection.")
+    st.success("Aucun point d'attention pour cette sélection (tous financeurs confondus).")
 else:
-    st.caption(f"{len(points)} point(s) à examiner · chaque ligne mène à la fiche de l'action.")
+    st.caption(f"{len(points)} point(s) à examiner, tous financeurs confondus · chaque ligne mène à la fiche "
+               "de l'action.")
     linked_table(points, points, "budget_points_attention")
+st.caption(f"Sous-consommation : {budget.UNDER_USE_RULE}, tous financeurs confondus. Sur les seuls crédits de "
+           f"l'État, la même règle donne {view['state_under_use']} action(s) à risque (page « Utilisation "
+           "des fonds de l'État »).")
 
 # --- cost per participant ---------------------------------------------------------------------------
 st.header("Coût par participant")

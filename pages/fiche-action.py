@@ -48,11 +48,11 @@ if figures["headcount_participations"]:
     st.caption(f"Dont {rule.text(figures['headcount_participations'])} participations "
                "comptées par effectif, sans identité : elles n'entrent pas dans les participants distincts.")
 
-st.subheader("Budget et coûts")
+st.header("Budget et coûts")
 m1, m2, m3, m4, m5 = st.columns(5)
-m1.metric("Programmé", fmt.euros(money["programme"]))
-m2.metric("Engagé", fmt.euros(money["engage"]))
-m3.metric("Payé", fmt.euros(money["paye"]))
+m1.metric("Programmé", fmt.whole_euros(money["programme"]))
+m2.metric("Engagé", fmt.whole_euros(money["engage"]))
+m3.metric("Payé", fmt.whole_euros(money["paye"]))
 for column, label, count in ((m4, "Coût par participant", "participants"),
                              (m5, "Coût par participation", "participations")):
     cost = rule.derived(figures[count], lambda n: money["paye"] / n) if money["paye"] else None
@@ -65,12 +65,12 @@ if figures["participations"] == 0:
                    "Élargissez la période ou retirez des filtres.")
     st.stop()
 
-st.subheader("Participation dans le temps")
+st.header("Participation dans le temps")
 by_month = rule.table(sheet["by_month"], ["participations", "participants"])
 table, display = p.shown(by_month, ["month", "participations", "participants"])
 widgets.chart(charts.action_by_month_chart(by_month), table, "action_par_mois", display=display)
 
-st.subheader("Profil des participants distincts")
+st.header("Profil des participants distincts")
 if figures["participants"] == 0:
     st.info("Cette action n'a que des participations comptées par effectif, sans identité : "
             "pas de profil de participants distincts.")
@@ -90,14 +90,14 @@ else:
         table, display = p.shown(qpv, ["categorie", "people", "share"])
         widgets.chart(charts.shares_chart(qpv, "Résidence"), table, "action_par_residence", display=display)
 
-    st.subheader("Régularité")
+    st.header("Régularité")
     regularity = rule.table(sheet["regularity"], ["people"])
     table, display = p.shown(regularity, ["frequence", "people"])
     widgets.chart(charts.counts_chart(regularity, "frequence", "people", "Participants distincts",
                                  "Combien de fois chacun est venu", horizontal=False),
              table, "action_regularite", display=display)
 
-st.subheader("Séances")
+st.header("Séances")
 sessions = rule.table(sheet["sessions"], ["participations", "participants", "headcount_participations",
                                          "focus_participations"])
 table, display = p.shown(sessions, ["date", "participations", "participants", "headcount_participations",

@@ -5,6 +5,7 @@ import datetime as dt
 import streamlit as st
 
 from impact import budget, fmt, session, sidebar, widgets
+from impact import participation as p
 from impact.charts import budget as charts
 
 session.require_dashboard()
@@ -63,36 +64,66 @@ else:
 st.header("Ce qui risque de ne pas être dépensé")
 proj = view["projection"]
 if proj.get("reference") is not None:
-    unspent = proj["non_depense"]
+    words = budget.pace_words(proj, filters, settings)
     c = st.columns(3)
-    c[0].metric("Payé projeté en fin de convention", fmt.whole_euros(proj["projection_fin"]),
-                help=f"Au rythme moyen des {proj['fenetre_mois']} mois "
-                     f"jusqu'à {fmt.month(proj['reference'])} "
-                     f"({fmt.whole_euros(proj['rythme_mensuel'])} par mois)")
-    c[1].metric("Non dépensé projeté" if unspent >= 0 else "Dépassement projeté", fmt.whole_euros(abs(unspent)))
+    c[0].metric(words["paid"], fmt.whole_euros(proj["projection_fin"]),
+                help=None if proj["over"] else f"Au rythme moyen des {proj['fenetre_mois']} mois "
+                     f"jusqu'à {fmt.month(proj['reference'])} ({fmt.whole_euros(proj['rythme_mensuel'])} par mois)")
+    c[1].metric(words["unspent"], fmt.whole_euros(abs(proj["non_depense"])))
     c[2].metric("Part de l'enveloppe", fmt.percent(abs(proj["part_non_depensee"])))
+    st.caption(words["sentence"])
     pace_data = budget.pace_table(view["pace"])
     widgets.chart(charts.pace_chart(view["pace"]), pace_data, "fonds_etat_rythme",
-             display=widgets.french_table(pace_data, money=("Payé État du mois", "Payé État cumulé",
-                                                       "Rythme linéaire", "Projection", "Enveloppe"),
-                                     months=("Mois",)))
+                  display=widgets.french_table(pace_data, money=("Payé État du mois", "Payé État cumulé",
+                                                                 "Rythme linéaire", "Projection", "Enveloppe"),
+                                               months=("Mois",)))
 risk = view["at_risk"]
 if risk.empty:
     widgets.empty_state("Aucun crédit de l'État programmé sur une action pour cette sélection.")
 else:
-    n_risk = int(risk["a_risque"].sum())
-    st.caption(f"{n_risk} action(s) à risque : moins de la moitié du programmé payée alors que les trois "
-               "quarts de la période de l'action sont écoulés. Les autres suivent, par reste à payer.")
+    st.caption(budget.under_use_text(int(risk["a_risque"].sum()), state_only=True)
+               + " C'est la règle des points d'attention de la page Budget, qui la compte tous financeurs "
+                 "confondus. Les autres actions suivent, par reste à payer.")
     risk_data = budget.at_risk_table(risk)
     st.dataframe(widgets.french_table(risk_data, money=("Programmé État", "Payé État", "Reste à payer"),
-                                 percents=("Taux d'exécution", "Part de la période écoulée")),
-                 hide_index=True, width="stretch", column_config={"Fiche action": LINK})
+                                      percents=("Taux d'exécution", "Part de la période écoulée")),
+                 hide_index=True, width="stretch",
+                 column_config={"Fiche action": LINK, "Action": st.column_config.TextColumn(width="medium")})
     widgets.downloads(risk_data, "fonds_etat_a_risque")
+
+# --- for whom ---------------------------------------------------------------------------------
+st.header(p.focus_text("Pour qui : les {focus}", settings.focus_band))
+rule = session.count_rule()
+whom = view["for_whom"]
+total = whom.iloc[0]
+c = st.columns(3)
+c[0].metric(p.focus_text("Jeunes {focus} distincts", settings.focus_band), rule.text(total["young_people"]),
+            help=p.focus_text("Jeunes {span} (à leur première participation des années sélectionnées) venus à au "
+                              "moins une action financée par l'État.", settings.focus_band))
+c[1].metric("Part habitant le QPV", rule.derived_text(rule.share(total["young_qpv"], total["young_people"]),
+                                                       fmt.percent))
+per_young = rule.derived(total["young_people"], lambda n: total["paye_etat"] / n if n else None)
+c[2].metric(p.focus_text("Payé État par jeune {focus}", settings.focus_band),
+            rule.derived_text(per_young, lambda v: fmt.euros(v, cents=True)),
+            help="Payé par l'État (moins les avoirs) sur ces actions, divisé par ces jeunes : un coût unitaire, "
+                 "qui ne compte pas les autres publics des actions.")
+st.caption("Par action financée par l'État (programmé ou payé), sur les années sélectionnées entières et sans les "
+           "filtres de publics, comme les montants. Un jeune venu à plusieurs actions compte une fois dans le total.")
+whom_data = budget.for_whom_table(whom, rule, settings.focus_band)
+per_young_column = whom_data.columns[-1]
+widgets.table(whom_data, "fonds_etat_pour_qui",
+              display=widgets.french_table(whom_data, money=("Payé État", per_young_column),
+                                           percents=("Part habitant le QPV",),
+                                           counts=(whom_data.columns[2],)),
+              narrow=budget.LONG_TEXT_COLUMNS)
+if note := rule.note():
+    st.caption(note)
 
 # --- the expenses themselves ------------------------------------------------------------------
 st.header("Les dépenses")
 c = st.columns([2, 3, 2])
-statuts = c[0].multiselect("Statut", budget.STATUTS, placeholder="Tous les statuts", key="sf_statuts")
+statuts = c[0].multiselect("Statut", budget.STATUTS, placeholder="Tous les statuts", key="sf_statuts",
+                           select_all=False)
 search = c[1].text_input("Rechercher (fournisseur, libellé, pièce)", key="sf_search")
 all_funders = c[2].checkbox("Inclure les autres financeurs", key="sf_all_funders")
 listing = session.compute(budget.state_spending, filters, settings, tuple(statuts), search, all_funders)
@@ -100,7 +131,7 @@ if listing["count"] == 0:
     widgets.empty_state("Aucune dépense ne correspond à ces critères.")
 else:
     shown = len(listing["rows"])
-    per_status = " · ".join(f"{statut} : {fmt.euros(amount)}"
+    per_status = " · ".join(f"{statut} : {fmt.whole_euros(amount)}"
                             for statut, amount in listing["amounts"].items())
     st.caption(f"{fmt.integer(listing['count'])} ligne(s) · {per_status}"
                + (f" · les {fmt.integer(shown)} plus récentes sont affichées : affinez la recherche "
@@ -109,7 +140,8 @@ else:
                "(page « Historique des imports »).")
     spending_data = budget.spending_table(listing["rows"])
     widgets.table(spending_data, "fonds_etat_depenses",
-             display=widgets.french_table(spending_data, money=("Montant",), dates=("Date", "Importé le")))
+                  display=widgets.french_table(spending_data, money=("Montant",), dates=("Date", "Importé le")),
+                  narrow=budget.LONG_TEXT_COLUMNS)
 
 # --- traceability -----------------------------------------------------------------------------
 st.header("La programmation de l'État, ligne par ligne")
@@ -121,8 +153,9 @@ else:
                "qu'il a remplacé (il revient si l'import qui l'a remplacé est annulé).")
     budget_data = budget.budget_rows_table(rows)
     widgets.table(budget_data, "fonds_etat_programmation",
-             display=widgets.french_table(budget_data, money=("Montant programmé", "Montant remplacé"),
-                                     dates=("Importé le",)))
+                  display=widgets.french_table(budget_data, money=("Montant programmé", "Montant remplacé"),
+                                               dates=("Importé le",)),
+                  narrow=budget.LONG_TEXT_COLUMNS)
 
 st.header("D'où viennent ces chiffres")
 sources = view["sources"]

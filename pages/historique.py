@@ -20,17 +20,18 @@ if batches.empty:
 rule = session.count_rule()
 if note := rule.note():
     st.caption(note)
-widgets.table(import_history.history_table(batches, rule), "historique_imports")
+widgets.table(import_history.history_table(batches, rule), "historique_imports", narrow=("Fichier", "Par"))
 
-st.subheader("Détail d'un import")
+st.header("Détail d'un import")
 chosen = st.selectbox("Import", batches["id"].tolist(), key="history_batch",
                       format_func=lambda i: f"n° {i} — " + batches.set_index("id").loc[i, "file_name"])
 info = session.compute(import_history.batch_details, int(chosen))
 details = info.get("details") or {}
 st.markdown(f"Empreinte SHA-256 du fichier : `{info['sha256']}`")
+if info["status"] == "active":
+    st.markdown(import_history.rows_text(info, rule))
 if details.get("mapping"):
-    st.caption("Colonnes reconnues : " + ", ".join(f"« {fmt.markdown_text(h)} » → {c}"
-                                                    for c, h in details["mapping"].items()))
+    st.caption("Colonnes reconnues : " + import_history.mapping_text(info["kind"], details["mapping"]))
 repl = import_history.replacements_table(info)
 if not repl.empty:
     st.markdown("Montants remplacés par cet import (anciennes valeurs) :")

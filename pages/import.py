@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from impact import contract, fmt, session, uploads
+from impact import contract, fmt, import_history, session, uploads
 
 session.require_dashboard()
 
@@ -19,18 +19,23 @@ if st.session_state.get("import_done"):
 
 kind_choice = st.selectbox("Type de fichier", list(uploads.KIND_CHOICES), key="import_kind",
                            format_func=uploads.KIND_CHOICES.get)
+# A new key empties the uploader: after an import, its files are not analysed and offered again.
+round_ = st.session_state.setdefault("import_round", 0)
 files = st.file_uploader("Fichiers à importer", type=["csv", "tsv", "txt", "xlsx"],
-                         accept_multiple_files=True, key="import_files")
+                         accept_multiple_files=True, key=f"import_files_{round_}",
+                         help="CSV d'Excel (point-virgule ou virgule), TSV, TXT ou classeur .xlsx ; "
+                              "plusieurs fichiers à la fois si besoin.")
 if not files:
     st.info("Aucun fichier déposé pour l'instant.")
     st.stop()
 
 analyses = st.session_state.setdefault("import_analyses", {})
+imported = st.session_state.setdefault("import_imported", set())   # fingerprints imported this round
 for index, upload in enumerate(files):
     data = upload.getvalue()
     kind = None if kind_choice == "auto" else kind_choice
     token = uploads.file_token(data, kind) + repr(store.data_version())
-    st.subheader(fmt.markdown_text(upload.name))
+    st.header(fmt.markdown_text(upload.name))
     if token not in analyses:
         with st.spinner("Analyse du fichier…"):
             analyses[token] = session.run_write(uploads.analyse, data, upload.name, kind, settings, store.path,
@@ -45,6 +50,11 @@ for index, upload in enumerate(files):
     guessed = " (reconnu d'après les en-têtes)" if report.kind_guessed else ""
     st.markdown(f"**Type :** {chosen}{guessed}"
                 + f" · **encodage :** {report.encoding} · **séparateur :** {report.separator}")
+    earlier = uploads.earlier_import_text(session.compute(import_history.imports_of_file, report.sha256))
+    confirmed = False
+    if earlier:
+        st.warning(earlier, icon=":material/content_copy:")
+        confirmed = st.checkbox("Importer ce fichier à nouveau", key=f"again_{report.sha256}_{index}")
     c = st.columns(5)
     c[0].metric("Lignes lues", fmt.integer(report.rows_read))
     c[1].metric("À ajouter", fmt.integer(report.rows_stored))
@@ -70,18 +80,23 @@ for index, upload in enumerate(files):
             st.download_button("Télécharger les lignes rejetées (CSV pour Excel)", report.rejected_rows_csv,
                                file_name=f"lignes_rejetees_{upload.name.rsplit('.', 1)[0]}.csv",
                                mime="text/csv", key=f"rejected_{index}")
+    blockers = uploads.import_blockers(report, bool(earlier), confirmed)
     left, right = st.columns(2)
-    do_all = left.button("Importer", key=f"import_{index}", type="primary",
-                         disabled=bool(report.rejected_count) or report.rows_valid == 0)
+    do_all = left.button("Importer", key=f"import_{index}", type="primary", disabled=bool(blockers))
     do_valid = False
     if report.rejected_count and report.rows_valid:
         do_valid = right.button(f"Importer les lignes valides ({fmt.integer(report.rows_valid)})",
-                                key=f"import_valid_{index}")
+                                key=f"import_valid_{index}", disabled=bool(earlier) and not confirmed)
+    if blockers:
+        st.caption("« Importer » n'est pas disponible : " + " ; ".join(blockers) + ".")
+    elif report.rows_stored == 0 and not report.replaced:
+        st.caption("Rien de nouveau : toutes les lignes sont déjà enregistrées. Importer ce fichier ne "
+                   "l'ajouterait à l'historique que comme source de ces lignes.")
     if do_all or do_valid:
         bar = st.progress(0.0, text="Import en cours…")
         outcome = session.run_write(uploads.store_file, data, upload.name, report.kind, settings, store.path,
-                               actor=session.actor(), accept_valid=do_valid,
-                               progress=lambda f, m, bar=bar: bar.progress(min(f, 1.0), text=m))
+                                    actor=session.actor(), accept_valid=do_valid,
+                                    progress=lambda f, m, bar=bar: bar.progress(min(f, 1.0), text=m))
         session.clear_caches()
         if outcome["error"]:
             st.error(fmt.markdown_text(outcome["error"]))
@@ -90,6 +105,11 @@ for index, upload in enumerate(files):
             st.session_state["import_done"] = (
                 f"{fmt.markdown_text(upload.name)} : {fmt.integer(done.rows_stored)} ligne(s) enregistrée(s), "
                 f"{fmt.integer(done.duplicates)} doublon(s) ignoré(s) (import n° {done.batch_id}).")
+            imported.add(done.sha256)
+            # Every file of the uploader imported: empty it (the next round starts clean).
+            if all(uploads.fingerprint(f.getvalue()) in imported for f in files):
+                st.session_state["import_round"] = round_ + 1
+                imported.clear()
             st.rerun()
         else:
             st.error("Rien n'a été enregistré.")

@@ -13,5 +13,5 @@ st.title("Méthodologie")
 st.markdown(f"Définitions des indicateurs du tableau de bord de la {settings.name}. "
             "Les valeurs citées viennent des paramètres de la convention.")
 for title, text in p.methodology(settings):
-    st.subheader(title)
+    st.header(title)
     st.markdown(text)

@@ -28,7 +28,7 @@ if not status["active_batches"]:
 data = session.compute(overview.overview, filters, settings)
 
 # --- participation ---------------------------------------------------------------------------
-st.subheader("Participation")
+st.header("Participation")
 p = data["participation"]
 if p["participations"] == 0:
     widgets.empty_state()
@@ -55,7 +55,7 @@ else:
     widgets.chart(monthly_participation_chart(monthly), overview.monthly_table(monthly), "participations_par_mois")
 
 # --- State envelope --------------------------------------------------------------------------
-st.subheader("Enveloppe de l'État")
+st.header("Enveloppe de l'État")
 by_year = data["state_by_year"]
 if not overview.has_money(by_year):
     widgets.empty_state("Aucun montant de l'État pour cette sélection. Importez la programmation budgétaire "
@@ -65,13 +65,13 @@ else:
     years = by_year["exercice"].tolist()
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric(f"Enveloppe État {span}", fmt.euros(t["enveloppe"]), border=True,
-              help=f"{fmt.euros(settings.state_envelope_per_year)} par année de convention.")
+    c1.metric(f"Enveloppe État {span}", fmt.whole_euros(t["enveloppe"]), border=True,
+              help=f"{fmt.whole_euros(settings.state_envelope_per_year)} par année de convention.")
     for col, label, key, explain in (
             (c2, "Programmé", "programme", "Programmation budgétaire en vigueur, financeur État."),
             (c3, "Engagé", "engage", "Dépenses au statut « engagé », financeur État."),
             (c4, "Payé", "paye", "Dépenses payées (ou mandatées) moins les avoirs, financeur État.")):
-        col.metric(label, fmt.euros(t[key]), f"{fmt.percent(t[f'part_{key}'])} de l'enveloppe",
+        col.metric(label, fmt.whole_euros(t[key]), f"{fmt.percent(t[f'part_{key}'])} de l'enveloppe",
                    delta_color="off", delta_arrow="off", border=True, help=explain)
     if filters.actions or filters.themes or filters.porteurs:
         st.caption("Les montants ne portent que sur les actions sélectionnées ; l'enveloppe reste "

@@ -30,7 +30,8 @@ c2.metric("Participants distincts", rule.text(totals["participants"]))
 c3.metric("Séances", fmt.integer(totals["sessions"]))
 average = rule.derived(totals["participations"], lambda n: n / totals["sessions"])
 c4.metric("Présence moyenne par séance", rule.derived_text(average, lambda v: fmt.number(v, 1)))
-c5.metric("Parcours (2 actions ou plus)", rule.text(totals["parcours"]))
+c5.metric(p.PARCOURS_ALL, rule.text(totals["parcours"]),
+          help="Participants distincts, de tout âge, venus à deux actions ou plus sur la période.")
 if totals["headcount_participations"]:
     st.caption(f"Dont {rule.text(totals['headcount_participations'])} participations "
                "comptées par effectif, sans identité : elles n'entrent pas dans les participants distincts.")
@@ -38,30 +39,31 @@ if totals["headcount_participations"]:
 by_action = rule.table(data["by_action"], p.ACTION_COUNTS, per={"average_per_session": ("participations",
                                                                                      "sessions")})
 
-st.subheader("Par action")
+st.header("Par action")
 st.caption("Actions classées de la plus fréquentée à la moins fréquentée.")
 table, display = p.shown(by_action, ["intitule", "porteur", "axe", "participations", "participants",
                                       "headcount_participations"])
 widgets.chart(charts.participation_by_action_chart(by_action), table, "participation_par_action", display=display)
 
-st.subheader("Séances et présence moyenne par action")
+st.header("Séances et présence moyenne par action")
 st.caption("Une séance est une date d'une action ; la présence moyenne est le nombre de participations "
            "par séance.")
 table, display = p.shown(by_action, ["intitule", "sessions", "participations", "average_per_session"])
 widgets.chart(charts.sessions_by_action_chart(by_action), table, "seances_par_action", display=display)
 
-st.subheader("Par mois et par thématique")
+st.header("Par mois et par thématique")
 by_month = rule.table(data["by_month"], ["participations", "participants"])
 table, display = p.shown(by_month, ["month", "axe", "participations", "participants"])
-widgets.chart(charts.participation_by_month_chart(by_month), table, "participation_par_mois", display=display)
+widgets.chart(charts.participation_by_month_chart(by_month, data["months"]), table, "participation_par_mois",
+              display=display)
 
-st.subheader("Par porteur")
+st.header("Par porteur")
 by_porteur = rule.table(data["by_porteur"], ["participations", "participants"])
 table, display = p.shown(by_porteur, ["porteur", "actions", "sessions", "participations", "participants"])
 widgets.chart(charts.participation_by_porteur_chart(by_porteur), table, "participation_par_porteur",
          display=display)
 
-st.subheader("Régularité")
+st.header("Régularité")
 st.caption("Participants distincts de chaque action selon le nombre de séances auxquelles ils sont venus "
            "(les participations comptées par effectif, sans identité, n'y figurent pas).")
 regular = rule.table(data["regularity"], p.REGULARITY_COUNTS)

@@ -25,7 +25,7 @@ if data["bands"].empty:
     widgets.empty_state()
     st.stop()
 
-st.subheader("Tranches d'âge")
+st.header("Tranches d'âge")
 st.caption("Participations : dans la tranche d'âge de chaque séance. Participants distincts : dans la "
            "tranche d'âge de leur première participation sur la période. Les participations comptées par "
            "effectif (sans identité) ne sont pas des participants distincts.")
@@ -46,7 +46,8 @@ c2.metric("Part des participants distincts",
           rule.derived_text(rule.share(focus["young_people"], focus["all_participants"]), fmt.percent))
 coverage = rule.derived(focus["young_qpv"], lambda n: n / focus["population"] if focus["population"] else None)
 c3.metric(f"Taux de couverture des {focus_label} du QPV", rule.derived_text(coverage, fmt.percent))
-c4.metric("Parcours (2 actions ou plus)", rule.text(focus["parcours"]))
+c4.metric(p.focus_text(p.PARCOURS_FOCUS, focus_band), rule.text(focus["parcours"]),
+          help=f"Jeunes {focus_span} (à leur première participation) venus à deux actions ou plus.")
 st.caption(f"Taux de couverture : {rule.text(focus['young_qpv'])} jeunes "
            f"{focus_span} habitant le QPV, sur une population estimée à {fmt.integer(focus['population'])} "
            f"({focus['population_source']}).")

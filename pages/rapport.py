@@ -31,7 +31,7 @@ if session.exact_counts():
 data = session.compute(report.gather, filters, settings, today)
 content = report.build(data, settings, exact=exact)
 
-st.subheader(content.title)
+st.header(content.title)
 if content.exact:
     st.warning(f"**{report.EXACT_MARK}** : ce rapport montre les effectifs exacts ; ne le diffusez pas.",
                icon=":material/lock:")
@@ -44,7 +44,7 @@ name += "-interne" if content.exact else ""
 version = (filters, content.exact, session.get_store().data_version())
 files = st.session_state.setdefault("report_files", {})
 
-st.subheader("Télécharger")
+st.header("Télécharger")
 pdf_col, word_col = st.columns(2)
 for col, kind, label, build, mime, word in (
         (pdf_col, "pdf", "le rapport (PDF)", pdf, "application/pdf", False),
@@ -100,7 +100,7 @@ st.caption("Le fichier d'indicateurs donne les chiffres de la revue de projet so
            "cité éducative. Il ne contient aucun pseudonyme ni aucune ligne de présence.")
 
 # --- what the report says -------------------------------------------------------------------
-st.subheader("Aperçu")
+st.header("Aperçu")
 cover = pd.DataFrame([(label, value if isinstance(value, str) else fmt.date(value))
                       for label, value in report.cover_lines(content) if label != "Effectifs"],
                      columns=["Rubrique", "Valeur"])

@@ -172,7 +172,7 @@ group by 1
 order by 1;
 
 -- name: budget_attention
--- Points the committee works through: overpaid, under-used, unprogrammed and out-of-period spending, per action.
+-- Points the committee works through: overpaid, unprogrammed and out-of-period spending, per action (the under-used programme is budget_under_use).
 with prog as (
     select action_code, annee, sum(montant) as programme
     from budget_f($date_from, $date_to, $actions, $themes, $porteurs)
@@ -213,35 +213,6 @@ unprogrammed as (
     from per_year
     where programme = 0 and lignes > 0
 ),
-periods as (
-    -- an action's own period when it has one, otherwise each year it is programmed on
-    select code as action_code, null::smallint as annee,
-        make_date(coalesce(annee_debut, annee_fin), 1, 1) as start_date,
-        make_date(coalesce(annee_fin, annee_debut), 12, 31) as end_date
-    from actions_current
-    where coalesce(annee_debut, annee_fin) is not null
-    union all
-    select distinct p.action_code, p.annee, make_date(p.annee, 1, 1), make_date(p.annee, 12, 31)
-    from prog as p
-    join actions_current as a on a.code = p.action_code
-    where a.annee_debut is null and a.annee_fin is null
-),
-usage as (
-    select pe.action_code, pe.annee, pe.start_date, pe.end_date,
-        sum(y.programme) as programme, sum(y.paye) as paye, sum(y.montant) as montant, sum(y.lignes) as lignes
-    from periods as pe
-    join per_year as y on y.action_code = pe.action_code and (pe.annee is null or y.annee = pe.annee)
-    group by all
-),
-under_used as (
-    select 'sous_consommation' as kind, action_code, annee, programme, paye, montant, lignes,
-        start_date, end_date,
-        least(1.0, (datediff('day', start_date, $ref_date) + 1) / (datediff('day', start_date, end_date) + 1))
-    from usage
-    where programme > 0
-        and paye < 0.5 * programme
-        and (datediff('day', start_date, $ref_date) + 1) >= 0.75 * (datediff('day', start_date, end_date) + 1)
-),
 outside as (
     -- a late payment of the action's programme (exercice inside its years, dated within the
     -- 12 months after them) is normal and not reported
@@ -260,8 +231,8 @@ outside as (
     group by s.action_code
 ),
 points as (
+    -- the under-used programme is budget_under_use, shared with the State's page
     select * from over_paid
-    union all select * from under_used
     union all select * from unprogrammed
     union all select * from outside
 )
@@ -338,3 +309,83 @@ from used as u
 join batches as b on b.id = u.batch_id
 group by all
 order by b.id;
+
+-- name: budget_under_use
+-- Under-used programme, the one rule of both money pages: less than half of the programme paid once three quarters of its period are over (the action's own years, or each year it is programmed on when it has none); every funder, or the State's credits only ($state_only).
+with prog as (
+    select action_code, annee, sum(montant) as programme
+    from budget_f($date_from, $date_to, $actions, $themes, $porteurs)
+    where not $state_only or is_state_funder(financeur_key, $state_funder)
+    group by all
+),
+spent as (
+    select action_code, exercice as annee,
+        sum(montant) filter (where statut in ('payé', 'avoir')) as paye,
+        sum(montant) as montant,
+        count(*) as lignes
+    from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+    where not $state_only or is_state_funder(financeur_key, $state_funder)
+    group by all
+),
+per_year as (
+    -- within an action's own years, what is paid on a year without programme counts too
+    select coalesce(p.action_code, s.action_code) as action_code, coalesce(p.annee, s.annee) as annee,
+        coalesce(p.programme, 0) as programme,
+        coalesce(s.paye, 0) as paye, coalesce(s.montant, 0) as montant, coalesce(s.lignes, 0) as lignes
+    from prog as p
+    full join spent as s on s.action_code = p.action_code and s.annee = p.annee
+),
+periods as (
+    -- an action's own period when it has one, otherwise each year it is programmed on
+    select code as action_code, null::smallint as annee,
+        make_date(coalesce(annee_debut, annee_fin), 1, 1) as start_date,
+        make_date(coalesce(annee_fin, annee_debut), 12, 31) as end_date
+    from actions_current
+    where coalesce(annee_debut, annee_fin) is not null
+    union all
+    select distinct p.action_code, p.annee, make_date(p.annee, 1, 1), make_date(p.annee, 12, 31)
+    from prog as p
+    join actions_current as a on a.code = p.action_code
+    where a.annee_debut is null and a.annee_fin is null
+),
+usage as (
+    select pe.action_code, pe.annee, pe.start_date, pe.end_date,
+        sum(y.programme) as programme, sum(y.paye) as paye, sum(y.montant) as montant, sum(y.lignes) as lignes
+    from periods as pe
+    join per_year as y on y.action_code = pe.action_code and (pe.annee is null or y.annee = pe.annee)
+    group by all
+)
+select 'sous_consommation' as kind, u.action_code as code, a.intitule,
+    coalesce(a.porteur, 'Non renseigné') as porteur, u.annee::integer as annee,
+    u.programme::double as programme, u.paye::double as paye, u.montant::double as montant, u.lignes,
+    u.start_date as date_min, u.end_date as date_max,
+    least(1.0, (datediff('day', u.start_date, $ref_date) + 1)
+        / (datediff('day', u.start_date, u.end_date) + 1)) as periode_ecoulee
+from usage as u
+join actions_current as a on a.code = u.action_code
+where u.programme > 0
+    and u.paye < 0.5 * u.programme
+    and (datediff('day', u.start_date, $ref_date) + 1) >= 0.75 * (datediff('day', u.start_date, u.end_date) + 1)
+order by u.action_code, u.annee;
+
+-- name: state_focus_people
+-- For whom the State's credits went: per action the State funds (programmed or paid) and in total (action null, each young person once), the distinct young people of the focus band (band at first participation, working table selection_people) and those of them living in the QPV.
+with state_actions as (
+    select action_code from budget_f($date_from, $date_to, $actions, $themes, $porteurs)
+    where is_state_funder(financeur_key, $state_funder)
+    union
+    select action_code from spending_f($date_from, $date_to, $actions, $themes, $porteurs)
+    where is_state_funder(financeur_key, $state_funder)
+),
+attended as (
+    select distinct action_code, person
+    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+    where person is not null and action_code in (select action_code from state_actions)
+)
+select f.action_code,
+    count(distinct f.person) as young_people,
+    count(distinct f.person) filter (where p.qpv) as young_qpv
+from attended as f
+join selection_people as p on p.person = f.person and p.tranche = $focus_band
+group by grouping sets ((f.action_code), ())
+order by f.action_code nulls first;

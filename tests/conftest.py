@@ -40,6 +40,32 @@ def module_store():
     con.close()
 
 
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """The demonstration store, loaded once per test session through the importer."""
+    from impact import demo, privacy
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    store = Store(path, wait_seconds=5)
+    key = privacy.load_or_create_secret(privacy.secret_path(path))
+    with store.connect() as con:
+        demo.load_demo(con, load_settings(), key)
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_template, tmp_path, monkeypatch):
+    """A copy of the demonstration store, which the app reads (IMPACT_DB)."""
+    import shutil
+
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_template, path)
+    shutil.copy(demo_template.with_suffix(".secret"), path.with_suffix(".secret"))
+    monkeypatch.setenv("IMPACT_DB", str(path))
+    monkeypatch.delenv("IMPACT_COORDINATOR_PASSWORD", raising=False)
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _clean_streamlit_caches():
     """st.cache_* survive between AppTests in one process: never read another test's store."""

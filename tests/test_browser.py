@@ -32,6 +32,11 @@ SETTLED = """() => {
         && !document.querySelector('[data-testid=stSkeleton], [data-testid=stSkeletonElement]');
 }"""
 PLOTLY = ".js-plotly-plot, [data-testid=stPlotlyChart]"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# axe-core's serious findings that come from Streamlit's own markup (its sidebar menu puts <li>
+# in <div> inside a <ul>), not from our content: the README lists them.
+STREAMLIT_FINDINGS = {"list", "listitem"}
+STREAMLIT_MARKUP = "[data-testid=stSidebarNav]"
 
 # (url_path, expected title of the page's h1, an element that only that page draws)
 PAGES = [
@@ -140,6 +145,21 @@ def page(browser):
     pg.set_default_timeout(45_000)
     yield pg
     context.close()
+
+
+@pytest.fixture(scope="session")
+def axe_script() -> Path:
+    """axe-core from npm (package.json; `make test` installs it). Installed here if it is missing
+    and npm is there; the audit is skipped, saying why, only when npm itself is missing."""
+    if not AXE.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("npm est introuvable : l'audit d'accessibilité axe-core (paquet npm) ne peut pas "
+                        "être installé. Installez Node.js et npm (apt-get install npm), puis relancez make test.")
+        done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=600)
+        assert done.returncode == 0 and AXE.exists(), f"npm ci failed:\n{done.stdout}\n{done.stderr}"
+    return AXE
 
 
 def _settle(page) -> None:
@@ -552,5 +572,264 @@ def test_a_visitor_through_a_reverse_proxy_is_not_in_local_mode(server, browser)
         _assert_clean(page)
         assert _h1(page) == "Connexion" and "Aucun compte n'existe encore" in page.inner_text("body")
         assert not page.locator("[data-testid=stFileUploader]").count()
+    finally:
+        context.close()
+
+def _coordinator(page) -> None:
+    """On the import page: open the coordinator space (no password on a local server)."""
+    main = page.locator("[data-testid=stMain]")
+    opener = main.get_by_role("button", name="Ouvrir l'espace coordinateur")
+    uploader = main.locator("[data-testid=stFileUploader]")
+    opener.or_(uploader).first.wait_for()
+    if opener.count():
+        opener.click()
+        uploader.wait_for()
+        _settle(page)
+
+
+AUDIT = """async () => {
+    const result = await axe.run(document, {resultTypes: ['violations']});
+    return result.violations
+        .filter(v => v.impact === 'serious' || v.impact === 'critical')
+        .map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => {
+            const el = document.querySelector(n.target.join(' '));
+            return {target: n.target.join(' '), html: n.html.slice(0, 200),
+                    streamlit: !!(el && el.closest('STREAMLIT_MARKUP'))};
+        })}));
+}""".replace("STREAMLIT_MARKUP", STREAMLIT_MARKUP)
+
+
+@pytest.mark.parametrize(("path", "title", "marker"), PAGES, ids=[p[0] or "vue-ensemble" for p in PAGES])
+def test_accessibility_audit(server, page, axe_script, path, title, marker):
+    """axe-core finds no serious or critical problem in our content (RGAA / WCAG AA): contrast,
+    heading order, names... The findings in Streamlit's own markup are the README's list."""
+    _open(page, f"{server}/{path}")
+    if path == "import":
+        _coordinator(page)
+    if marker:
+        page.locator(marker).first.wait_for()
+    _settle(page)
+    page.add_script_tag(path=str(axe_script))
+    found = page.evaluate(AUDIT)
+    ours = [(v["id"], v["help"], [n for n in v["nodes"] if not n["streamlit"]]) for v in found]
+    ours = [(rule, why, nodes) for rule, why, nodes in ours if nodes]
+    assert not ours, "\n".join(f"{rule} ({why}): {nodes[:3]}" for rule, why, nodes in ours)
+    streamlit = {v["id"] for v in found}
+    assert streamlit <= STREAMLIT_FINDINGS, f"new findings in Streamlit's markup, to list in the README: {streamlit}"
+
+
+def test_streamlit_findings_are_listed_in_the_readme():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for rule in STREAMLIT_FINDINGS:
+        assert f"`{rule}`" in readme, rule
+
+
+ENGLISH = """(words) => {
+    const english = new Set(words.exact);
+    const patterns = words.patterns.map(p => new RegExp(p));
+    const found = [];
+    const check = (where, text) => {
+        const t = (text || '').trim();
+        const isEnglish = english.has(t) || patterns.some(p => p.test(t)) || /^Select all/.test(t);
+        if (t && isEnglish) found.push(where + ': ' + t);
+    };
+    for (const el of document.querySelectorAll('body *')) {
+        if (el.closest('svg, script, style, [data-testid=stMarkdown]')) continue;
+        for (const a of ['aria-label', 'title', 'placeholder', 'data-title']) check(a, el.getAttribute(a));
+        for (const n of el.childNodes) if (n.nodeType === 3) check('texte', n.nodeValue);
+    }
+    return found;
+}"""
+
+
+def _english_words() -> dict:
+    from impact import interface_language
+
+    return {"exact": list(interface_language.EXACT),
+            "patterns": [p for p, _ in interface_language.PATTERNS]}
+
+
+def test_pages_are_in_french_down_to_streamlit_s_words(server, page):
+    """The document says it is French (screen readers), and none of the English words Streamlit or
+    Plotly write is left: accessible names, the uploader, the chart's button, the menus."""
+    words = _english_words()
+    for path in ("", "fonds-etat", "import"):
+        _open(page, f"{server}/{path}")
+        if path == "import":
+            _coordinator(page)
+        assert page.evaluate("document.documentElement.lang") == "fr"
+        if path != "import":
+            page.locator("[data-testid=stPlotlyChart]").first.hover()
+            page.wait_for_timeout(300)
+            buttons = page.evaluate("() => [...document.querySelectorAll('.modebar-btn')].map(b => b.dataset.title)")
+            assert buttons and set(buttons) <= {"Télécharger l'image (PNG)", "Plein écran"}, buttons
+        found = page.evaluate(ENGLISH, words)
+        assert not found, f"/{path}: {found}"
+    # a multi-select lists its options, without an English « Select all »
+    page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first.click()
+    options = page.locator("[role=option]")
+    options.first.wait_for()
+    assert not [o for o in options.all_inner_texts() if "Select" in o]
+    page.keyboard.press("Escape")
+
+
+def test_an_unknown_address_says_so_in_french(server, page):
+    page.goto(f"{server}/page-inexistante")
+    dialog = page.locator("[role=dialog]")
+    dialog.wait_for()
+    page.wait_for_timeout(300)
+    text = dialog.inner_text()
+    assert "Page introuvable" in text and "not found" not in text, text
+
+
+# --- the coordinator's journey, end to end ------------------------------------------------------
+
+JOURNEY_PEOPLE = ["Zéphyrine;Œuvray", "Anaïs;Lefèvre-Dâ", "Noé;Bœuf", "Maëlys;Garçon", "Zoé;Dupré",
+                  "Léon;Fèvre", "Chloé;Bénard", "Jérôme;Lœb", "Inès;Mégane", "Hélène;Forêt"]
+
+
+def _journey_file(fixed: bool) -> bytes:
+    """A partner's export from Excel on Windows (Windows-1252, ;) of ten participations; unless
+    `fixed`, two of them are wrong: a day that does not exist, an action misspelt."""
+    lines = ["Date de la séance;Code action;Prénom;Nom;Né(e) le;Sexe;QPV"]
+    for i, person in enumerate(JOURNEY_PEOPLE):
+        day = f"{7 + i:02d}/10/2023"
+        action = "NUM-FAM"
+        if not fixed and i == 3:
+            day = "31/02/2023"
+        if not fixed and i == 6:
+            action = "NUM-FAMM"
+        lines.append(f"{day};{action};{person};12/05/2008;F;oui")
+    return ("\r\n".join(lines) + "\r\n").encode("cp1252")
+
+
+def _grid_text(page, waited: str) -> str:
+    """The cells of the page's tables (drawn on a canvas, read through their accessible cells),
+    once one of them holds `waited`."""
+    cells = page.locator("[data-testid=stMain] [role=gridcell]")
+    cells.filter(has_text=waited).first.wait_for(state="attached")
+    return "\n".join(cells.all_text_contents())
+
+
+def _go(page, path: str) -> None:
+    """Change page through the menu (the coordinator's session stays open)."""
+    page.locator(f"[data-testid=stSidebarNav] a[href$='/{path}']").first.click()
+    page.wait_for_timeout(300)
+    _settle(page)
+
+
+def _participations(page) -> str:
+    _go(page, "participation")
+    metric = page.locator("[data-testid=stMain] [data-testid=stMetric]").filter(
+        has=page.locator("[data-testid=stMetricLabel]", has_text="Participations")).first
+    return metric.locator("[data-testid=stMetricValue]").inner_text().strip()
+
+
+def _upload_file(page, path: Path) -> None:
+    main = page.locator("[data-testid=stMain]")
+    main.locator("input[type=file]").first.set_input_files(str(path))
+    main.locator("[data-testid=stMetric]", has_text="Lignes lues").first.wait_for()
+    _settle(page)
+
+
+def _undo(page, batch: int) -> str:
+    _go(page, "historique")
+    main = page.locator("[data-testid=stMain]")
+    main.locator("[data-testid=stSelectbox]").first.click()
+    page.locator("[role=option]", has_text=f"n° {batch} —").first.click()
+    _settle(page)
+    main.get_by_role("button", name="Annuler cet import").click()
+    summary = main.locator("[data-testid=stAlertContentWarning]", has_text="L'annulation de l'import")
+    summary.wait_for()
+    text = summary.inner_text()
+    main.get_by_role("button", name="Confirmer l'annulation").click()
+    main.locator("[data-testid=stAlertContentSuccess]", has_text=f"Import n° {batch} annulé").wait_for()
+    _settle(page)
+    return text
+
+
+def test_coordinator_journey(server, page, tmp_path):
+    """Upload a Windows-1252 file with two bad rows, read both errors, download them, import the
+    valid rows, upload the fixed file (two rows added, the rest duplicates), undo: the figures are
+    back where they were."""
+    import re
+
+    bad, fixed = tmp_path / "presences_octobre.csv", tmp_path / "presences_octobre_corrige.csv"
+    bad.write_bytes(_journey_file(fixed=False))
+    fixed.write_bytes(_journey_file(fixed=True))
+    _open(page, f"{server}/import")
+    _coordinator(page)
+    before = _participations(page)
+
+    _go(page, "import")
+    main = page.locator("[data-testid=stMain]")
+    _choose_kind(page, "Présences")
+    _upload_file(page, bad)
+    assert "Windows-1252" in main.inner_text()
+    errors = _grid_text(page, "Action inconnue")
+    assert "ce jour n'existe pas dans ce mois" in errors and "Action inconnue" in errors, errors
+    assert "« Ateliers numériques en famille » (NUM-FAM)" in errors   # the nearest known action
+    assert "« Importer » n'est pas disponible : 2 ligne(s) en erreur" in main.inner_text()
+    with page.expect_download() as info:
+        main.get_by_role("button", name="Télécharger les lignes rejetées (CSV pour Excel)").click()
+    rejected = info.value.path().read_bytes().decode("utf-8-sig").splitlines()
+    assert rejected[0].startswith("ligne d'origine;") and len(rejected) == 3
+    assert [row.split(";")[0] for row in rejected[1:]] == ["5", "8"]   # the rows Excel showed
+    _settle(page)
+    main.get_by_role("button", name=re.compile(r"^Importer les lignes valides \(8\)$")).click()
+    done = main.locator("[data-testid=stAlertContentSuccess]", has_text="8 ligne(s) enregistrée(s)")
+    done.wait_for()
+    first = int(re.search(r"import n° (\d+)", done.inner_text()).group(1))
+    _settle(page)
+    assert not main.locator("[data-testid=stMetric]", has_text="Lignes lues").count()   # uploader emptied
+
+    _upload_file(page, fixed)
+    metrics = {label: main.locator("[data-testid=stMetric]", has_text=label).locator(
+        "[data-testid=stMetricValue]").inner_text().strip() for label in ("À ajouter", "Doublons déjà connus")}
+    assert metrics == {"À ajouter": "2", "Doublons déjà connus": "8"}
+    main.get_by_role("button", name="Importer", exact=True).click()
+    done = main.locator("[data-testid=stAlertContentSuccess]", has_text="2 ligne(s) enregistrée(s)")
+    done.wait_for()
+    second = int(re.search(r"import n° (\d+)", done.inner_text()).group(1))
+    assert "8 doublon(s)" in done.inner_text()
+    _settle(page)
+    after = _participations(page)
+    assert int(after.replace("\u202f", "")) == int(before.replace("\u202f", "")) + 10
+
+    summary = _undo(page, first)   # its eight rows are also in the fixed file: they stay
+    assert f"8 ligne(s) resteront, car l'import n° {second}" in summary.replace("\\", "")
+    _undo(page, second)
+    assert _participations(page) == before
+    _assert_clean(page)
+
+
+def test_on_a_phone_action_names_fit_and_the_chart_buttons_leave_the_title_alone(server, browser):
+    """At 390 px, the names of the actions are written whole (on two lines at most) inside the
+    chart, and Plotly's buttons, reduced to one, do not cover the chart's title."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(45_000)
+    try:
+        _open(page, f"{server}/participation")
+        chart = page.locator("[data-testid=stPlotlyChart]").first
+        chart.scroll_into_view_if_needed()
+        page.wait_for_function("() => document.querySelector('[data-testid=stPlotlyChart] svg.main-svg .trace')")
+        box = chart.bounding_box()
+        names = chart.locator("g.annotation")
+        assert names.count() >= 10
+        for i in range(names.count()):
+            name = names.nth(i).bounding_box()
+            assert box["x"] - 1 <= name["x"] and name["x"] + name["width"] <= box["x"] + box["width"] + 1, i
+        chart.hover()
+        page.wait_for_timeout(300)
+        buttons = chart.locator(".modebar-btn")
+        assert buttons.count() <= 2
+        title = chart.locator(".gtitle").bounding_box()
+        bar = chart.locator(".modebar").bounding_box()
+        overlap = not (bar["x"] >= title["x"] + title["width"] or bar["y"] >= title["y"] + title["height"]
+                       or bar["y"] + bar["height"] <= title["y"])
+        assert not overlap, (title, bar)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "participation-390.png"))
     finally:
         context.close()

@@ -200,8 +200,8 @@ def test_small_counts_hide_the_count_and_its_cost(con, money, settings, exact, a
 # --- pace ------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize(("filters", "today", "reference", "window", "pace", "final"), [
-    # over: the six months up to the last State payment (10/2023–03/2024: 1 000 + 1 000 + 3 000)
-    (None, AFTER_END, dt.date(2024, 3, 1), 6, 5000 / 6, 38700 + 9 * 5000 / 6),
+    # over: nothing is projected, the figure is what was paid (no payment in the last six months)
+    (None, AFTER_END, dt.date(2024, 12, 1), 6, 0.0, 38700),
     # running: the six months up to today (12/2023–05/2024: 1 000 + 3 000), seven months to go
     (None, dt.date(2024, 5, 15), dt.date(2024, 5, 1), 6, 4000 / 6, 38700 + 7 * 4000 / 6),
     # three months of data only: 9 000 over January–March 2022, nine months to go
@@ -228,9 +228,26 @@ def test_pace_months_and_linear_line(con, money, settings):
     assert df.set_index("mois").loc[dt.date(2022, 6, 1), "paye_mois"] == -500   # the credit note
     assert df["rythme_lineaire"].iloc[11] == pytest.approx(300000)
     assert df["rythme_lineaire"].iloc[-1] == pytest.approx(900000)
-    projected = df.dropna(subset=["projection"])
-    assert projected["mois"].iloc[0] == dt.date(2024, 3, 1)
-    assert projected["projection"].iloc[-1] == pytest.approx(38700 + 9 * 5000 / 6)
+    assert df["projection"].isna().all()   # the convention is over: nothing is projected
+    running = budget.committee_view(con, whole(settings), settings, dt.date(2024, 5, 15))["pace"]
+    projected = running.dropna(subset=["projection"])
+    assert projected["mois"].iloc[0] == dt.date(2024, 5, 1)
+    assert projected["projection"].iloc[-1] == pytest.approx(38700 + 7 * 4000 / 6)
+
+
+@pytest.mark.parametrize(("today", "filters", "paid", "unspent", "sentence"), [
+    (AFTER_END, None, "Payé en fin de convention", "Non dépensé", "Période terminée : 861\u202f300\u00a0€"),
+    (dt.date(2024, 5, 15), None, "Payé projeté en fin de convention", "Non dépensé projeté",
+     "Projection au rythme moyen des 6 mois jusqu'à mai 2024"),
+    (AFTER_END, (dt.date(2023, 1, 1), dt.date(2023, 12, 31)), "Payé à fin 2023", "Non dépensé", "Période terminée"),
+])
+def test_end_of_period_figures_are_a_projection_only_while_it_runs(con, money, settings, today, filters, paid,
+                                                                    unspent, sentence):
+    f = Filters(*filters) if filters else whole(settings)
+    words = budget.pace_words(budget.committee_view(con, f, settings, today)["projection"], f, settings)
+    assert (words["paid"], words["unspent"]) == (paid, unspent)
+    assert words["sentence"].startswith(sentence), words["sentence"]
+    assert ("projet" in words["paid"]) is (today < settings.end)
 
 
 def test_a_late_payment_extends_the_axis_of_its_exercice(con, money, settings):
@@ -299,7 +316,9 @@ def test_action_link_is_url_encoded():
 def test_at_risk(con, money, settings):
     risk = budget.state_view(con, whole(settings), settings, AFTER_END)["at_risk"]
     assert risk["code"].tolist() == ["A3", "A2", "A1"]   # then by State money left to pay
-    assert risk["a_risque"].tolist() == [True, False, False]   # A2 paid exactly half: not at risk
+    # the Budget page's rule on the State's credits: A2 paid 2 000 of its 8 000 of 2022 (a year
+    # without action years of its own), A3 4 000 of 12 000 over its 2024 period
+    assert risk["a_risque"].tolist() == [True, True, False]
     assert risk.set_index("code").loc["A3", "reste_a_payer_etat"] == 8000
 
 
@@ -350,7 +369,9 @@ def test_empty_store(con, settings):
 def test_every_budget_query_runs_on_the_built_store(con, money, settings):
     names = [n for n, (file, _) in queries.all_queries().items() if file == "budget.sql"]
     params = budget._params(whole(settings), settings, AFTER_END) | {
-        "statuts": [], "search": "", "all_funders": False, "limit": 10}
+        "statuts": [], "search": "", "all_funders": False, "limit": 10, "state_only": False,
+        "focus_band": settings.focus_band}
+    queries.run(con, "selection_people", params)
     for name in names:
         assert not queries.run(con, name, params).empty, name
 
@@ -369,10 +390,13 @@ def test_charts_plot_the_table_figures(con, money, settings):
     assert [t.name for t in fig.data] == ["Enveloppe", "Programmé", "Engagé", "Payé"]
     assert list(fig.data[3].y) == pytest.approx([13000, 21700, 4000])
     assert fig.data[1].text[0] == "18\u00a0k€"                       # the label on the bar
-    assert fig.data[1].customdata[0] == "18\u202f000\u00a0€"          # the exact amount on hover
+    assert fig.data[1].customdata[0] == "18\u202f000,00\u00a0€"       # the exact amount on hover, as in the table
     pace = charts.pace_chart(view["pace"])
-    assert [t.name for t in pace.data][-1].startswith("Projection")
-    assert {t.line.dash for t in pace.data} == {"dot", "dash", None, "longdash"}
+    assert not [t for t in pace.data if t.name.startswith("Projection")]   # over: nothing projected
+    assert {t.line.dash for t in pace.data} == {"dot", "dash", None}
+    running = charts.pace_chart(budget.committee_view(con, whole(settings), settings, dt.date(2024, 5, 15))["pace"])
+    assert [t.name for t in running.data][-1].startswith("Projection")
+    assert {t.line.dash for t in running.data} == {"dot", "dash", None, "longdash"}
     funders = charts.funders_chart(view["funders"])
     assert [t.name for t in funders.data] == ["État", "Ville de Metz", "CAF", "Région"]
     actions = charts.amounts_chart(view["actions"], "intitule", "t")

@@ -9,6 +9,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from impact import budget
 from impact.store import Store
 from tests.fixtures import build_money_store, undo
 
@@ -70,9 +71,10 @@ def test_budget_page_figures(money_db):
     assert m["Engagé État"] == euros("2 000 €")
     assert m["Payé État"] == euros("38 700 €")
     assert m["Reste à payer"] == euros("17 300 €")
-    # 38 700 € paid + 9 months at (1 000 + 1 000 + 3 000) / 6 → 46 200 €; 900 000 − 46 200
-    assert m["Payé projeté en fin de convention"] == euros("46 200 €")
-    assert m["Non dépensé projeté"] == euros("853 800 €")
+    # the convention is over: what was paid, not a projection; 900 000 − 38 700
+    assert m["Payé en fin de convention"] == euros("38 700 €")
+    assert m["Non dépensé"] == euros("861 300 €")
+    assert not [label for label in m if "projeté" in label]
     assert m["Effet levier (par euro de l'État)"] == "0,18\u00a0€"   # (5 000 + 3 000 + 2 000) / 56 000
     years = table_with(at, "Taux de programmation")
     assert years["Année"].tolist() == ["2022", "2023", "2024", "Total"]
@@ -134,7 +136,7 @@ def test_budget_page_charts_carry_the_figures(money_db):
     assert len(charts) >= 5
     spec = json.loads(charts[0].proto.spec)
     assert [t["name"] for t in spec["data"]] == ["Enveloppe", "Programmé", "Engagé", "Payé"]
-    assert spec["data"][3]["customdata"] == [euros(v) for v in ("13 000 €", "21 700 €", "4 000 €")]
+    assert spec["data"][3]["customdata"] == [euros(v) for v in ("13 000,00 €", "21 700,00 €", "4 000,00 €")]
     assert spec["data"][3]["text"] == ["13\u00a0k€", "22\u00a0k€", euros("4 000 €")]
 
 
@@ -148,7 +150,7 @@ def test_state_page_figures(money_db):
     assert m["Programmé"] == euros("56 000 €")
     assert m["Payé"] == euros("38 700 €")
     assert m["Enveloppe non programmée"] == euros("844 000 €")
-    assert m["Non dépensé projeté"] == euros("853 800 €")
+    assert m["Non dépensé"] == euros("861 300 €")
     porteurs = table_with(at, "Porteur")
     assert porteurs["Porteur"].tolist()[:2] == ["P1", "P2"]
     risk = table_with(at, "À risque")
@@ -178,3 +180,77 @@ def test_pages_on_an_empty_store(empty_db, page):
     at = open_page(page)
     assert not at.metric
     assert any("Aucune programmation" in i.value for i in at.info)
+
+
+def test_the_key_columns_of_long_lists_come_first(money_db):
+    """At 1440 px the expense list showed neither the import nor the line it came from: they come
+    right after the amount, the long texts after them, on a medium width."""
+    at = open_page("pages/fonds-etat.py")
+    expenses = table_with(at, "Pièce")
+    assert expenses.columns.tolist()[:7] == ["Date", "Montant", "Statut", "Exercice", "Code", "Lot n°",
+                                             "Ligne du fichier"]
+    programme = table_with(at, "Montant programmé")
+    assert programme.columns.tolist()[:6] == ["Année", "Code", "Montant programmé", "Montant remplacé", "Lot n°",
+                                              "Ligne du fichier"]
+    widths = {}
+    for frame in at.dataframe:
+        config = json.loads(frame.proto.columns)
+        widths.update({name: c.get("width") for name, c in config.items()})
+    assert widths.get("Action") == "medium" and widths.get("Fichier importé") == "medium"
+
+
+# --- one rule, one form: the two money pages agree ----------------------------------------------------
+
+def test_both_money_pages_state_the_one_under_use_rule(demo_db):
+    """Budget said « Aucun point d'attention » where the State's page said « 1 action(s) à risque »:
+    the same rule now, each page saying which funders it counts, the Budget page giving the
+    State's count too."""
+    budget_page = open_page("pages/budget.py")
+    state_page = open_page("pages/fonds-etat.py")
+    risk = table_with(state_page, "À risque")
+    n = int((risk["À risque"] == "oui").sum())
+    budget_text = " ".join(c.value for c in budget_page.caption)
+    state_text = " ".join(c.value for c in state_page.caption)
+    assert f"Sur les seuls crédits de l'État, la même règle donne {n} action(s) à risque" in budget_text
+    assert f"{n} action(s) à risque sur les seuls crédits de l'État" in state_text
+    assert budget.UNDER_USE_RULE in budget_text and budget.UNDER_USE_RULE in state_text
+    assert "tous financeurs confondus" in budget_text and "tous financeurs confondus" in state_text
+
+
+def test_money_reads_the_same_on_every_page(demo_db):
+    """Key figures in whole euros everywhere (the tables give the cents)."""
+    overview = metrics(open_page("pages/overview.py"))
+    state = metrics(open_page("pages/fonds-etat.py"))
+    budget_m = metrics(open_page("pages/budget.py"))
+    assert overview["Payé"] == state["Payé"] == budget_m["Payé État"]
+    assert overview["Programmé"] == state["Programmé"] == budget_m["Programmé État"]
+    assert "," not in overview["Payé"]
+    sheet = metrics(open_page("pages/fiche-action.py"))
+    assert all("," not in sheet[k] for k in ("Programmé", "Engagé", "Payé"))
+
+
+@pytest.fixture
+def people_db(tmp_path, monkeypatch):
+    from tests.fixtures import build_participation_store
+
+    store = Store(tmp_path / "people.duckdb", wait_seconds=5)
+    with store.connect() as con:
+        build_participation_store(con)
+    monkeypatch.setenv("IMPACT_DB", str(store.path))
+
+
+@pytest.mark.parametrize(("role", "young", "qpv", "per_young"), [
+    # A1, the only action the State funds: four young people of 16-25 (three in the QPV), 6 500 € paid
+    ("coordinateur", "4", "75,0\u00a0%", euros("1 625,00 €")),
+    ("etat", "< 5", "masqué", "masqué"),   # a State representative: rounded counts
+])
+def test_the_state_page_says_for_whom(people_db, role, young, qpv, per_young):
+    at = open_page("pages/fonds-etat.py", role=role)
+    m = metrics(at)
+    assert m["Jeunes 16-25 ans distincts"] == young
+    assert m["Part habitant le QPV"] == qpv
+    assert m["Payé État par jeune 16-25 ans"] == per_young
+    whom = table_with(at, "Payé État par jeune 16-25 ans")
+    assert whom["Code"].tolist() == ["Total", "A1"]
+    assert whom["Jeunes 16-25 ans distincts"].tolist() == [young, young]
+    assert whom["Payé État"].tolist() == [euros("6 500,00 €")] * 2

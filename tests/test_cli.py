@@ -130,8 +130,17 @@ def test_rejected_out_writes_french_excel_csv(env, capsys, tmp_path):
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
     frame = pd.read_csv(io.BytesIO(raw), sep=";", dtype=str, encoding="utf-8-sig")
-    assert frame.columns.tolist() == ["date", "action", "montant", "objet", "motif du rejet"]
-    assert frame.values.tolist()[0][:4] == ["31/02/2023", "RAP", "20", "bus"]
+    assert frame.columns.tolist() == ["ligne d'origine", "date", "action", "montant", "objet", "motif du rejet"]
+    assert frame.values.tolist()[0][:5] == ["3", "31/02/2023", "RAP", "20", "bus"]
+
+
+def test_a_birth_date_is_never_printed(env, capsys):
+    db, write = env
+    text = "date;action;nom;prénom;date de naissance\n03/04/2023;RAP;Dupont;Léa;31/02/2010\n"
+    for extra in ([], ["--json"]):
+        code, out, err = run(["import", "attendance", write("p.csv", text), "--db", str(db), *extra], capsys)
+        assert code == 1 and "n'existe pas dans ce mois" in out
+        assert "31/02/2010" not in out + err and "Dupont" not in out + err
 
 
 def test_batches_and_undo(env, capsys):

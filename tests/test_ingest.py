@@ -49,7 +49,7 @@ def test_all_or_nothing_lists_every_problem(con):
             "31/02/2023;RAP;10\n"
             "01/03/2023;INCONNUE;abc\n"
             "01/04/2023;RAP;20\n")
-    report = rejects(con, "spending", text, "Date illisible ou impossible")
+    report = rejects(con, "spending", text, "Date impossible : ce jour n'existe pas dans ce mois")
     listed = sorted((p.line, p.column, p.value) for p in report.rejected)
     assert listed == [(3, "date", "31/02/2023"), (4, "action", "INCONNUE"), (4, "montant", "abc")]
     assert report.rejected_count == 2 and report.rows_valid == 2 and report.rows_read == 4
@@ -70,7 +70,8 @@ def test_accept_valid_stores_valid_rows_and_gives_back_rejected_as_french_csv(co
     raw = report.rejected_rows_csv
     assert raw.startswith(b"\xef\xbb\xbf")
     frame = pd.read_csv(io.BytesIO(raw), sep=";", dtype=str, encoding="utf-8-sig")
-    assert list(frame.columns) == ["date", "action", "montant", "objet", "motif du rejet"]
+    assert list(frame.columns) == ["ligne d'origine", "date", "action", "montant", "objet", "motif du rejet"]
+    assert frame["ligne d'origine"].tolist() == ["3", "4"]   # the rows Excel showed
     assert frame["date"].tolist() == ["31/02/2023", "01/04/2023"]
     assert frame["montant"].tolist() == ["10", "-20"]
     assert "impossible" in frame["motif du rejet"][0] and "avoir" in frame["motif du rejet"][1]

@@ -38,15 +38,22 @@ def test_date_forms_day_first(con, kind, written, iso):
 
 
 @pytest.mark.parametrize(("written", "message"), [
-    ("31/02/2023", "impossible"), ("29/02/2023", "impossible"), ("13/13/2023", "impossible"),
-    ("2023/31/12", "illisible"), ("demain", "illisible"), ("12/2023", "illisible"), ("45000", "illisible"),
+    # a date's form, but no such day: the message says so instead of asking for the form it has
+    ("31/02/2023", "Date impossible : ce jour n'existe pas dans ce mois"),
+    ("29/02/2023", "Date impossible : ce jour n'existe pas dans ce mois"),
+    ("31/04/2023", "Date impossible : ce jour n'existe pas dans ce mois"),
+    ("13/13/2023", "Date impossible : ce mois n'existe pas"),
+    ("04/31/2023", "Date impossible : ce mois n'existe pas"),   # month first, as in the United States
+    ("2023/31/12", "Date illisible : écrivez-la JJ/MM/AAAA"), ("demain", "Date illisible : écrivez-la JJ/MM/AAAA"),
+    ("12/2023", "Date illisible : écrivez-la JJ/MM/AAAA"), ("45000", "Date illisible : écrivez-la JJ/MM/AAAA"),
 ])
 @pytest.mark.parametrize("kind", ["spending", "attendance"])
 def test_impossible_or_unreadable_dates(con, kind, written, message):
     seed(con)
     report = rejects(con, kind, f"date;action;montant\n{written};RAP;1\n", message, column="date")
     assert report.rejected[0].value == written.strip()
-    assert "JJ/MM/AAAA" in report.rejected[0].message
+    if "jour" in message:
+        assert "écrivez-la" not in report.rejected[0].message
 
 
 @pytest.mark.parametrize(("kind", "written", "message"), [
@@ -133,8 +140,9 @@ def test_birth_dates_give_age_and_band(con, birth, session, age, band):
 
 
 @pytest.mark.parametrize(("birth", "message"), [
-    ("31/02/2010", "Date de naissance illisible ou impossible"),
-    ("hier", "Date de naissance illisible"),
+    ("31/02/2010", "Date de naissance impossible : ce jour n'existe pas dans ce mois"),
+    ("12/31/2010", "Date de naissance impossible : ce mois n'existe pas"),
+    ("hier", "Date de naissance illisible : écrivez-la JJ/MM/AAAA"),
     ("02/06/2023", "postérieure à la date de la séance"),
     ("01/01/1900", "Âge hors de 0 à 99 ans"),
 ])
@@ -142,6 +150,19 @@ def test_bad_birth_dates(con, birth, message):
     seed(con)
     text = f"date;action;nom;prénom;né(e) le\n01/06/2023;RAP;Dupont;Léa;{birth}\n"
     rejects(con, "attendance", text, message)
+
+
+def test_a_bad_birth_date_is_shown_to_the_uploader_only(con):
+    """The upload page shows the value (the person fixing the file needs it); the command line's
+    output and its JSON never write it, nor a name."""
+    seed(con)
+    text = "date;action;nom;prénom;né(e) le\n01/06/2023;RAP;Dupont;;31/02/2010\n"
+    report = rejects(con, "attendance", text, "ce jour n'existe pas")
+    birth = next(p for p in report.rejected if p.column == "né(e) le")
+    assert birth.value == "31/02/2010" and birth.personal
+    assert birth.as_dict()["value"] is None and birth.public_value is None
+    first_name = next(p for p in report.rejected if p.column == "prénom")
+    assert first_name.value is None and "Prénom manquant" in first_name.message
 
 
 # --- amounts --------------------------------------------------------------------------------
@@ -239,6 +260,20 @@ def test_unknown_action(con, kind):
             "attendance": "date;action\n03/04/2023;JUDO\n"}[kind]
     report = rejects(con, kind, text, "Action inconnue", column="action")
     assert report.rejected[0].value == "JUDO"
+    assert "proches" not in report.rejected[0].message   # nothing known looks like it
+
+
+@pytest.mark.parametrize(("written", "suggested"), [
+    ("Parcours d'insertion par le rapp", "« Parcours d’insertion par le rap » (RAP)"),   # a typo
+    ("Club lecture du mercred", "« Club lecture du mercredi » (LECTURE)"),
+    ("SPORTS", "« Futsal du vendredi soir » (SPORT)"),                                   # a code's typo
+])
+def test_unknown_action_names_the_nearest_known_ones(con, written, suggested):
+    seed(con)
+    report = rejects(con, "attendance", f"date;action\n03/04/2023;{written}\n", "Action inconnue")
+    message = report.rejected[0].message
+    assert "Actions connues proches : " in message and suggested in message, message
+    assert report.rejected[0].value == written
 
 
 # --- attendance values ----------------------------------------------------------------------
@@ -271,8 +306,10 @@ def test_age_comes_from_birth_date_then_age_then_band(con, columns, values, age,
     ("nombre", "deux", "Nombre illisible", "nombre"),
     ("nombre", "99999999999", "Nombre illisible", "nombre"),
     ("âge", "99999999999", "Âge illisible", "âge"),
-    ("nom", "Dupont", "Nom et prénom vont ensemble", "nom"),
-    ("prénom", "Léa", "Nom et prénom vont ensemble", "nom"),
+    ("nom", "Dupont", "Prénom manquant", "prénom"),       # the file has no first-name column
+    ("prénom", "Léa", "Nom manquant", "nom"),
+    ("nom;prénom", "Dupont;", "Prénom manquant", "prénom"),   # the empty cell's own column
+    ("nom;prénom", ";Léa", "Nom manquant", "nom"),
     ("nom;prénom;nombre", "Dupont;Léa;2", "compte une seule participation", "nombre"),
     ("participant;nombre", "A12;3", "compte une seule participation", "nombre"),
 ])

@@ -60,6 +60,6 @@ def test_the_import_page_shows_a_hostile_file_name_and_header_literally(tmp_path
     data = f"code;{HOSTILE}\nA;B\n".encode()
     at.file_uploader[0].set_value(("**fichier**.csv", data, "text/csv")).run()
     assert not at.exception
-    assert [s.value for s in at.subheader if s.value == fmt.markdown_text("**fichier**.csv")]
+    assert [s.value for s in at.header if s.value == fmt.markdown_text("**fichier**.csv")]
     (error,) = [e.value for e in at.error if HOSTILE in _unescaped(e.value)]
     assert HOSTILE in _unescaped(error) and not ACTIVE.search(error)

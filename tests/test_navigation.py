@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -60,8 +62,9 @@ def test_filters_persist_across_pages_and_live_in_the_url(db):
     filters = at.session_state["filters"]
     assert filters.themes == ("Sport",)
     assert (filters.date_from.isoformat(), filters.date_to.isoformat()) == ("2023-01-01", "2023-12-31")
-    # the period widget still shows the whole convention: the sidebar says what is applied
-    assert "Période retenue : du 01/01/2023 au 31/12/2023." in [c.value for c in at.sidebar.caption]
+    # the « Période » field shows the chosen year, not the whole convention, and the link says it once
+    assert at.sidebar.date_input(key="f_period").value == (dt.date(2023, 1, 1), dt.date(2023, 12, 31))
+    assert "du" not in at.query_params and "au" not in at.query_params
     # AppTest runs only the page file after switch_page; the pages read the filters kept in the
     # session (the browser test checks the sidebar and the URL across real page changes).
     at.switch_page("pages/participation.py").run()
@@ -76,7 +79,28 @@ def test_a_shared_link_opens_with_its_filters(db):
     at.query_params["action"] = "A2,NOPE"
     at.run()
     assert at.sidebar.selectbox(key="f_year").value == "2023"
+    assert at.sidebar.date_input(key="f_period").value == (dt.date(2023, 1, 1), dt.date(2023, 12, 31))
     assert at.sidebar.multiselect(key="f_actions").value == ["A2"]  # unknown values are dropped
+
+
+def test_the_period_field_follows_the_convention_year(db):
+    _seed(db)
+    at = AppTest.from_file("../dashboard.py", default_timeout=60).run()
+    period = at.sidebar.date_input(key="f_period")
+    assert period.value == (dt.date(2022, 1, 1), dt.date(2024, 12, 31))
+    at.sidebar.selectbox(key="f_year").set_value("2024").run()
+    assert at.sidebar.date_input(key="f_period").value == (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    # a period within the year keeps it; one that reaches outside it puts the year back to « all »
+    at.sidebar.date_input(key="f_period").set_value((dt.date(2024, 3, 1), dt.date(2024, 6, 30))).run()
+    assert at.sidebar.selectbox(key="f_year").value == "2024"
+    assert at.query_params["du"] == "2024-03-01"
+    at.sidebar.date_input(key="f_period").set_value((dt.date(2023, 9, 1), dt.date(2024, 6, 30))).run()
+    assert at.sidebar.selectbox(key="f_year").value == "Toute la convention"
+    filters = at.session_state["filters"]
+    assert (filters.date_from, filters.date_to) == (dt.date(2023, 9, 1), dt.date(2024, 6, 30))
+    at.sidebar.selectbox(key="f_year").set_value("2022").run()
+    at.sidebar.selectbox(key="f_year").set_value("Toute la convention").run()
+    assert at.sidebar.date_input(key="f_period").value == (dt.date(2022, 1, 1), dt.date(2024, 12, 31))
 
 
 @pytest.mark.parametrize("imported_by, banner", [("démonstration", True), ("coordinateur", False)])

@@ -94,9 +94,13 @@ def test_participation_figures(small, settings, kw, expected):
 
 
 def test_monthly_participation(small, settings):
+    """Every month of the period, those without a session at 0 (no « août 2023 » missing)."""
     got = overview.monthly_participation(small, _filters(settings), settings)
-    assert [(m.isoformat()[:7], p, n) for m, p, n in got.itertuples(index=False)] == [
+    months = [(m.isoformat()[:7], p, n) for m, p, n in got.itertuples(index=False)]
+    assert len(months) == 36 and months[0][0] == "2022-01" and months[-1][0] == "2024-12"
+    assert [m for m in months if m[1]] == [
         ("2023-03", 13, 2), ("2023-04", 2, 2), ("2023-05", 4, 0), ("2023-09", 1, 1), ("2024-01", 1, 1)]
+    assert ("2023-08", 0, 0) in months
 
 
 @pytest.mark.parametrize("kw, expected", [
@@ -144,7 +148,7 @@ def test_overview_bundles_everything(small, settings):
     got = overview.overview(small, _filters(settings), settings)
     assert got["participation"]["participations"] == 21
     assert got["state_totals"]["engage"] == 2400
-    assert len(got["monthly"]) == 5 and len(got["state_paid"]) == 36
+    assert len(got["monthly"]) == 36 and len(got["state_paid"]) == 36
     assert overview.has_money(got["state_by_year"])
     assert not overview.has_money(overview.state_envelope_by_year(
         small, _filters(settings, actions=["IDLE"]), settings))
@@ -157,19 +161,24 @@ def _monthly_frame() -> pd.DataFrame:
                          "participations": [13, 4], "participants": [2, 0]})
 
 
-@pytest.mark.parametrize("exact, bars, labels, people", [
-    (False, [10, 0], ["10", "< 5"], ["< 5", "0"]),
-    (True, [13, 4], ["13", "4"], ["2", "0"]),
+@pytest.mark.parametrize("exact, bars, labels, people, hidden", [
+    # a hidden count gets no bar (not one of height 0), and « < 5 » written at the foot of its month
+    (False, [10, None], ["10", ""], ["< 5", "0"], ["< 5"]),
+    (True, [13, 4], ["13", "4"], ["2", "0"], []),
 ])
-def test_monthly_chart_hides_small_counts(exact, bars, labels, people):
+def test_monthly_chart_hides_small_counts(exact, bars, labels, people, hidden):
     shown = overview.monthly_display(_monthly_frame(), CountRule(exact))
     table = overview.monthly_table(shown)
     assert table["Mois"].tolist() == ["mars 2023", "avril 2023"]
-    assert table["Participations"].tolist() == labels
+    assert table["Participations"].tolist() == ["10", "< 5"] if not exact else ["13", "4"]
     assert table["Participants distincts (du mois)"].tolist() == people
     fig = monthly_participation_chart(shown)
     bar = fig.data[0]
     assert list(bar.y) == bars and list(bar.text) == labels
+    texts = [t for t in fig.data[1:] if t.mode == "text"]
+    assert [x for t in texts for x in t.text] == hidden
+    if hidden:
+        assert list(texts[0].y) == [0] and str(texts[0].x[0])[:7] == "2023-04"
 
 
 def test_paid_chart_shows_both_series_by_name():
@@ -180,7 +189,8 @@ def test_paid_chart_shows_both_series_by_name():
     assert list(by_name["Payé cumulé (net des avoirs)"].y) == [0.0, 1250.5]
     assert list(by_name["Enveloppe État cumulée"].y) == [300_000.0, 300_000.0]
     assert by_name["Enveloppe État cumulée"].line.dash == "dash"   # not told apart by colour alone
-    assert fig.layout.annotations[0].text == fmt.euros(1250.5)
+    assert fig.layout.annotations[0].text == fmt.whole_euros(1250.5)   # a label: whole euros
+    assert by_name["Payé cumulé (net des avoirs)"].customdata[1][1] == "1\u202f250,50\u00a0€"   # hover: exact
 
 
 # --- the page, on the demonstration data ------------------------------------------------------
@@ -281,9 +291,10 @@ def test_page_shows_the_demonstration_figures(monkeypatch, demo_db, demo_expecte
     assert m["Part des 16-25 ans"][0] == fmt.percent(exp["focus_share"])
     assert m["Actions avec activité"][0] == fmt.integer(exp["actions"])
     assert m["Enveloppe État 2022–2024"][0] == "900\u202f000\u00a0€"
-    assert m["Programmé"][0] == fmt.euros(exp["programme"])
-    assert m["Engagé"][0] == fmt.euros(exp["engage"])
-    assert m["Payé"][0] == fmt.euros(exp["paye"])
+    # key figures in whole euros, as on the money pages
+    assert m["Programmé"][0] == fmt.whole_euros(exp["programme"])
+    assert m["Engagé"][0] == fmt.whole_euros(exp["engage"])
+    assert m["Payé"][0] == fmt.whole_euros(exp["paye"])
     assert m["Payé"][1] == f"{fmt.percent(exp['paye'] / 900_000)} de l'enveloppe"
     captions = " ".join(c.value for c in at.caption)
     assert f"Dont {fmt.integer(exp['headcount'])} participations comptées par effectif" in captions

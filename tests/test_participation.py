@@ -117,9 +117,12 @@ def test_focus_actions_parcours_and_months(built, everything, settings):
     assert counts == {"1 action": 1, "2 actions": 3, "3 actions": 0, "4 actions ou plus": 0}
     assert data["combinations"].values.tolist() == [["Atelier rap + Boxe éducative", 2],
                                                      ["Atelier rap + Café des parents", 1]]
-    months = {r.month.month: (r.young_people, r.newcomers, r.focus_participations)
+    months = {(r.month.year, r.month.month): (r.young_people, r.newcomers, r.focus_participations)
               for r in data["by_month"].itertuples()}
-    assert months == {1: (4, 4, 8), 2: (3, 0, 4), 3: (0, 0, 4)}
+    assert len(months) == 36   # every month of the convention, the quiet ones at 0
+    assert {k: v for k, v in months.items() if any(v)} == {(2023, 1): (4, 4, 8), (2023, 2): (3, 0, 4),
+                                                           (2023, 3): (0, 0, 4)}
+    assert months[(2023, 8)] == (0, 0, 0)
 
 
 def test_first_participation_rules(con, everything, settings):
@@ -198,7 +201,9 @@ def test_action_sheet(built, everything, settings):
     assert (money["programme"], money["engage"], money["paye"]) == (17000, 8000, 6500)
     assert money["cost_per_participant"] == pytest.approx(6500 / 4)
     assert money["cost_per_participation"] == pytest.approx(6500 / 9)
-    assert [m.month for m in sheet["by_month"]["month"]] == [1, 2]
+    by_month = sheet["by_month"]
+    assert len(by_month) == 36 and by_month["participations"].sum() == 9
+    assert [m.month for m in by_month[by_month["participations"] > 0]["month"]] == [1, 2]
 
 
 def test_action_sheet_of_an_action_without_money_or_people(built, settings):

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -44,7 +46,7 @@ def column(at: AppTest, i: int, name: str) -> list:
 def test_participation_page_for_a_coordinator(app_db):
     at = run_page("pages/participation.py", coordinator=True)
     assert metrics(at) == {"Participations": "29", "Participants distincts": "5", "Séances": "10",
-                           "Présence moyenne par séance": "2,9", "Parcours (2 actions ou plus)": "3"}
+                           "Présence moyenne par séance": "2,9", "Parcours, tous âges": "3"}
     assert column(at, 0, "Action") == ["Café des parents", "Atelier rap", "Boxe éducative"]
     assert column(at, 0, "Participations") == ["13", "9", "7"]
     assert column(at, 0, "Participants distincts") == ["1", "4", "3"]
@@ -62,7 +64,7 @@ def test_participation_page_for_a_coordinator(app_db):
 def test_participation_page_for_a_reader_hides_small_counts(app_db):
     at = run_page("pages/participation.py")
     m = metrics(at)
-    assert m["Participations"] == "25" and m["Parcours (2 actions ou plus)"] == L   # 29, rounded down
+    assert m["Participations"] == "25" and m["Parcours, tous âges"] == L   # 29 rounded down
     assert column(at, 0, "Participants distincts") == [L, L, L]
     assert column(at, 0, "Participations") == ["10", "5", "5"]   # 13, 9, 7
     months = at.dataframe[2].value
@@ -84,7 +86,7 @@ def test_publics_page_for_a_coordinator(app_db):
     assert m["Jeunes de 16 à 25 ans distincts"] == "4"
     assert m["Part des participants distincts"] == fmt.percent(0.8)
     assert m["Taux de couverture des 16-25 ans du QPV"] == fmt.percent(3 / 1610)
-    assert m["Parcours (2 actions ou plus)"] == "3"
+    assert m["Parcours des 16-25 ans"] == "3"
     assert column(at, 0, "Tranche d'âge") == ["16-25 ans", "11-15 ans", "26 ans et plus"]
     assert column(at, 0, "Participants distincts") == ["4", "1", "0"]
     assert column(at, 1, "Catégorie") == ["Filles / femmes", "Garçons / hommes", "Non renseigné"]
@@ -150,4 +152,65 @@ def test_methodology_page(app_db, settings):
     text = " ".join(md.value for md in at.markdown)
     assert fmt.euros(settings.state_envelope_total) in text
     assert settings.focus_population_source in text
-    assert "Taux de couverture des 16-25 ans" in [h.value for h in at.subheader]
+    assert "Taux de couverture des 16-25 ans" in [h.value for h in at.header]
+
+
+def _figures(at: AppTest) -> dict[str, dict]:
+    figures = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return {f["layout"]["title"]["text"].split(" — ")[0]: f for f in figures}
+
+
+def _numbers(values) -> list:
+    """A trace's numbers as plotted (Plotly may pack them as base64 arrays)."""
+    if isinstance(values, dict) and "bdata" in values:
+        import base64
+
+        import numpy as np
+
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"]).tolist()
+    return list(values)
+
+
+def test_a_hidden_count_is_no_bar_but_its_label(app_db):
+    """For a reader, « < 5 » is written where the bar would be, in its series' slot: never a bar
+    of height 0, which reads as nobody."""
+    at = run_page("pages/participation.py")
+    fig = _figures(at)["Participations et participants distincts par action"]
+    bars = {t["name"]: t for t in fig["data"] if t["type"] == "bar"}
+    participants = bars["Participants distincts"]
+    assert all(v is None or v != v for v in _numbers(participants["x"])), participants["x"]   # all hidden
+    labels = [t for t in fig["data"] if t.get("mode") == "text"]
+    assert labels and {tuple(t["text"]) for t in labels} == {("< 5", "< 5", "< 5")}
+    assert labels[0]["offsetgroup"] == participants["offsetgroup"] and fig["layout"]["scattermode"] == "group"
+    # the coordinator sees the bars themselves
+    exact = _figures(run_page("pages/participation.py", coordinator=True))
+    fig = exact["Participations et participants distincts par action"]
+    assert not [t for t in fig["data"] if t.get("mode") == "text"]
+
+
+def test_month_axes_show_every_month_of_the_period(app_db):
+    at = run_page("pages/participation.py", coordinator=True)
+    axis = _figures(at)["Participations par mois et par thématique"]["layout"]["xaxis"]["categoryarray"]
+    assert len(axis) == 36 and axis[0] == "janvier 2022" and "août 2023" in axis   # no session in August
+    at = run_page("pages/publics.py", coordinator=True)
+    line = _figures(at)["Jeunes de 16 à 25 ans, mois par mois"]["data"][0]
+    assert len(line["x"]) == 36 and "août 2023" in line["x"]
+
+
+def test_action_names_are_written_above_their_bars(app_db):
+    """A long title beside its bar took half a phone's width: it is written above the bars, across
+    the chart, and the axis carries no label."""
+    at = run_page("pages/participation.py", coordinator=True)
+    fig = _figures(at)["Participations et participants distincts par action"]
+    assert fig["layout"]["yaxis"]["showticklabels"] is False
+    names = [a["text"] for a in fig["layout"]["annotations"]]
+    assert names == ["Café des parents", "Atelier rap", "Boxe éducative"]
+    assert all(a["xanchor"] == "left" and a["x"] == 0 for a in fig["layout"]["annotations"])
+
+
+def test_parcours_of_every_age_and_of_the_focus_band_are_named_apart(app_db):
+    everyone = metrics(run_page("pages/participation.py", coordinator=True))
+    focus = metrics(run_page("pages/publics.py", coordinator=True))
+    (all_ages,) = [k for k in everyone if k.startswith("Parcours")]
+    (focus_band,) = [k for k in focus if k.startswith("Parcours")]
+    assert all_ages != focus_band and "16-25 ans" in focus_band and "tous âges" in all_ages

@@ -155,15 +155,18 @@ def test_hmac_pads_match_python_hmac():
     assert got == hmac.new(key, b"nom|x|y|", hashlib.sha256).hexdigest()
 
 
-@pytest.mark.parametrize(("row", "expected"), [
-    ("03/04/2023;RAP;Kerbrat;;;", "Nom et prénom vont ensemble"),
-    ("03/04/2023;RAP;;Zéphyrine;;", "Nom et prénom vont ensemble"),
-    ("03/04/2023;RAP;Kerbrat;Anaëlle;31/02/2013;", "Date de naissance illisible"),
+@pytest.mark.parametrize(("row", "expected", "shown"), [
+    ("03/04/2023;RAP;Kerbrat;;;", "Prénom manquant", None),
+    ("03/04/2023;RAP;;Zéphyrine;;", "Nom manquant", None),
+    # the upload page shows a bad birth date to whoever is fixing the file: the report keeps it, marked
+    # personal, and never writes it out (as_dict is what the command line and the logs get)
+    ("03/04/2023;RAP;Kerbrat;Anaëlle;31/02/2013;", "Date de naissance impossible", "31/02/2013"),
 ])
-def test_problems_on_names_or_birth_dates_do_not_repeat_them(con, row, expected):
+def test_problems_on_names_or_birth_dates_do_not_repeat_them(con, row, expected, shown):
     report = imp(con, "attendance", HEADER + row + "\n")
     assert [p.message[:len(expected)] for p in report.rejected] == [expected]
-    assert report.rejected[0].value is None and report.rejected[0].line == 2
+    assert report.rejected[0].value == shown and report.rejected[0].line == 2
+    assert report.rejected[0].public_value is None
     text = str([p.as_dict() for p in report.rejected])
     assert not any(word in text for word in ["Kerbrat", "Zéphyrine", "Anaëlle", "2013"])
     assert b"Kerbrat" in report.rejected_rows_csv or b"Z\xc3\xa9phyrine" in report.rejected_rows_csv

@@ -130,10 +130,10 @@ def test_another_cite_overview_and_publics_name_its_focus_band(other_db):
     overview = {m.label for m in open_page("pages/overview.py").metric}
     assert "Part des 11-15 ans" in overview
     at = open_page("pages/publics.py", role=None)
-    assert [h.value for h in at.header] == ["Les 11-15 ans, public prioritaire"]
+    assert [h.value for h in at.header] == ["Tranches d'âge", "Les 11-15 ans, public prioritaire"]
     labels = [m.label for m in at.metric]
     assert labels == ["Jeunes de 11 à 15 ans distincts", "Part des participants distincts",
-                      "Taux de couverture des 11-15 ans du QPV", "Parcours (2 actions ou plus)"]
+                      "Taux de couverture des 11-15 ans du QPV", "Parcours des 11-15 ans"]
     assert any("Jeunes 11-15 ans distincts" in df.value.columns for df in at.dataframe)
     bands = next(df.value for df in at.dataframe if "Tranche d'âge" in df.value.columns)
     assert bands["Tranche d'âge"].tolist()[0] == "11-15 ans"
@@ -185,17 +185,18 @@ METRIC_LABELS = {
     "pages/overview.py": ["Participations", "Participants distincts", "Part des {focus}", "Actions avec activité",
                           "Enveloppe État {years}", "Programmé", "Engagé", "Payé"],
     "pages/participation.py": ["Participations", "Participants distincts", "Séances",
-                               "Présence moyenne par séance", "Parcours (2 actions ou plus)"],
+                               "Présence moyenne par séance", "Parcours, tous âges"],
     "pages/publics.py": ["Jeunes {span} distincts", "Part des participants distincts",
-                         "Taux de couverture des {focus} du QPV", "Parcours (2 actions ou plus)"],
+                         "Taux de couverture des {focus} du QPV", "Parcours des {focus}"],
     "pages/fiche-action.py": ["Participations", "Participants distincts", "Séances", "Présence moyenne par séance",
                               "Programmé", "Engagé", "Payé", "Coût par participant", "Coût par participation"],
     "pages/budget.py": ["Enveloppe État", "Programmé État", "Engagé État", "Payé État", "Reste à payer",
-                        "Payé État cumulé", "Rythme des 6 derniers mois", "Payé projeté en fin de convention",
-                        "Non dépensé projeté", "Programmé par l'État", "Programmé par les autres financeurs",
+                        "Payé État cumulé", "Rythme des 6 derniers mois", "Payé en fin de convention",
+                        "Non dépensé", "Programmé par l'État", "Programmé par les autres financeurs",
                         "Effet levier (par euro de l'État)"],
     "pages/fonds-etat.py": ["Enveloppe", "Programmé", "Engagé", "Payé", "Reste à payer", "Enveloppe non programmée",
-                            "Payé projeté en fin de convention", "Non dépensé projeté", "Part de l'enveloppe"],
+                            "Payé en fin de convention", "Non dépensé", "Part de l'enveloppe",
+                            "Jeunes {focus} distincts", "Part habitant le QPV", "Payé État par jeune {focus}"],
     "pages/import.py": ["Lignes lues", "À ajouter", "Doublons déjà connus", "Remplacements", "Lignes en erreur"],
     "pages/historique.py": [],
     "pages/methodologie.py": [],

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from impact import fmt
-from impact.charts import GREY, OKABE_ITO
+from impact.charts import GREY, OKABE_ITO, bar_slot, names_above_bars
 
 # One colour per kind of amount, the same on every money chart.
 AMOUNT_COLOURS = {
@@ -22,17 +22,13 @@ FUNDER_PATTERNS = ["", "/", ".", "x", "-", "\\", "+", "|"]
 
 def _layout(fig: go.Figure, title: str, **kw) -> go.Figure:
     kw.setdefault("hovermode", "closest")
-    fig.update_layout(title=title, separators=", ", legend_title_text="", margin={"t": 60, "l": 10, "r": 10},
-                      **kw)
+    kw.setdefault("margin", {"t": 60, "l": 10, "r": 10})
+    fig.update_layout(title=title, separators=", ", legend_title_text="", **kw)
     return fig
 
 
 def _euro_text(values) -> list[str]:
-    return [fmt.euros(v) for v in values]
-
-
-def _truncate(text: str, width: int = 40) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+    return [fmt.euros(v, cents=True) for v in values]   # exact, as in the table beside
 
 
 def short_euros(value: float) -> str:
@@ -42,7 +38,7 @@ def short_euros(value: float) -> str:
         return f"{fmt.number(v / 1_000_000, 1)}\u00a0M€"
     if abs(v) >= 10_000:
         return f"{fmt.number(v / 1000, 0)}\u00a0k€"
-    return fmt.euros(round(v))
+    return fmt.whole_euros(v)
 
 
 def years_chart(years: pd.DataFrame) -> go.Figure:
@@ -65,7 +61,7 @@ def amounts_chart(df: pd.DataFrame, label_col: str, title: str, max_rows: int = 
     if len(df) > max_rows:
         title += f" — {max_rows} premières lignes sur {len(df)}, toutes dans le tableau des données"
     shown = df.head(max_rows).iloc[::-1]   # plotly draws the first category at the bottom
-    labels = [_truncate(str(v)) for v in shown[label_col]]
+    labels = [str(v) for v in shown[label_col]]
     fig = go.Figure()
     # Added bottom-up, so that each group reads Programmé, Engagé, Payé from the top like the legend.
     for label, col in (("Payé", "paye"), ("Engagé", "engage"), ("Programmé", "programme")):
@@ -74,9 +70,12 @@ def amounts_chart(df: pd.DataFrame, label_col: str, title: str, max_rows: int = 
                     textposition="auto", customdata=_euro_text(shown[col]),
                     hovertemplate=f"%{{y}}<br>{label} : %{{customdata}}<extra></extra>")
     fig.update_xaxes(title="€", tickformat=",.0f")
-    fig.update_yaxes(type="category", automargin=True)
-    height = max(320, 70 * len(shown) + 120)
-    return _layout(fig, title, barmode="group", height=height, legend_traceorder="reversed")
+    fig.update_yaxes(type="category")
+    slot = bar_slot(3, bar=16)
+    names_above_bars(fig, labels, slot)   # long titles stay readable on a phone
+    return _layout(fig, title, barmode="group", height=max(320, 130 + slot * len(shown)),
+                   legend_traceorder="reversed", legend={"orientation": "h", "yanchor": "bottom", "y": 1.0,
+                                                          "x": 0}, margin={"t": 90, "l": 10, "r": 10})
 
 
 def pace_chart(pace: pd.DataFrame) -> go.Figure:
