@@ -43,15 +43,20 @@ def person_rows(con: duckdb.DuckDBPyConnection, person: str) -> PersonRows:
     return PersonRows(int(rows), first, last, int(actions))
 
 
-def _delete_rows(con: duckdb.DuckDBPyConnection, where: str, params: dict) -> int:
-    """Delete the attendance rows matching `where` (with what points at them), then rebuild the
-    derived tables. Inside the caller's transaction."""
-    con.execute(f"create or replace temp table erased as select batch_id, line, person from attendance where {where}",
-                params)
+# The rows an erasure deletes: one person's (forget), or those older than a date (purge).
+ERASED_ROWS = {"person": "person = $p", "older": "date <= $d"}
+
+
+def _delete_rows(con: duckdb.DuckDBPyConnection, which: str, params: dict) -> int:
+    """Delete the attendance rows `which` names in ERASED_ROWS (with what points at them), then
+    rebuild the derived tables. Inside the caller's transaction."""
+    where = ERASED_ROWS[which]
+    con.execute("create or replace temp table erased as select batch_id, line, person from attendance where "
+                + where, params)
     deleted = con.execute("select count(*) from erased").fetchall()[0][0]
     con.execute("""delete from batch_duplicates d using erased e
         where d.kind = 'attendance' and d.orig_batch_id = e.batch_id and d.orig_line = e.line""")
-    con.execute(f"delete from attendance where {where}", params)
+    con.execute("delete from attendance where " + where, params)
     con.execute("drop table erased")
     rebuild_derived(con)
     return int(deleted)
@@ -68,7 +73,7 @@ def forget_person(con: duckdb.DuckDBPyConnection, person: str, author: str) -> i
     """Delete every attendance row of `person` (a pseudonym), in one transaction; the number deleted."""
     con.execute("begin transaction")
     try:
-        deleted = _delete_rows(con, "person = $p", {"p": person})
+        deleted = _delete_rows(con, "person", {"p": person})
         _record(con, "effacement", deleted, author, "présences d'une personne, à sa demande")
         con.execute("commit")
     except BaseException:
@@ -97,7 +102,7 @@ def purge(con: duckdb.DuckDBPyConnection, settings: Settings, today: dt.date, au
         return 0
     con.execute("begin transaction")
     try:
-        deleted = _delete_rows(con, "date <= $d", {"d": limit})
+        deleted = _delete_rows(con, "older", {"d": limit})
         _record(con, "purge", deleted, author,
                 f"présences jusqu'au {limit:%d/%m/%Y}, conservées {settings.retention_years} ans "
                 f"après la fin de la convention")
