@@ -492,9 +492,25 @@ def sso_server(demo_db, tmp_path_factory):
             yield {"url": url, "issuer": issuer, "password": password, "db": db}
 
 
+def _click_until_url(page, button, url: str, tries: int = 3) -> None:
+    """Click `button` until the browser goes to `url`: a click that lands while the page is running
+    again can be lost (toolchain notes), so the page is let settle and the click made again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(tries):
+        _settle(page)
+        button.click()
+        try:
+            page.wait_for_url(url, timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+
+
 def _sso_sign_in(page, server, email: str) -> None:
-    page.get_by_role("button", name="Se connecter avec le compte de mon organisation").click()
-    page.wait_for_url(f"{server['issuer']}/**")
+    _click_until_url(page, page.get_by_role("button", name="Se connecter avec le compte de mon organisation"),
+                     f"{server['issuer']}/**")
     page.fill("input[name=sub]", email)
     page.get_by_role("button", name="Authorize").click()
     page.wait_for_url(f"{server['url']}/**")
@@ -521,8 +537,8 @@ def test_single_sign_on_through_a_local_oidc_provider(sso_server, page):
     _open(page, f"{url}/fonds-etat")
     assert _h1(page).startswith("Utilisation des fonds de l")
     # « Se déconnecter » also ends the session at the provider (its end_session page), then comes back
-    page.locator("[data-testid=stSidebar]").get_by_role("button", name="Se déconnecter").click()
-    page.wait_for_url(f"{sso_server['issuer']}/**")
+    _click_until_url(page, page.locator("[data-testid=stSidebar]").get_by_role("button", name="Se déconnecter"),
+                     f"{sso_server['issuer']}/**")
     page.get_by_role("button", name="End session").click()
     page.wait_for_url(f"{url}/**")
     page.locator("[data-testid=stMain] h1").first.wait_for()
