@@ -92,16 +92,32 @@ where b.annee between year(date_from) and year(date_to)
 -- code) in it: their band; their sex and QPV residence, those of the first participation that gives
 -- them ('NR' / null when none does); the date. The one definition of "first participation": every
 -- count of people by band, sex or QPV residence reads it.
+-- `firsts` takes each person's earliest row whole; `later` reads the rows again only for the people
+-- whose earliest row does not say their sex or QPV residence (one struct minimum instead of three).
 create or replace temp macro first_participation(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics) as table
+with firsts as (
+    select person, min({'date': date, 'code': action_code, 'tranche': tranche, 'sexe': sexe, 'qpv': qpv}) as first
+    from attendance_f(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics)
+    where person is not null
+    group by person
+),
+later as (
+    select
+        person,
+        min({'date': date, 'code': action_code, 'value': sexe}) filter (where sexe <> 'NR').value as sexe,
+        min({'date': date, 'code': action_code, 'value': qpv}) filter (where qpv is not null).value as qpv
+    from attendance_f(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics)
+    where person in (select person from firsts where first.sexe = 'NR' or first.qpv is null)
+    group by person
+)
 select
     person,
-    min({'date': date, 'code': action_code, 'value': tranche}).value as tranche,
-    coalesce(min({'date': date, 'code': action_code, 'value': sexe}) filter (where sexe <> 'NR').value, 'NR') as sexe,
-    min({'date': date, 'code': action_code, 'value': qpv}) filter (where qpv is not null).value as qpv,
-    min(date) as first_date
-from attendance_f(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics)
-where person is not null
-group by person;
+    f.first.tranche as tranche,
+    case when f.first.sexe <> 'NR' then f.first.sexe else coalesce(l.sexe, 'NR') end as sexe,
+    coalesce(f.first.qpv, l.qpv) as qpv,
+    f.first.date as first_date
+from firsts as f
+left join later as l using (person);
 
 -- Funders. A funder's key: lower case, no accents, letters and digits only, so that any spelling
 -- of a name matches ('ETAT - Cité Educative' and 'État - cité éducative' are 'etatciteeducative').
