@@ -99,10 +99,9 @@ def _shares(counts: pd.DataFrame, key: str, labels: dict[str, str]) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def publics_overview(con, filters: Filters, settings: Settings) -> dict:
-    """Bands (the focus band first) and the focus band: share, sex, QPV, coverage, actions, parcours (with the
-    COMBINATIONS_SHOWN most common combinations of actions), months."""
-    params = {**_params(filters, settings), "combinations_max": COMBINATIONS_SHOWN}
+def _focus(con, params: dict, settings: Settings) -> dict:
+    """The bands and the focus band's people (sex, QPV, parcours): computes the working table
+    selection_people first, which the caller's further queries read."""
     # The first participation of each person, once for the whole page (temporary: this connection only).
     queries.run(con, "selection_people", params)
     bands = _order_bands(queries.run(con, "participation_by_band", params), settings)
@@ -132,14 +131,27 @@ def publics_overview(con, filters: Filters, settings: Settings) -> dict:
         "parcours": int(counts.loc[counts["n_actions"] != "1", "people"].sum()),
         "headcount_participations": int(headcount["n"].sum()) if len(headcount) else 0,
     }
+    return {"bands": bands, "focus": focus, "people": people, "parcours_counts": counts[["label", "people"]],
+            "combinations": combinations}
+
+
+def focus_figures(con, filters: Filters, settings: Settings) -> dict:
+    """The focus band's headline figures: publics_overview(...)["focus"], without the page's tables
+    (the report asks them for each of its periods)."""
+    return _focus(con, {**_params(filters, settings), "combinations_max": COMBINATIONS_SHOWN}, settings)["focus"]
+
+
+def publics_overview(con, filters: Filters, settings: Settings) -> dict:
+    """Bands (the focus band first) and the focus band: share, sex, QPV, coverage, actions, parcours (with the
+    COMBINATIONS_SHOWN most common combinations of actions), months."""
+    params = {**_params(filters, settings), "combinations_max": COMBINATIONS_SHOWN}
+    focus = _focus(con, params, settings)
+    people = focus.pop("people")
     return {
-        "bands": bands,
-        "focus": focus,
+        **focus,
         "sex": _shares(people, "sexe", SEX_LABELS),
         "qpv": _shares(people, "qpv_label", QPV_LABELS),
         "actions": queries.run(con, "focus_by_action", params),
-        "parcours_counts": counts[["label", "people"]],
-        "combinations": combinations,
         "by_month": every_month(queries.run(con, "focus_by_month", params).rename(
             columns={"participations": "focus_participations"}), filters.months(),
             ["young_people", "newcomers", "focus_participations"]),

@@ -117,7 +117,7 @@ def key_figures(con, filters: Filters, settings: Settings, today: dt.date) -> di
     """The headline figures of one period, exact, from the pages' core functions."""
     part = overview.participation_figures(con, filters, settings)
     totals = participation.totals(con, filters)
-    focus = participation.publics_overview(con, filters, settings)["focus"]
+    focus = participation.focus_figures(con, filters, settings)
     yf = budget.year_funder(con, filters, settings, today)
     money = budget.totals(budget.years_summary(yf, filters, settings))
     lever = budget.leverage(budget.funders_by_year(yf))

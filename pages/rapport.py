@@ -28,6 +28,21 @@ if session.exact_counts():
              "soit votre rôle : un rapport est fait pour être envoyé. La version interne porte « Document interne — "
              "effectifs exacts » sur chaque page.")
 
+# The revue de projet gathers every page's figures for the period and, to compare, for each of its years
+# (or the same dates a year earlier): seconds on a large cité. It is computed when asked, then kept for
+# the session while the selection and the data stay the same.
+prepared = (filters, today, session.get_store().data_version())
+if st.session_state.get("report_prepared") != prepared:
+    st.info("La revue de projet rassemble les chiffres de toutes les pages pour la période choisie et, pour "
+            "comparer, pour chacune de ses années (ou les mêmes dates un an plus tôt). Préparez-la pour voir "
+            "ses chiffres clés et télécharger le rapport, le document Word, le classeur et les indicateurs.",
+            icon=":material/summarize:")
+    if not st.button("Préparer la revue de projet", key="prepare_report", type="primary"):
+        st.stop()
+    with st.spinner("Calcul des chiffres de chaque page, pour la période et chacune de ses années…", show_time=True):
+        data = session.compute(report.gather, filters, settings, today)
+    st.session_state["report_prepared"] = prepared
+    st.rerun()   # the page as it stays: without the invitation and its button
 data = session.compute(report.gather, filters, settings, today)
 content = report.build(data, settings, exact=exact)
 

@@ -328,3 +328,11 @@ def undo(con, batch_id: int) -> None:
     """What undoing an import does to the money tables: its rows go, the batch is marked undone."""
     con.execute("delete from budget where batch_id = $b", {"b": batch_id})
     con.execute("update batches set status = 'undone', undone_at = now() where id = $b", {"b": batch_id})
+
+
+def prepare_report(at):
+    """The Rapport page computes the revue de projet when asked: click « Préparer la revue de projet »
+    (an AppTest already on the page), and return it."""
+    at.button(key="prepare_report").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at

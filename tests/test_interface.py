@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from impact import interface_language
+from tests import fixtures
 
 PAGES = ["pages/overview.py", "pages/participation.py", "pages/publics.py", "pages/fiche-action.py",
          "pages/rapport.py", "pages/budget.py", "pages/fonds-etat.py", "pages/import.py", "pages/historique.py",
@@ -26,6 +27,8 @@ def open_page(page: str, role: str | None = None) -> AppTest:
     at.run()
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
+    if page == "pages/rapport.py":
+        fixtures.prepare_report(at)
     return at
 
 

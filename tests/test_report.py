@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import json
 import re
+import shutil
 from pathlib import Path
 
 import openpyxl
@@ -97,7 +98,7 @@ def _page(db: Path, monkeypatch, coordinator: bool = False) -> AppTest:
     at.run()
     at.switch_page("pages/rapport.py").run()
     assert not at.exception, [e.message for e in at.exception]
-    return at
+    return fixtures.prepare_report(at)
 
 
 def _key_figures_on_page(at: AppTest) -> dict[str, str]:
@@ -319,6 +320,33 @@ def test_command_line_writes_the_word_document(built_db, tmp_path, capsys):
 
 
 # --- the page -------------------------------------------------------------------------------------
+
+def test_page_prepares_the_report_when_asked_then_keeps_it(built_db, tmp_path, monkeypatch):
+    db = tmp_path / "report.duckdb"
+    shutil.copy(built_db, db)
+    monkeypatch.setenv("IMPACT_DB", str(db))
+    at = AppTest.from_file("../dashboard.py", default_timeout=60)
+    for k, v in QUERY.items():
+        at.query_params[k] = v
+    at.session_state["role"] = "comite"
+    at.run()
+    at.switch_page("pages/rapport.py").run()
+    assert not at.exception
+    # nothing computed before it is asked: an invitation, one button, no figure and no file
+    assert any("Préparez-la" in i.value for i in at.info)
+    assert [b.label for b in at.button] == ["Préparer la revue de projet"]
+    assert not at.dataframe and not at.get("download_button")
+    fixtures.prepare_report(at)
+    assert _key_figures_on_page(at)["Participations"] == "15"
+    assert not at.info and "Préparer la revue de projet" not in [b.label for b in at.button]
+    assert [b.label for b in at.get("download_button")][:1] == ["Exporter tout (.xlsx)"]
+    at.run()   # the same selection and data: shown at once
+    assert _key_figures_on_page(at)["Participations"] == "15"
+    with Store(db).connect() as con:   # the data change (an import): the report is prepared again
+        fixtures.action(con, "A9", "Nouvelle action")
+    at.run()
+    assert [b.label for b in at.button] == ["Préparer la revue de projet"] and not at.dataframe
+
 
 def test_page_exact_version_for_a_coordinator_only(built_db, monkeypatch):
     reader = _page(built_db, monkeypatch)

@@ -99,6 +99,8 @@ def open_page(page: str, role: str | None = "coordinateur") -> AppTest:
     at.run()
     at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]
+    if page == "pages/rapport.py":
+        fixtures.prepare_report(at)
     assert not at.error, [e.value for e in at.error]
     return at
 
