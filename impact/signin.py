@@ -206,7 +206,10 @@ def sign_out() -> None:
                       target=state.get("user"), client=client_address())
     _forget_sign_in()
     if via == "sso":
+        # the browser goes to the provider's end of session, then comes back: a rerun here could drop
+        # the redirect, which leaves the browser on a page signed out here only
         st.logout()
+        st.stop()
     st.rerun()
 
 
