@@ -103,8 +103,11 @@ lint: $(VENV)/.requirements-test.stamp
 	$(VENV)/bin/ruff check .
 
 # pytest exits 5 when it collects no test: any non-zero status fails the target.
+# The tests run in TEST_WORKERS processes (pytest-xdist): the browser tests spend most of their time
+# waiting for a page, so there are more processes than cores. TEST_WORKERS=0 runs them in this process.
+TEST_WORKERS ?= 3
 test: $(VENV)/.requirements-test.stamp chromium report-tools $(AXE) lint
-	$(PY) -m pytest -p tests.conftest_meta tests/
+	$(PY) -m pytest -p tests.conftest_meta -n $(TEST_WORKERS) tests/
 
 $(BENCH_OUT)/national.duckdb: bench/make_national.py | $(VENV)/.requirements-test.stamp
 	mkdir -p $(BENCH_OUT)

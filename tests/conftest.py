@@ -11,6 +11,19 @@ from impact.store import Store
 
 pytest_plugins = ["tests.conftest_meta"]
 
+
+def _scan_installed_components_once() -> None:
+    """Each AppTest scans every installed package for Streamlit components (0.2 s, over a thousand
+    metadata files read): the packages do not change during a test run, so one scan per process."""
+    import functools
+
+    from streamlit.components.v2 import manifest_scanner
+
+    manifest_scanner.scan_component_manifests = functools.cache(manifest_scanner.scan_component_manifests)
+
+
+_scan_installed_components_once()
+
 # Pages are tested on purpose with a cold cache; the background warm-up has its own test.
 
 

@@ -1,10 +1,13 @@
-"""pytest plugin: record the named queries that the test session really executes.
+"""pytest plugin: every named query of queries/*.sql must be executed by the test suite.
 
-`impact.queries.execute` (which `run` and `first_row` call) is wrapped for the whole session
-(AppTest runs pages in this process, so queries run by pages count too). The check itself,
-`test_every_named_query_is_executed` in tests/test_meta.py, is moved to the end of the run so
-that every other test has run first; it only means something when the whole suite runs, and
-skips otherwise.
+`impact.queries.execute` (which `run` and `first_row` call) is wrapped in every test process
+(AppTest runs pages in the process, so queries run by pages count too). When the whole suite has
+run, the queries that no test executed are listed and the run fails. With pytest-xdist (`-n`),
+each worker sends what it recorded to the controller, which checks the union once every worker
+has finished: no single worker sees the whole suite.
+
+The check means something on the whole suite only: it is skipped, saying why, when tests are
+selected (-k, -m, a file or a test named) or a test failed (its queries may not have run).
 """
 
 from __future__ import annotations
@@ -13,14 +16,12 @@ from pathlib import Path
 
 import pytest
 
-FINAL_CHECK = "test_every_named_query_is_executed"
 TESTS_DIR = Path(__file__).resolve().parent
 
 
 class QueryRecorder:
     def __init__(self) -> None:
         self.executed: set[str] = set()
-        self.full_suite = False
         self.why_partial = ""
         self._original = None
 
@@ -45,7 +46,25 @@ class QueryRecorder:
             self._original = None
 
 
+def never_executed(executed: set[str]) -> list[str]:
+    """The named queries of queries/*.sql missing from `executed`, as « name (file) »."""
+    from impact import queries
+
+    known = queries.all_queries()
+    return sorted(f"{name} ({known[name][0]})" for name in known.keys() - executed)
+
+
+def known_names() -> set[str]:
+    from impact import queries
+
+    return set(queries.all_queries())
+
+
 _RECORDER = QueryRecorder()
+
+
+def _is_worker(config) -> bool:
+    return hasattr(config, "workerinput")
 
 
 def pytest_configure(config):
@@ -58,21 +77,64 @@ def pytest_unconfigure(config):
 
 def pytest_deselected(items):
     if items:
-        _RECORDER.why_partial = "some tests were deselected (-k or -m)"
+        _RECORDER.why_partial = "des tests ont été désélectionnés (-k ou -m)"
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(session, config, items):
-    last = [item for item in items if item.name == FINAL_CHECK]
-    items[:] = [item for item in items if item.name != FINAL_CHECK] + last
     collected = {Path(str(item.path)).resolve() for item in items}
     missing = sorted(p.name for p in TESTS_DIR.glob("test_*.py") if p.resolve() not in collected)
     if missing:
-        _RECORDER.why_partial = _RECORDER.why_partial or f"not collected: {', '.join(missing)}"
-    _RECORDER.full_suite = not _RECORDER.why_partial
+        _RECORDER.why_partial = _RECORDER.why_partial or f"fichiers non collectés : {', '.join(missing)}"
+    elif config.args and any("::" in arg for arg in config.args):
+        _RECORDER.why_partial = _RECORDER.why_partial or "des tests ont été nommés"
+
+
+def pytest_runtest_logreport(report):
+    if report.failed and not _RECORDER.why_partial:
+        _RECORDER.why_partial = "un test a échoué"
+
+
+def pytest_testnodedown(node, error):
+    """Controller (xdist): gather a worker's records."""
+    out = getattr(node, "workeroutput", {})
+    _RECORDER.executed.update(out.get("executed_queries", ()))
+    if out.get("why_partial") and not _RECORDER.why_partial:
+        _RECORDER.why_partial = out["why_partial"]
+    if error and not _RECORDER.why_partial:
+        _RECORDER.why_partial = "un processus de test s'est arrêté"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session, exitstatus):
+    config = session.config
+    if _is_worker(config):
+        config.workeroutput["executed_queries"] = sorted(_RECORDER.executed)
+        config.workeroutput["why_partial"] = _RECORDER.why_partial
+        return
+    if exitstatus != pytest.ExitCode.OK or _RECORDER.why_partial:
+        config._query_check = ("skipped", _RECORDER.why_partial or "la suite n'a pas réussi")
+        return
+    missing = never_executed(_RECORDER.executed)
+    config._query_check = ("failed", missing) if missing else ("ok", len(_RECORDER.executed & known_names()))
+    if missing:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    outcome, detail = getattr(config, "_query_check", (None, None))
+    if outcome == "failed":
+        terminalreporter.section("requêtes nommées jamais exécutées", red=True)
+        terminalreporter.line("Aucun test n'exécute ces requêtes de queries/*.sql sur des données :")
+        for line in detail:
+            terminalreporter.line(f"  {line}", red=True)
+    elif outcome == "skipped":
+        terminalreporter.line(f"Contrôle des requêtes nommées non fait : {detail}.")
+    elif outcome == "ok":
+        terminalreporter.line(f"Contrôle des requêtes nommées : les {detail} requêtes ont été exécutées.")
 
 
 @pytest.fixture(scope="session")
 def query_recorder() -> QueryRecorder:
-    """The names of the queries executed so far in this session, and whether it is the full suite."""
+    """The names of the queries executed so far in this process."""
     return _RECORDER

@@ -148,18 +148,29 @@ def page(browser):
 
 
 @pytest.fixture(scope="session")
-def axe_script() -> Path:
+def axe_script() -> Path | None:
     """axe-core from npm (package.json; `make test` installs it). Installed here if it is missing
-    and npm is there; the audit is skipped, saying why, only when npm itself is missing."""
+    and npm is there; None only when npm itself is missing."""
     if not AXE.exists():
         npm = shutil.which("npm")
         if npm is None:
-            pytest.skip("npm est introuvable : l'audit d'accessibilité axe-core (paquet npm) ne peut pas "
-                        "être installé. Installez Node.js et npm (apt-get install npm), puis relancez make test.")
+            return None
         done = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=ROOT, capture_output=True, text=True,
                               timeout=600)
         assert done.returncode == 0 and AXE.exists(), f"npm ci failed:\n{done.stdout}\n{done.stderr}"
     return AXE
+
+
+@pytest.fixture
+def axe_audit(axe_script):
+    """Run axe-core on the page as it is; without npm, the test ends skipped, saying why, after its
+    other checks have passed."""
+    def audit(page) -> None:
+        if axe_script is None:
+            pytest.skip("npm est introuvable : l'audit d'accessibilité axe-core (paquet npm) ne peut pas être "
+                        "installé. Installez Node.js et npm (apt-get install npm), puis relancez make test.")
+        _audit(page, axe_script)
+    return audit
 
 
 def _settle(page) -> None:
@@ -198,7 +209,10 @@ def _assert_clean(page) -> None:
 
 
 @pytest.mark.parametrize(("path", "title", "marker"), PAGES, ids=[p[0] or "vue-ensemble" for p in PAGES])
-def test_page_opens_by_url(server, page, path, title, marker):
+def test_page_opens_by_url_and_passes_the_audit(server, page, axe_audit, path, title, marker):
+    """Each page opens by its address, titled and selected in the menu; then axe-core finds no serious
+    or critical problem in our content (RGAA / WCAG AA): contrast, heading order, names... The
+    findings in Streamlit's own markup are the README's list."""
     _open(page, f"{server}/{path}")
     _assert_clean(page)
     main = page.locator("[data-testid=stMain]")
@@ -215,6 +229,10 @@ def test_page_opens_by_url(server, page, path, title, marker):
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{path or 'vue-ensemble'}.png"), full_page=True)
+    if path == "import":
+        _coordinator(page)
+        _settle(page)
+    axe_audit(page)
 
 
 def test_deep_link_on_a_fresh_server(demo_db, browser, tmp_path):
@@ -371,11 +389,16 @@ def test_command_line_import_while_the_dashboard_holds_the_database(server, demo
     assert csv.name in history, history[:2000]
 
 
-def test_report_button_gives_a_pdf(server, page, tmp_path):
+def test_report_button_gives_a_pdf(server, page, tmp_path, axe_audit):
     """The Rapport page prepares the revue de projet of the selection and hands it over as a PDF."""
     _open(page, f"{server}/rapport?annee=2023")
     _assert_clean(page)
     main = page.locator("[data-testid=stMain]")
+    _click_until_shown(page, main.get_by_role("button", name="Préparer la revue de projet"),
+                       main.get_by_role("button", name="Préparer le rapport (PDF)"))
+    _settle(page)
+    _assert_clean(page)
+    assert "Chiffres clés" in main.inner_text()
     main.get_by_role("button", name="Préparer le rapport (PDF)").click()
     download_button = main.get_by_role("button", name="Télécharger le rapport (PDF)")
     download_button.wait_for(timeout=120_000)   # charts drawn by Chromium, then the layout
@@ -394,6 +417,7 @@ def test_report_button_gives_a_pdf(server, page, tmp_path):
     assert "Revue de projet 2023" in text and "Cité éducative de Metz Borny" in text
     _settle(page)
     _assert_clean(page)
+    axe_audit(page)   # the prepared page: its tables, buttons and headings
 
 
 # --- access: the pages of each role, single sign-on, local accounts -----------------------------
@@ -506,6 +530,27 @@ def _click_until_url(page, button, url: str, tries: int = 3) -> None:
         except PlaywrightTimeout:
             if attempt == tries - 1:
                 raise
+            if not button.count():   # the click was taken (the page changed): let it finish, do not click again
+                page.wait_for_url(url, timeout=30_000)
+                return
+
+
+def _click_until_shown(page, button, shown, tries: int = 3) -> None:
+    """Click `button` until `shown` appears (a click landing while the page runs again can be lost)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(tries):
+        _settle(page)
+        if not button.count():
+            break
+        button.click()
+        try:
+            shown.wait_for(timeout=30_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == tries - 1:
+                raise
+    shown.wait_for()
 
 
 def _sso_sign_in(page, server, email: str) -> None:
@@ -615,16 +660,7 @@ AUDIT = """async () => {
 }""".replace("STREAMLIT_MARKUP", STREAMLIT_MARKUP)
 
 
-@pytest.mark.parametrize(("path", "title", "marker"), PAGES, ids=[p[0] or "vue-ensemble" for p in PAGES])
-def test_accessibility_audit(server, page, axe_script, path, title, marker):
-    """axe-core finds no serious or critical problem in our content (RGAA / WCAG AA): contrast,
-    heading order, names... The findings in Streamlit's own markup are the README's list."""
-    _open(page, f"{server}/{path}")
-    if path == "import":
-        _coordinator(page)
-    if marker:
-        page.locator(marker).first.wait_for()
-    _settle(page)
+def _audit(page, axe_script) -> None:
     page.add_script_tag(path=str(axe_script))
     found = page.evaluate(AUDIT)
     ours = [(v["id"], v["help"], [n for n in v["nodes"] if not n["streamlit"]]) for v in found]
@@ -690,10 +726,12 @@ def test_pages_are_in_french_down_to_streamlit_s_words(server, page):
 
 
 def test_an_unknown_address_says_so_in_french(server, page):
+    from playwright.sync_api import expect
+
     page.goto(f"{server}/page-inexistante")
     dialog = page.locator("[role=dialog]")
-    dialog.wait_for()
-    page.wait_for_timeout(300)
+    # the French script translates Streamlit's dialog as soon as it is drawn (later on a busy machine)
+    expect(dialog).to_contain_text("Page introuvable", timeout=15_000)
     text = dialog.inner_text()
     assert "Page introuvable" in text and "not found" not in text, text
 

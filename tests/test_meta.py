@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from impact import queries
+from tests.conftest_meta import never_executed
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
@@ -21,19 +22,17 @@ def _test_sources(exclude: tuple[str, ...] = ("test_meta.py",)) -> dict[str, str
             if p.name not in exclude}
 
 
-def test_every_named_query_is_executed(query_recorder):
-    """Runs last (see conftest_meta.py): every query in queries/*.sql ran at least once."""
-    if not query_recorder.full_suite:
-        pytest.skip(f"meaningful on the whole suite only: {query_recorder.why_partial}")
+def test_the_query_check_names_what_never_ran():
+    """conftest_meta.py fails the whole suite's run when a named query never ran: what it lists."""
     known = queries.all_queries()
     assert known, "no named query found in queries/"
-    never_run = sorted(f"{name} ({known[name][0]})" for name in known.keys() - query_recorder.executed)
-    assert not never_run, ("named queries that no test executes against seeded data:\n  "
-                           + "\n  ".join(never_run))
+    assert never_executed(set(known)) == []
+    name, (file_name, _) = next(iter(known.items()))
+    assert never_executed(set(known) - {name}) == [f"{name} ({file_name})"]
 
 
 def test_query_recorder_sees_queries_run(query_recorder, con):
-    """The recorder itself works; this empty-store run does not count toward the check above."""
+    """The recorder itself works; this empty-store run does not count toward the check."""
     no_params = [n for n, (_, sql) in queries.all_queries().items() if not queries.parameters(sql)]
     if not no_params:
         pytest.skip("no query without parameters to try the recorder on")

@@ -27,11 +27,15 @@ def test_the_existing_format_still_loads(tmp_path):
     assert path.read_text() == value + "\n"   # read, never rewritten
 
 
+# A well-formed secret (32 distinct bytes), fixed: parameters must read the same in every test process.
+SOME_SECRET = bytes(range(0, 256, 8)).hex()
+
+
 @pytest.mark.parametrize(("text", "said"), [
     ("", "est vide"),
     ("\n", "est vide"),
     ("00112233", "64 chiffres hexadécimaux attendus"),                  # short
-    (secrets.token_hex(33), "64 chiffres hexadécimaux attendus"),       # long
+    (SOME_SECRET + "ab", "64 chiffres hexadécimaux attendus"),          # long
     ("zz" * 32, "64 chiffres hexadécimaux attendus"),                   # not hexadecimal
     ("motdepasse-de-la-cite-educative-2024-motdepasse-de-la-cite-educ", "64 chiffres hexadécimaux"),
     ("00" * 32, "n'est pas aléatoire"),
@@ -94,7 +98,7 @@ def test_processes_creating_it_at_once_share_one_secret(tmp_path):
 @pytest.mark.parametrize(("text", "mode", "said"), [
     ("", 0o600, "est vide"),
     ("xyz", 0o600, "64 chiffres hexadécimaux"),
-    (secrets.token_hex(32), 0o644, "lisible par d'autres"),
+    (SOME_SECRET, 0o644, "lisible par d'autres"),
 ])
 def test_the_command_line_says_it_in_one_line_with_status_2(tmp_path, monkeypatch, capsys, text, mode, said):
     monkeypatch.delenv("IMPACT_SECRET", raising=False)
@@ -110,7 +114,7 @@ def test_the_command_line_says_it_in_one_line_with_status_2(tmp_path, monkeypatc
 
 @pytest.mark.parametrize(("text", "mode", "said"), [
     ("", 0o600, "est vide"),
-    (secrets.token_hex(32), 0o644, "lisible par d'autres"),
+    (SOME_SECRET, 0o644, "lisible par d'autres"),
 ])
 def test_the_dashboard_shows_it_instead_of_figures(tmp_path, monkeypatch, text, mode, said):
     from streamlit.testing.v1 import AppTest
