@@ -85,7 +85,7 @@ def pytest_collection_modifyitems(session, config, items):
     collected = {Path(str(item.path)).resolve() for item in items}
     missing = sorted(p.name for p in TESTS_DIR.glob("test_*.py") if p.resolve() not in collected)
     if missing:
-        _RECORDER.why_partial = _RECORDER.why_partial or f"fichiers non collectés : {', '.join(missing)}"
+        _RECORDER.why_partial = _RECORDER.why_partial or f"{len(missing)} fichier(s) de tests non lancé(s)"
     elif config.args and any("::" in arg for arg in config.args):
         _RECORDER.why_partial = _RECORDER.why_partial or "des tests ont été nommés"
 
