@@ -107,7 +107,7 @@ lint: $(VENV)/.requirements-test.stamp
 # waiting for a page, so there are more processes than cores. TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 3
 test: $(VENV)/.requirements-test.stamp chromium report-tools $(AXE) lint
-	$(PY) -m pytest -p tests.conftest_meta -n $(TEST_WORKERS) tests/
+	$(PY) -m pytest -p tests.conftest_meta -n $(TEST_WORKERS) --dist loadgroup tests/
 
 $(BENCH_OUT)/national.duckdb: bench/make_national.py | $(VENV)/.requirements-test.stamp
 	mkdir -p $(BENCH_OUT)
