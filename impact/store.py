@@ -2,8 +2,9 @@
 
 DuckDB locks a database file against every other process while a connection is open.
 The command line opens one for each unit of work and closes it. The dashboard keeps the database
-open between units of work (`keep_open`): each one reads through its own cursor, and DuckDB's
-cache of the file's blocks stays warm from page to page. It lets the database go after some idle
+open between units of work (`keep_open`): each one reads through its own cursor (one that ended
+cleanly is handed to the next unit of work, its temporary tables dropped), and DuckDB's cache of
+the file's blocks stays warm from page to page. It lets the database go after some idle
 minutes, or as soon as another process asks for it: a process that finds the file locked leaves
 a request file beside it (`<base>.demande`) while it waits and retries for a bounded time
 (`StoreBusy` when it gives up).
