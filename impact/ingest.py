@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import operator
 import re
 import threading
 from collections.abc import Callable
@@ -244,6 +245,18 @@ def checks_for(kind: str, settings: Settings) -> list[tuple[str, str, str]]:
 
 # --- parsing in SQL ------------------------------------------------------------------------
 
+def source_column(i: int) -> str:
+    """The name of the i-th column of a file as DuckDB reads it (c0, c1, …): made here from a
+    position, never from the file's text, so that it can stand in SQL."""
+    return "c" + str(operator.index(i))
+
+
+# The names of the cleaned cells the attendance dictionaries make (their raw and trimmed forms are
+# v_NAME and t_NAME): an allow-list, since they are written into SQL as names.
+DICTIONARY_CELLS = frozenset({"date_raw", "date_naissance_raw", "action_raw", "tranche_raw", "sexe_raw", "qpv_raw",
+                              "public_raw", "nom_raw", "prenom_raw", "participant"})
+
+
 def _trim_sql(x: str) -> str:
     """Cell `x` trimmed of spaces, and of the tabs and no-break spaces Excel leaves around values,
     its Windows line breaks (in a quoted cell) made plain: this slower form runs only on cells that
@@ -262,7 +275,8 @@ def _unformula_sql(x: str) -> str:
 
 def _trimmed_src(mapping: contract.Mapping) -> str:
     """`src` with the mapped cells trimmed."""
-    cols = [f"{_trim_sql(f'c{idx}')} as c{idx}" for idx in sorted(set(mapping.columns.values()))]
+    cols = [_trim_sql(source_column(idx)) + " as " + source_column(idx)
+            for idx in sorted(set(mapping.columns.values()))]
     return f"(select rn, {', '.join(cols)} from src) as src"
 
 
@@ -270,7 +284,7 @@ def _cell(mapping: contract.Mapping, name: str) -> str:
     """The text of a canonical column of the trimmed `src` as an SQL expression (NULL when
     absent or blank)."""
     idx = mapping.columns.get(name)
-    return "cast(null as varchar)" if idx is None else _unformula_sql(f"c{idx}")
+    return "cast(null as varchar)" if idx is None else _unformula_sql(source_column(idx))
 
 
 def _band_case(settings: Settings, age_expr: str) -> str:
@@ -373,11 +387,13 @@ def _attendance_select(mapping: contract.Mapping, settings: Settings) -> str:
     idx = mapping.columns
 
     def col(name: str) -> str | None:
-        return f"c{idx[name]}" if name in idx else None
+        return source_column(idx[name]) if name in idx else None
 
     def dictionary(cells: dict[str, str]) -> tuple[str, str]:
         """(query of the distinct raw cells v_* and their cleaned values, join condition on src
         with {d} standing for the dictionary's alias); ("", "") when no cell is mapped."""
+        if not cells.keys() <= DICTIONARY_CELLS:
+            raise ValueError(f"cells outside DICTIONARY_CELLS: {sorted(cells.keys() - DICTIONARY_CELLS)}")
         mapped = {alias: col(name) for alias, name in cells.items() if col(name)}
         if not mapped:
             return "", ""
@@ -574,7 +590,7 @@ def _read_records(con: duckdb.DuckDBPyConnection, source: Source, width: int) ->
     relation, which SQL run from the caller reads by its variable's name)."""
     return con.read_csv(
         io.BytesIO(source.data), delimiter=source.separator, quotechar='"', escapechar='"', header=False,
-        all_varchar=True, columns={f"c{i}": "VARCHAR" for i in range(width)}, null_padding=True,
+        all_varchar=True, columns={source_column(i): "VARCHAR" for i in range(width)}, null_padding=True,
         strict_mode=False, auto_detect=False, parallel=False, max_line_size=10_000_000,
         na_values=_NO_NULL_TEXT)
 
@@ -804,7 +820,7 @@ def _rejected_csv(con, source: Source) -> bytes:
     uploaded file, then the row's cells, then the reasons. Imported again once corrected, the two
     added columns are reported as unknown and ignored."""
     n = len(source.headers)
-    cols = ", ".join(f"c{i}" for i in range(n))
+    cols = ", ".join(source_column(i) for i in range(n))
     frame = con.execute(f"""
         select min(line) as line, {cols}, string_agg(message, ' ; ' order by ord) as motif
         from src join problems using (rn)
