@@ -3,7 +3,7 @@
 DuckDB locks a database file against every other process while a connection is open.
 The command line opens one for each unit of work and closes it. The dashboard keeps the database
 open between units of work (`keep_open`): each one reads through its own cursor (one that ended
-cleanly is handed to the next unit of work, its temporary tables dropped), and DuckDB's cache of
+cleanly without making temporary tables is handed to the next unit of work), and DuckDB's cache of
 the file's blocks stays warm from page to page. It lets the database go after some idle
 minutes, or as soon as another process asks for it: a process that finds the file locked leaves
 a request file beside it (`<base>.demande`) while it waits and retries for a bounded time
@@ -338,7 +338,8 @@ class Store:
         self._held_lock = threading.Lock()
         self._users = 0          # units of work reading through the held database now
         self._last_used = 0.0
-        # Cursors of the held database that finished a unit of work cleanly, their macros created:
+        # Cursors of the held database that finished a unit of work cleanly and made no temporary
+        # table, their macros created:
         # the next unit of work takes one instead of creating the macros again (7 ms each).
         self._ready_cursors: list[duckdb.DuckDBPyConnection] = []
         # DuckDB spills to disk beyond this, in this process's private folder (see
@@ -434,8 +435,9 @@ class Store:
         clean = False
         try:
             yield con
-            _drop_temporary_tables(con)   # each unit of work starts without the last one's tables
-            clean = True
+            # Each unit of work starts without the last one's temporary tables (an import's hold names):
+            # a cursor that made some is closed, which discards them.
+            clean = not _has_temporary_tables(con)
         finally:
             with self._held_lock:
                 self._users -= 1
@@ -513,10 +515,9 @@ class Store:
         return tuple(parts)
 
 
-def _drop_temporary_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the temporary tables a unit of work created (the macros' temporary views stay)."""
-    for (name,) in con.execute("select table_name from duckdb_tables() where temporary").fetchall():
-        con.execute(f'drop table temp."{name.replace(chr(34), chr(34) * 2)}"')   # a name from the catalog
+def _has_temporary_tables(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a unit of work created temporary tables (the macros' temporary views do not count)."""
+    return con.execute("select count(*) from duckdb_tables() where temporary").fetchall()[0][0] > 0
 
 
 def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:

@@ -210,21 +210,24 @@ def test_a_held_store_keeps_the_database_open_between_units_of_work(tmp_path):
 
 
 def test_a_held_store_hands_a_cursor_on_only_after_a_clean_unit_of_work(tmp_path):
-    """A cursor whose unit of work ended cleanly serves the next one (its macros are made once), without
-    the temporary tables it created; a cursor whose unit of work failed is closed."""
+    """A cursor whose unit of work ended cleanly serves the next one (its macros are made once); a
+    cursor that made temporary tables (an import's hold names), or whose unit of work failed, is closed."""
     store = Store(tmp_path / "cursors.duckdb", keep_open=True)
     with store.connect() as first:
-        first.execute("create temp table mine as select 1 as x")
+        first.execute("select 1").fetchall()
+    with store.connect() as second:
+        assert second is first
+        second.execute("create temp table mine as select 'Dupont' as nom")
     with pytest.raises(duckdb.Error):
-        with store.connect() as second:
-            assert second is first
-            assert second.execute("select count(*) from duckdb_tables() where temporary").fetchall() == [(0,)]
-            second.execute("begin transaction")
-            second.execute("select * from no_such_table")
-    with store.connect() as third:
-        assert third is not second   # the failed one, its transaction left open, was not kept
-        assert third.execute("select count(*) from attendance_f(date '2020-01-01', date '2030-12-31', "
-                             "[], [], [], [], [], [], [])").fetchall() == [(0,)]
+        with store.connect() as third:
+            assert third is not second   # closed with its temporary table
+            assert third.execute("select count(*) from duckdb_tables() where temporary").fetchall() == [(0,)]
+            third.execute("begin transaction")
+            third.execute("select * from no_such_table")
+    with store.connect() as fourth:
+        assert fourth is not third   # the failed one, its transaction left open, was not kept
+        assert fourth.execute("select count(*) from attendance_f(date '2020-01-01', date '2030-12-31', "
+                              "[], [], [], [], [], [], [])").fetchall() == [(0,)]
     store.release()
     assert not store._ready_cursors
 
