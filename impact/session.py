@@ -7,6 +7,7 @@ they are tested without Streamlit.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -38,22 +39,31 @@ def _compute(_fn: Callable, fn_name: str, args: tuple, kwargs: tuple, version: t
         return _fn(con, *args, **dict(kwargs))
 
 
-def compute(fn: Callable, *args, **kwargs):
-    """Run core function `fn(con, *args, **kwargs)`, cached until the data changes, separately for
-    viewers who see exact counts and the others."""
-    store = get_store()
+@contextlib.contextmanager
+def _page_stops_on_store_problems(busy: Callable[[], None]):
+    """A store held by another process (`busy` says so), unusable, or with a bad secret: the page
+    says it in French and stops."""
     try:
-        # a secret others can read, or not 32 random bytes, stops the dashboard before any figure
-        privacy.read_secret(privacy.secret_path(store.path))
-        return _compute(fn, f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items())),
-                        store.data_version(), exact_counts())
+        yield
     except StoreBusy:
-        st.warning("La base de données est en cours de mise à jour par un import. "
-                   "Rechargez la page dans quelques secondes.")
+        busy()
         st.stop()
     except (StoreUnusable, privacy.SecretProblem) as exc:
         st.error(fmt.markdown_text(str(exc)), icon=":material/error:")
         st.stop()
+
+
+def compute(fn: Callable, *args, **kwargs):
+    """Run core function `fn(con, *args, **kwargs)`, cached until the data changes, separately for
+    viewers who see exact counts and the others."""
+    store = get_store()
+    with _page_stops_on_store_problems(lambda: st.warning(
+            "La base de données est en cours de mise à jour par un import. Rechargez la page dans quelques "
+            "secondes.")):
+        # a secret others can read, or not 32 random bytes, stops the dashboard before any figure
+        privacy.read_secret(privacy.secret_path(store.path))
+        return _compute(fn, f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items())),
+                        store.data_version(), exact_counts())
 
 
 def clear_caches() -> None:
@@ -129,15 +139,10 @@ def count_rule() -> CountRule:
 def run_write(fn: Callable, *args, **kwargs):
     """Run `fn(con, *args, **kwargs)` on a fresh connection (imports, undo): not cached."""
     try:
-        with get_store().connect() as con:
+        with _page_stops_on_store_problems(lambda: st.error(
+                "La base de données est occupée par un autre import (ligne de commande). Réessayez dans "
+                "quelques instants : rien n'a été modifié.")), get_store().connect() as con:
             return fn(con, *args, **kwargs)
-    except StoreBusy:
-        st.error("La base de données est occupée par un autre import (ligne de commande). "
-                 "Réessayez dans quelques instants : rien n'a été modifié.")
-        st.stop()
-    except (StoreUnusable, privacy.SecretProblem) as exc:
-        st.error(fmt.markdown_text(str(exc)), icon=":material/error:")
-        st.stop()
     except auth.Forbidden as exc:
         st.error(str(exc), icon=":material/block:")
         st.stop()

@@ -17,7 +17,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import RerunException, Stop
 from streamlit.testing.v1 import AppTest
 
 from impact import overview, page_errors
-from impact.store import Store
+from impact.store import Store, StoreBusy, StoreUnusable
 from tests import fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,3 +80,36 @@ def test_references_are_short_and_differ():
 def test_streamlit_never_shows_error_details():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["showErrorDetails"] == "none"
+
+
+@pytest.mark.parametrize(("problem", "said"), [
+    (StoreBusy("base"), "en cours de mise à jour par un import"),
+    (StoreUnusable("La base est abîmée, restaurez-la."), "La base est abîmée, restaurez-la."),
+])
+def test_a_store_problem_stops_the_page_with_a_french_message(db, monkeypatch, problem, said):
+    def refused(self):
+        raise problem
+    monkeypatch.setattr(Store, "connect", refused)
+    at = AppTest.from_file("../dashboard.py", default_timeout=60)
+    at.session_state["role"] = "comite"
+    at.run()
+    assert not at.exception and not at.metric
+    assert any(said in m.value for m in [*at.warning, *at.error]), [m.value for m in [*at.warning, *at.error]]
+
+
+def _write_through_a_busy_store():
+    from impact import session
+
+    session.run_write(lambda con: con.execute("select 1"))
+    import streamlit as st
+    st.write("écrit")
+
+
+def test_a_write_on_a_busy_store_says_nothing_was_changed(db, monkeypatch):
+    def busy(self):
+        raise StoreBusy("base")
+    monkeypatch.setattr(Store, "connect", busy)
+    at = AppTest.from_function(_write_through_a_busy_store, default_timeout=60).run()
+    assert not at.exception and not at.markdown
+    assert [e.value for e in at.error] == ["La base de données est occupée par un autre import (ligne de commande). "
+                                           "Réessayez dans quelques instants : rien n'a été modifié."]
