@@ -330,6 +330,34 @@ def undo(con, batch_id: int) -> None:
     con.execute("update batches set status = 'undone', undone_at = now() where id = $b", {"b": batch_id})
 
 
+def small_cite_store(path: Path, monkeypatch, state_funder: str, city_funder: str, focus_band: str,
+                     other_band: str):
+    """A store at `path` holding small_cite(...), which the app reads (IMPACT_DB)."""
+    from impact.store import Store
+
+    store = Store(path, wait_seconds=5)
+    with store.connect() as con:
+        small_cite(con, state_funder, city_funder, focus_band, other_band)
+    monkeypatch.setenv("IMPACT_DB", str(store.path))
+    return store
+
+
+def open_page(page: str, role: str | None = None):
+    """The dashboard on `page` in AppTest, as `role` (None: the local mode), with no exception; the
+    Rapport prepared."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file("../dashboard.py", default_timeout=60)
+    if role:
+        at.session_state["role"] = role
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    if page == "pages/rapport.py":
+        prepare_report(at)
+    return at
+
+
 def prepare_report(at):
     """The Rapport page computes the revue de projet when asked: click « Préparer la revue de projet »
     (an AppTest already on the page), and return it."""

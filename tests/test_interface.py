@@ -20,16 +20,7 @@ PAGES = ["pages/overview.py", "pages/participation.py", "pages/publics.py", "pag
          "pages/methodologie.py", "pages/comptes.py"]
 
 
-def open_page(page: str, role: str | None = None) -> AppTest:
-    at = AppTest.from_file("../dashboard.py", default_timeout=60)
-    if role:
-        at.session_state["role"] = role
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    if page == "pages/rapport.py":
-        fixtures.prepare_report(at)
-    return at
+open_page = fixtures.open_page
 
 
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/fonds-etat.py"])

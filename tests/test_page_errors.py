@@ -25,10 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def db(tmp_path, monkeypatch, settings):
-    store = Store(tmp_path / "errors.duckdb", wait_seconds=5)
-    with store.connect() as con:
-        fixtures.small_cite(con, settings.state_funder, "Ville de Metz", "16-25", "11-15")
-    monkeypatch.setenv("IMPACT_DB", str(store.path))
+    fixtures.small_cite_store(tmp_path / "errors.duckdb", monkeypatch, settings.state_funder, "Ville de Metz",
+                              "16-25", "11-15")
 
 
 def _fail(*args, **kwargs):

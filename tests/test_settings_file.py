@@ -18,7 +18,6 @@ from impact import participation as p
 from impact.charts import budget as budget_charts
 from impact.filters import Filters
 from impact.settings import load_settings
-from impact.store import Store
 from tests import fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,32 +74,19 @@ def other_settings(tmp_path, monkeypatch):
 @pytest.fixture
 def other_db(tmp_path, monkeypatch, other_settings):
     """The other cité's store: its State funder, its city, bands 11-15 and 6-10 only."""
-    store = Store(tmp_path / "lyon.duckdb", wait_seconds=5)
-    with store.connect() as con:
-        fixtures.small_cite(con, other_settings.state_funder, "Ville de Lyon", "11-15", "6-10")
-    monkeypatch.setenv("IMPACT_DB", str(store.path))
-    return store
+    return fixtures.small_cite_store(tmp_path / "lyon.duckdb", monkeypatch, other_settings.state_funder,
+                                     "Ville de Lyon", "11-15", "6-10")
 
 
 @pytest.fixture
 def default_db(tmp_path, monkeypatch, settings):
     """The same store under the default settings (Metz Borny, focus band 16-25)."""
-    store = Store(tmp_path / "metz.duckdb", wait_seconds=5)
-    with store.connect() as con:
-        fixtures.small_cite(con, settings.state_funder, "Ville de Metz", "16-25", "11-15")
-    monkeypatch.setenv("IMPACT_DB", str(store.path))
-    return store
+    return fixtures.small_cite_store(tmp_path / "metz.duckdb", monkeypatch, settings.state_funder,
+                                     "Ville de Metz", "16-25", "11-15")
 
 
 def open_page(page: str, role: str | None = "coordinateur") -> AppTest:
-    at = AppTest.from_file("../dashboard.py", default_timeout=60)
-    if role:
-        at.session_state["role"] = role
-    at.run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.message for e in at.exception]
-    if page == "pages/rapport.py":
-        fixtures.prepare_report(at)
+    at = fixtures.open_page(page, role)
     assert not at.error, [e.value for e in at.error]
     return at
 
