@@ -131,7 +131,8 @@ def _focus(con, params: dict, settings: Settings) -> dict:
         "parcours": int(counts.loc[counts["n_actions"] != "1", "people"].sum()),
         "headcount_participations": int(headcount["n"].sum()) if len(headcount) else 0,
     }
-    return {"bands": bands, "focus": focus, "people": people, "parcours_counts": counts[["label", "people"]],
+    return {"bands": bands, "focus": focus, "sex": _shares(people, "sexe", SEX_LABELS),
+            "qpv": _shares(people, "qpv_label", QPV_LABELS), "parcours_counts": counts[["label", "people"]],
             "combinations": combinations}
 
 
@@ -145,12 +146,8 @@ def publics_overview(con, filters: Filters, settings: Settings) -> dict:
     """Bands (the focus band first) and the focus band: share, sex, QPV, coverage, actions, parcours (with the
     COMBINATIONS_SHOWN most common combinations of actions), months."""
     params = {**_params(filters, settings), "combinations_max": COMBINATIONS_SHOWN}
-    focus = _focus(con, params, settings)
-    people = focus.pop("people")
     return {
-        **focus,
-        "sex": _shares(people, "sexe", SEX_LABELS),
-        "qpv": _shares(people, "qpv_label", QPV_LABELS),
+        **_focus(con, params, settings),
         "actions": queries.run(con, "focus_by_action", params),
         "by_month": every_month(queries.run(con, "focus_by_month", params).rename(
             columns={"participations": "focus_participations"}), filters.months(),

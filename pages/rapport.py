@@ -40,7 +40,7 @@ if st.session_state.get("report_prepared") != prepared:
     if not st.button("Préparer la revue de projet", key="prepare_report", type="primary"):
         st.stop()
     with st.spinner("Calcul des chiffres de chaque page, pour la période et chacune de ses années…", show_time=True):
-        data = session.compute(report.gather, filters, settings, today)
+        session.compute(report.gather, filters, settings, today)
     st.session_state["report_prepared"] = prepared
     st.rerun()   # the page as it stays: without the invitation and its button
 data = session.compute(report.gather, filters, settings, today)
@@ -56,7 +56,7 @@ elif content.rule_note:
 # --- the files ---------------------------------------------------------------------------------
 name = f"revue-de-projet-{report.period_label(filters, settings).replace('–', '-').replace(' ', '-').replace('/', '-')}"
 name += "-interne" if content.exact else ""
-version = (filters, content.exact, session.get_store().data_version())
+version = (*prepared, content.exact)
 files = st.session_state.setdefault("report_files", {})
 
 st.header("Télécharger")
