@@ -338,9 +338,8 @@ class Store:
         self._held_lock = threading.Lock()
         self._users = 0          # units of work reading through the held database now
         self._last_used = 0.0
-        # Cursors of the held database that finished a unit of work cleanly and made no temporary
-        # table, their macros created:
-        # the next unit of work takes one instead of creating the macros again (7 ms each).
+        # Cursors of the held database, their macros made, whose unit of work ended cleanly without
+        # temporary tables: the next unit of work takes one instead of making the macros again (7 ms).
         self._ready_cursors: list[duckdb.DuckDBPyConnection] = []
         # DuckDB spills to disk beyond this, in this process's private folder (see
         # private_temp_directory), set at each opening.
@@ -431,9 +430,11 @@ class Store:
             finally:
                 con.close()
             return
-        con, held = self._held_cursor()
+        con, held, fresh = self._held_cursor()
         clean = False
         try:
+            if fresh:
+                con.execute(load_script("macros"))
             yield con
             # Each unit of work starts without the last one's temporary tables (an import's hold names):
             # a cursor that made some is closed, which discards them.
@@ -450,10 +451,10 @@ class Store:
             if con is not None:
                 con.close()
 
-    def _held_cursor(self) -> tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection]:
-        """A cursor of the held database, with the macros, and that database; opened first if need
-        be. The opening (which may wait for another process) happens outside the lock, so that units
-        of work wait side by side."""
+    def _held_cursor(self) -> tuple[duckdb.DuckDBPyConnection, duckdb.DuckDBPyConnection, bool]:
+        """A cursor of the held database, that database, and whether the cursor is new (without the
+        macros); opened first if need be. The opening (which may wait for another process) happens
+        outside the lock, so that units of work wait side by side."""
         opened = None
         while True:
             with self._held_lock:
@@ -465,21 +466,10 @@ class Store:
                     if opened is not None:   # another unit of work opened it meanwhile
                         opened.close()
                     self._users += 1
-                    held = self._held
-                    cursor = self._ready_cursors.pop() if self._ready_cursors else None
-                    if cursor is not None:
-                        return cursor, held
-                    cursor = held.cursor()
-                    break
+                    if self._ready_cursors:
+                        return self._ready_cursors.pop(), self._held, False
+                    return self._held.cursor(), self._held, True
             opened = self._open()
-        try:
-            cursor.execute(load_script("macros"))
-        except BaseException:
-            cursor.close()
-            with self._held_lock:
-                self._users -= 1
-            raise
-        return cursor, held
 
     def _release_when_idle_or_asked(self) -> None:
         """Close the held database once no unit of work uses it and another process asks for it,
