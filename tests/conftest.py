@@ -106,11 +106,11 @@ def _page_errors_fail_the_test(request, caplog):
                     pytrace=False)
 
 
+@pytest.hookimpl(tryfirst=True)   # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """With pytest-xdist (`--dist loadgroup`), the browser tests run in two processes only, each
     starting its servers and Chromium once: those on the shared demonstration server, and the
-    others (single sign-on, fresh servers, the coordinator's journey). The other tests go to
-    whichever process is free."""
+    others (single sign-on, fresh servers). The other tests go to whichever process is free."""
     for item in items:
         if item.get_closest_marker("browser"):
             group = "navigateur-demo" if "server" in item.fixturenames else "navigateur-autres"

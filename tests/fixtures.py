@@ -350,8 +350,7 @@ def open_page(page: str, role: str | None = None):
     at = AppTest.from_file("../dashboard.py", default_timeout=60)
     if role:
         at.session_state["role"] = role
-    at.run()
-    at.switch_page(page).run()
+    at.switch_page(page).run()   # the first run opens the page within the dashboard, sidebar included
     assert not at.exception, [e.value for e in at.exception]
     if page == "pages/rapport.py":
         prepare_report(at)

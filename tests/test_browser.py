@@ -85,11 +85,11 @@ def _same_text(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory) -> Path:
+def demo_db(demo_template, tmp_path_factory) -> Path:
+    """The module's own copy of the demonstration store (its tests import files into it)."""
     db = tmp_path_factory.mktemp("browser") / "impact.duckdb"
-    done = subprocess.run([_python(), "-m", "impact", "demo", "--db", str(db)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, f"`python -m impact demo` failed:\n{done.stdout}\n{done.stderr}"
+    shutil.copy(demo_template, db)
+    shutil.copy(demo_template.with_suffix(".secret"), db.with_suffix(".secret"))
     return db
 
 
@@ -138,13 +138,26 @@ def browser():
             b.close()
 
 
-@pytest.fixture
-def page(browser):
+@pytest.fixture(scope="module")
+def tab(browser):
+    """One browser tab for the module's tests, one after the other: a page opened where another
+    page of the app was keeps Streamlit's and Plotly's scripts compiled, which halves the browser's
+    work for each page."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
     pg = context.new_page()
     pg.set_default_timeout(45_000)
     yield pg
     context.close()
+
+
+@pytest.fixture
+def page(tab):
+    """The module's tab, with no cookie (a sign-in) and no extra header left by another test; each
+    test opens its first page by its address, which starts a new session of the app."""
+    tab.context.clear_cookies()
+    yield tab
+    tab.set_extra_http_headers({})
+    tab.context.clear_cookies()
 
 
 @pytest.fixture(scope="session")
@@ -209,10 +222,12 @@ def _assert_clean(page) -> None:
 
 
 @pytest.mark.parametrize(("path", "title", "marker"), PAGES, ids=[p[0] or "vue-ensemble" for p in PAGES])
-def test_page_opens_by_url_and_passes_the_audit(server, page, axe_audit, path, title, marker):
-    """Each page opens by its address, titled and selected in the menu; then axe-core finds no serious
-    or critical problem in our content (RGAA / WCAG AA): contrast, heading order, names... The
-    findings in Streamlit's own markup are the README's list."""
+def test_page_opens_by_url_in_french_and_passes_the_audit(server, page, axe_audit, path, title, marker):
+    """Each page opens by its address, titled and selected in the menu; its charts are drawn; it says
+    it is French (screen readers) and none of the English words Streamlit or Plotly write is left
+    (accessible names, the uploader, the charts' buttons); then axe-core finds no serious or critical
+    problem in our content (RGAA / WCAG AA): contrast, heading order, names... The findings in
+    Streamlit's own markup are the README's list."""
     _open(page, f"{server}/{path}")
     _assert_clean(page)
     main = page.locator("[data-testid=stMain]")
@@ -226,13 +241,45 @@ def test_page_opens_by_url_and_passes_the_audit(server, page, axe_audit, path, t
     selected = _same_text(page.locator("[data-testid=stSidebarNav] a[aria-current=page]").inner_text())
     # The link's text starts with its icon's name (Material icons are ligatures): compare the end.
     assert selected.endswith(_same_text(title)), f"/{path}: the menu shows {selected!r} as the current page"
-
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{path or 'vue-ensemble'}.png"), full_page=True)
     if path == "import":
         _coordinator(page)
         _settle(page)
+    _assert_charts_drawn(page, path)
+    _assert_french(page, path)
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{path or 'vue-ensemble'}.png"), full_page=True)
     axe_audit(page)
+
+
+def _assert_charts_drawn(page, path: str) -> None:
+    """A chart is drawn when Plotly has put its traces in an SVG, not when the placeholder exists."""
+    charts = page.locator("[data-testid=stPlotlyChart]")
+    if not charts.count():
+        assert path not in {"", "participation", "publics", "budget", "fonds-etat"}, f"/{path}: no chart"
+        return
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+                 .every(el => el.querySelector('svg.main-svg .trace'))"""
+    )
+    # Plotly's buttons, reduced to two, in French
+    charts.first.hover()
+    page.wait_for_timeout(300)
+    buttons = page.evaluate("() => [...document.querySelectorAll('.modebar-btn')].map(b => b.dataset.title)")
+    assert buttons and set(buttons) <= {"Télécharger l'image (PNG)", "Plein écran"}, f"/{path}: {buttons}"
+
+
+def _assert_french(page, path: str) -> None:
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    found = page.evaluate(ENGLISH, _english_words())
+    assert not found, f"/{path}: {found}"
+    if path == "":
+        # a multi-select lists its options, without an English « Select all »
+        page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first.click()
+        options = page.locator("[role=option]")
+        options.first.wait_for()
+        assert not [o for o in options.all_inner_texts() if "Select" in o]
+        page.keyboard.press("Escape")
 
 
 def test_deep_link_on_a_fresh_server(demo_db, browser, tmp_path):
@@ -252,23 +299,6 @@ def test_deep_link_on_a_fresh_server(demo_db, browser, tmp_path):
             assert h1.startswith(title)
     finally:
         context.close()
-
-
-def test_overview_draws_its_charts(server, page):
-    _open(page, server)
-    _assert_clean(page)
-    page.locator(PLOTLY).first.wait_for()
-    # A chart is drawn when Plotly has put its traces in an SVG, not when the placeholder exists.
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
-                 .every(el => el.querySelector('svg.main-svg .trace'))"""
-    )
-    counts = page.evaluate(
-        """() => [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
-                 .map(el => el.querySelectorAll('svg.main-svg .trace').length)"""
-    )
-    assert counts and all(counts), f"Plotly charts on the overview and their drawn traces: {counts}"
-    _assert_clean(page)
 
 
 UPLOAD_CODE = "NAVTEST"
@@ -447,41 +477,35 @@ def _h1(page) -> str:
     return _same_text(page.locator("[data-testid=stMain] h1").first.inner_text())
 
 
-def test_demonstration_menus_follow_the_role_viewed(browser, tmp_path):
-    """Local mode on demonstration data: every page, and « voir comme » gives each role's menu.
-    Its own store: other tests of the module import real files into the shared one."""
+def test_demonstration_menus_follow_the_role_viewed(demo_template, page, tmp_path):
+    """Local mode on demonstration data: every page, and « voir comme » gives each role's menu, where
+    readers see rounded counts. Its own copy of the demonstration store: « voir comme » is offered on
+    demonstration data only, and other tests of the module import real files into theirs."""
     db = tmp_path / "impact.duckdb"
-    done = subprocess.run([_python(), "-m", "impact", "demo", "--db", str(db)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(45_000)
-    try:
-        with _running_server(db, tmp_path / "demo.log") as url:
-            _open(page, url)
-            assert _menu(page) == ROLE_MENUS["coordinateur"]
-            assert "Poste local" in page.locator("[data-testid=stSidebar]").inner_text()
-            for role, label in (("comite", "comité de pilotage"), ("etat", "État")):
-                box = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]", has_text="Voir comme")
-                option = page.locator("[role=option]", has_text=label).first
-                for _ in range(3):   # a click while the page still draws may not open the list
-                    _settle(page)
-                    box.locator("input[role=combobox]").click()
-                    try:
-                        option.wait_for(timeout=5_000)
-                        break
-                    except Exception:
-                        page.keyboard.press("Escape")
-                option.click()
+    shutil.copy(demo_template, db)
+    shutil.copy(demo_template.with_suffix(".secret"), db.with_suffix(".secret"))
+    with _running_server(db, tmp_path / "demo.log") as url:
+        _open(page, url)
+        assert _menu(page) == ROLE_MENUS["coordinateur"]
+        assert "Poste local" in page.locator("[data-testid=stSidebar]").inner_text()
+        for role, label in (("comite", "comité de pilotage"), ("etat", "État")):
+            box = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]", has_text="Voir comme")
+            option = page.locator("[role=option]", has_text=label).first
+            for _ in range(3):   # a click while the page still draws may not open the list
                 _settle(page)
-                _assert_clean(page)
-                assert _menu(page) == ROLE_MENUS[role], role
-                metric = page.locator("[data-testid=stMetric]", has_text="Participations").first
-                value = metric.locator("[data-testid=stMetricValue]").inner_text().replace("\u202f", "")
-                assert value.isdigit() and int(value) % 5 == 0, f"{role} sees a rounded count, not {value}"
-    finally:
-        context.close()
+                box.locator("input[role=combobox]").click()
+                try:
+                    option.wait_for(timeout=5_000)
+                    break
+                except Exception:
+                    page.keyboard.press("Escape")
+            option.click()
+            _settle(page)
+            _assert_clean(page)
+            assert _menu(page) == ROLE_MENUS[role], role
+            metric = page.locator("[data-testid=stMetric]", has_text="Participations").first
+            value = metric.locator("[data-testid=stMetricValue]").inner_text().replace("\u202f", "")
+            assert value.isdigit() and int(value) % 5 == 0, f"{role} sees a rounded count, not {value}"
 
 
 @pytest.fixture(scope="module")
@@ -621,20 +645,14 @@ def test_local_account_sign_in_and_what_a_reload_does(sso_server, page):
     assert _h1(page) == "Connexion" and "annee=2023" in page.url
 
 
-def test_a_visitor_through_a_reverse_proxy_is_not_in_local_mode(server, browser):
+def test_a_visitor_through_a_reverse_proxy_is_not_in_local_mode(server, page):
     """Behind a proxy on this machine (which gives the visitor's address in X-Forwarded-For), the
     server still listens on 127.0.0.1, but a visitor is never the local coordinator."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000},
-                                  extra_http_headers={"X-Forwarded-For": "203.0.113.7"})
-    page = context.new_page()
-    page.set_default_timeout(45_000)
-    try:
-        _open(page, f"{server}/import")
-        _assert_clean(page)
-        assert _h1(page) == "Connexion" and "Aucun compte n'existe encore" in page.inner_text("body")
-        assert not page.locator("[data-testid=stFileUploader]").count()
-    finally:
-        context.close()
+    page.set_extra_http_headers({"X-Forwarded-For": "203.0.113.7"})
+    _open(page, f"{server}/import")
+    _assert_clean(page)
+    assert _h1(page) == "Connexion" and "Aucun compte n'existe encore" in page.inner_text("body")
+    assert not page.locator("[data-testid=stFileUploader]").count()
 
 def _coordinator(page) -> None:
     """On the import page: open the coordinator space (no password on a local server)."""
@@ -699,30 +717,6 @@ def _english_words() -> dict:
 
     return {"exact": list(interface_language.EXACT),
             "patterns": [p for p, _ in interface_language.PATTERNS]}
-
-
-def test_pages_are_in_french_down_to_streamlit_s_words(server, page):
-    """The document says it is French (screen readers), and none of the English words Streamlit or
-    Plotly write is left: accessible names, the uploader, the chart's button, the menus."""
-    words = _english_words()
-    for path in ("", "fonds-etat", "import"):
-        _open(page, f"{server}/{path}")
-        if path == "import":
-            _coordinator(page)
-        assert page.evaluate("document.documentElement.lang") == "fr"
-        if path != "import":
-            page.locator("[data-testid=stPlotlyChart]").first.hover()
-            page.wait_for_timeout(300)
-            buttons = page.evaluate("() => [...document.querySelectorAll('.modebar-btn')].map(b => b.dataset.title)")
-            assert buttons and set(buttons) <= {"Télécharger l'image (PNG)", "Plein écran"}, buttons
-        found = page.evaluate(ENGLISH, words)
-        assert not found, f"/{path}: {found}"
-    # a multi-select lists its options, without an English « Select all »
-    page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first.click()
-    options = page.locator("[role=option]")
-    options.first.wait_for()
-    assert not [o for o in options.all_inner_texts() if "Select" in o]
-    page.keyboard.press("Escape")
 
 
 def test_an_unknown_address_says_so_in_french(server, page):

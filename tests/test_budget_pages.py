@@ -41,8 +41,8 @@ def open_page(page: str, role: str | None = None, year: str | None = None) -> Ap
     at = AppTest.from_file("../dashboard.py", default_timeout=60)
     if role:
         at.session_state["role"] = role
-    at.run()
-    if year:
+    if year:   # chosen in the sidebar of the first page, then kept in the session
+        at.run()
         at.selectbox(key="f_year").set_value(year).run()
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -170,7 +170,6 @@ def test_every_page_with_counts_says_once_how_readers_see_them(tmp_path, monkeyp
     for role, expected in (*readers, ("coordinateur", 0)):
         at = AppTest.from_file("../dashboard.py", default_timeout=30)
         at.session_state["role"] = role
-        at.run()
         at.switch_page(page).run()
         assert not at.exception, [e.message for e in at.exception]
         notes = [c.value for c in at.caption if "arrondis" in c.value and "« < 5 »" in c.value]
@@ -188,8 +187,7 @@ def test_downloads_are_written_with_the_page_not_on_click(tmp_path, monkeypatch)
     with Store(tmp_path / "d.duckdb").connect() as con:
         build_participation_store(con)
     monkeypatch.setenv("IMPACT_DB", str(tmp_path / "d.duckdb"))
-    at = AppTest.from_file("../dashboard.py", default_timeout=30).run()
-    at.switch_page("pages/participation.py").run()
+    at = AppTest.from_file("../dashboard.py", default_timeout=30).switch_page("pages/participation.py").run()
     buttons = at.get("download_button")
     assert len(buttons) >= 8
     assert not any(b.proto.HasField("deferred_file_id") for b in buttons), "a download is written on click"

@@ -42,8 +42,7 @@ def test_the_action_sheet_shows_a_hostile_porteur_literally(tmp_path, monkeypatc
         build_participation_store(con)
         con.execute("update actions set porteur = $p where code = 'A1'", {"p": HOSTILE})
     monkeypatch.setenv("IMPACT_DB", str(path))
-    at = AppTest.from_file("../dashboard.py", default_timeout=30).run()
-    at.switch_page("pages/fiche-action.py").run()
+    at = AppTest.from_file("../dashboard.py", default_timeout=30).switch_page("pages/fiche-action.py").run()
     assert not at.exception
     (header,) = [md.value for md in at.markdown if md.value.startswith("**Porteur**")]
     assert HOSTILE in _unescaped(header)
@@ -55,7 +54,6 @@ def test_the_import_page_shows_a_hostile_file_name_and_header_literally(tmp_path
     monkeypatch.delenv("IMPACT_SECRET", raising=False)
     at = AppTest.from_file("../dashboard.py", default_timeout=30)
     at.session_state["role"] = "coordinateur"
-    at.run()
     at.switch_page("pages/import.py").run()
     data = f"code;{HOSTILE}\nA;B\n".encode()
     at.file_uploader[0].set_value(("**fichier**.csv", data, "text/csv")).run()

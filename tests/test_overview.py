@@ -260,8 +260,7 @@ def _app(monkeypatch, db: Path, role: str = "comite") -> AppTest:
     monkeypatch.delenv("IMPACT_SECRET", raising=False)
     at = AppTest.from_file(DASHBOARD, default_timeout=60)
     at.session_state["role"] = role
-    at.run()
-    at.switch_page(PAGE).run()
+    at.run()   # the overview is the dashboard's first page
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -29,7 +29,6 @@ def run_page(page: str, coordinator: bool = False, query: dict | None = None) ->
     for k, v in (query or {}).items():
         at.query_params[k] = v
     at.session_state["role"] = "coordinateur" if coordinator else "comite"
-    at.run()
     at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]
     return at

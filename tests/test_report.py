@@ -95,7 +95,6 @@ def _page(db: Path, monkeypatch, coordinator: bool = False) -> AppTest:
     for k, v in QUERY.items():
         at.query_params[k] = v
     at.session_state["role"] = "coordinateur" if coordinator else "comite"
-    at.run()
     at.switch_page("pages/rapport.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return fixtures.prepare_report(at)

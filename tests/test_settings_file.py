@@ -118,7 +118,7 @@ def test_another_cite_overview_and_publics_name_its_focus_band(other_db):
     overview = {m.label for m in open_page("pages/overview.py").metric}
     assert "Part des 11-15 ans" in overview
     at = open_page("pages/publics.py", role=None)
-    assert [h.value for h in at.header] == ["Tranches d'âge", "Les 11-15 ans, public prioritaire"]
+    assert [h.value for h in at.main.header] == ["Tranches d'âge", "Les 11-15 ans, public prioritaire"]
     labels = [m.label for m in at.metric]
     assert labels == ["Jeunes de 11 à 15 ans distincts", "Part des participants distincts",
                       "Taux de couverture des 11-15 ans du QPV", "Parcours des 11-15 ans"]
