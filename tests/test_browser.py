@@ -142,8 +142,10 @@ def browser():
 def tab(browser):
     """One browser tab for the module's tests, one after the other: a page opened where another
     page of the app was keeps Streamlit's and Plotly's scripts compiled, which halves the browser's
-    work for each page."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
+    work for each page. The visitor asks for reduced motion (a setting of the system), so that the
+    browser does not draw animations while a page runs."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR",
+                                  reduced_motion="reduce")
     pg = context.new_page()
     pg.set_default_timeout(45_000)
     yield pg
@@ -282,23 +284,17 @@ def _assert_french(page, path: str) -> None:
         page.keyboard.press("Escape")
 
 
-def test_deep_link_on_a_fresh_server(demo_db, browser, tmp_path):
+def test_deep_link_on_a_fresh_server(demo_db, page, tmp_path):
     """The first visitor after a start may arrive by a shared link to any page, not the home page."""
     path, title = "historique", "Historique des imports"
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(45_000)
     db = tmp_path / "impact.duckdb"  # a copy: the module's server keeps using the other file
     shutil.copy(demo_db, db)
     shutil.copy(demo_db.with_suffix(".secret"), db.with_suffix(".secret"))
-    try:
-        with _running_server(db, tmp_path / "fresh.log") as url:
-            _open(page, f"{url}/{path}")
-            _assert_clean(page)
-            h1 = _same_text(page.locator("[data-testid=stMain] h1").first.inner_text())
-            assert h1.startswith(title)
-    finally:
-        context.close()
+    with _running_server(db, tmp_path / "fresh.log") as url:
+        _open(page, f"{url}/{path}")
+        _assert_clean(page)
+        h1 = _same_text(page.locator("[data-testid=stMain] h1").first.inner_text())
+        assert h1.startswith(title)
 
 
 UPLOAD_CODE = "NAVTEST"
