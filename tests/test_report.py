@@ -72,6 +72,10 @@ def readers(gathered) -> report.Report:
     return report.build(gathered, SETTINGS)
 
 
+# The tests that read the PDF run in one process (pytest-xdist), which renders it once.
+READS_THE_PDF = pytest.mark.xdist_group("rapport-pdf")
+
+
 @pytest.fixture(scope="module")
 def pdf_text(readers) -> str:
     """The readers' PDF, rendered once for the module, as pypdf extracts its text."""
@@ -108,6 +112,7 @@ def _key_figures_on_page(at: AppTest) -> dict[str, str]:
 
 # --- one selection, four outputs ------------------------------------------------------------------
 
+@READS_THE_PDF
 def test_page_pdf_workbook_and_indicators_show_the_same_figures(built_db, monkeypatch, readers, gathered, pdf_text):
     shown = _key_figures_on_page(_page(built_db, monkeypatch))
     # known by construction (tests/fixtures.build_participation_store): A1 and A2 in 2023 hold 16
@@ -146,6 +151,7 @@ def test_page_pdf_workbook_and_indicators_show_the_same_figures(built_db, monkey
     assert doc["periode"] == {"debut": "2023-01-01", "fin": "2023-12-31", "annee": 2023}
 
 
+@READS_THE_PDF
 def test_every_table_of_the_report_is_in_the_pdf(readers, pdf_text):
     text = _same_space(pdf_text)
     for table in readers.tables:
@@ -173,6 +179,7 @@ def _json_counts(value, path=""):
             yield from _json_counts(v, f"{path}[{i}]")
 
 
+@READS_THE_PDF
 def test_a_readers_report_holds_no_count_from_1_to_4(readers, gathered, pdf_text):
     # the store is full of small counts: exact, A2 has 3 participants, the head count of A1 is 3…
     exact = report.build(gathered, SETTINGS, exact=True)
