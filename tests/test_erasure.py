@@ -45,11 +45,18 @@ def _load(tmp_path, name: str, rows: str, secret_from=None):
 
 
 @pytest.fixture
-def stores(tmp_path, monkeypatch, capsys):
-    """(store with everyone, store that never had the forgotten person's rows, same secret)."""
+def full(tmp_path, monkeypatch, capsys):
+    """The store with everyone."""
     monkeypatch.delenv("IMPACT_SECRET", raising=False)
     monkeypatch.delenv("IMPACT_DB", raising=False)
-    full = _load(tmp_path, "full", FORGOTTEN + BY_ID + OTHERS)
+    db = _load(tmp_path, "full", FORGOTTEN + BY_ID + OTHERS)
+    capsys.readouterr()
+    return db
+
+
+@pytest.fixture
+def stores(full, tmp_path, capsys):
+    """(store with everyone, store that never had the forgotten person's rows, same secret)."""
     without = _load(tmp_path, "without", BY_ID + OTHERS, secret_from=full.with_name("impact.secret"))
     capsys.readouterr()
     return full, without
@@ -155,8 +162,7 @@ def test_asked_at_the_terminal_without_echo_and_confirmed(stores, capsys, monkey
     (["--participant", "A12", "--yes"], 2, "avec son porteur"),
     (["--nom", "Kerbrat", "--prenom", "A", "--participant", "A12"], 2, "pas les deux"),
 ])
-def test_forget_refusals(stores, capsys, argv, status, said):
-    full, _ = stores
+def test_forget_refusals(full, capsys, argv, status, said):
     before = _persons(full)
     assert cli.main(["forget", "--db", str(full), *argv], today=TODAY) == status
     out, err = capsys.readouterr()
