@@ -104,7 +104,8 @@ lint: $(VENV)/.requirements-test.stamp
 
 # pytest exits 5 when it collects no test: any non-zero status fails the target.
 # The tests run in TEST_WORKERS processes (pytest-xdist), one per core: a third process on two cores
-# only adds work (3 min 18 s of tests with two, 4 min with three). TEST_WORKERS=0 runs them in this process.
+# only adds work (3 min 06 s to 3 min 24 s of tests with two, about 4 min with three, on an idle machine).
+# TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 2
 test: $(VENV)/.requirements-test.stamp chromium report-tools $(AXE) lint
 	$(PY) -m pytest -p tests.conftest_meta -n $(TEST_WORKERS) --dist loadgroup tests/

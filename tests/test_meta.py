@@ -103,3 +103,16 @@ def test_readme_example_files_import_cleanly(tmp_path, capsys):
         assert report["rejected"] == [] and report["duplicates"] == 0
         data_rows = len(path.read_text(encoding="utf-8").strip().splitlines()) - 1
         assert report["rows_stored"] == data_rows, report
+
+
+def test_browser_tests_keep_to_their_two_groups(request):
+    """Under `make test` (pytest-xdist, --dist loadgroup) each browser test carries its group, so that
+    the tests of one server share its process; a pytest that drops the groups (9.2 with pytest-xdist
+    3.8) would spread them over every process, each starting its own servers and browser."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("les groupes ne servent que sous pytest-xdist --dist loadgroup (make test)")
+    browser = [item.nodeid for item in request.session.items if item.get_closest_marker("browser")]
+    if not browser:
+        pytest.skip("aucun test dans le navigateur dans cette sélection")
+    ungrouped = [n for n in browser if not n.endswith(("@navigateur-demo", "@navigateur-autres"))]
+    assert not ungrouped, ungrouped[:3]
