@@ -602,12 +602,12 @@ def _load_raw(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     # first filled cell of each row (the first one, nearly always). Done once here, so that the
     # several passes of the parsing read a plain table. One column more than the header (c_extra)
     # tells the rows that have more cells than the header.
-    filled = " or ".join(f"trim(replace(c{i}, chr(9), ' ')) <> ''" for i in range(n + 1))
+    filled = " or ".join(f"trim(replace({source_column(i)}, chr(9), ' ')) <> ''" for i in range(n + 1))
     try:
         records = _read_records(con, source, n + 1)  # noqa: F841 (read by name in the SQL below)
         con.execute(f"""
             create or replace temp table raw as
-            select * rename (c{n} as c_extra) from (
+            select * rename ({source_column(n)} as c_extra) from (
                 select row_number() over () - 1 as rn, * from records
             )
             where {filled}""")
@@ -627,14 +627,14 @@ def _extra_cells(con: duckdb.DuckDBPyConnection, source: Source) -> list[Problem
     n = len(source.headers)
     width = max(n + 1, sources.MAX_COLUMNS + 1)
     # The rows are read again, as wide as a file may be, to count their cells (rare: only then).
-    cells = " + ".join(f"(c{i} is not null)::int" for i in range(n, width))
-    blank = " and ".join(f"coalesce(trim(c{i}), '') = ''" for i in range(n, width))
+    cells = " + ".join(f"({source_column(i)} is not null)::int" for i in range(n, width))
+    blank = " and ".join(f"coalesce(trim({source_column(i)}), '') = ''" for i in range(n, width))
     records = _read_records(con, source, width)  # noqa: F841 (read by name in the SQL below)
     rows = con.execute(f"""
         select rn + 2 as line, {cells} as extra from (
             select row_number() over () - 1 as rn, * from records
         )
-        where c{n} is not null and not ({blank}) and rn in (select rn from raw where c_extra is not null)
+        where {source_column(n)} is not null and not ({blank}) and rn in (select rn from raw where c_extra is not null)
         order by rn""").fetchall()
     warnings = []
     for line, extra in rows:
@@ -648,14 +648,16 @@ def _extra_cells(con: duckdb.DuckDBPyConnection, source: Source) -> list[Problem
 
 
 def _load_parsing_macros(con) -> None:
-    """Create the parsing macros once per connection (a marker macro names the script's version)."""
+    """Create the parsing macros once per connection (a temporary table keeps the script's version)."""
     script = load_script("parsing")
-    marker = "parsing_macros_" + hashlib.sha256(script.encode()).hexdigest()[:12]
+    version = hashlib.sha256(script.encode()).hexdigest()
     try:
-        con.execute(f"select {marker}()")
+        loaded = con.execute("select version from parsing_macros_version").fetchall()
     except duckdb.CatalogException:
+        loaded = []
+    if loaded != [(version,)]:
         con.execute(script)
-        con.execute(f"create or replace temp macro {marker}() as true")
+        con.execute("create or replace temp table parsing_macros_version as select $v as version", {"v": version})
 
 
 def _action_lookup(con) -> None:
