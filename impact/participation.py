@@ -68,8 +68,16 @@ def participation_overview(con, filters: Filters) -> dict:
         "by_month": queries.run(con, "participation_by_month", params),
         "months": filters.months(),   # the chart's axis: every month, those without activity too
         "by_porteur": queries.run(con, "participation_by_porteur", params),
-        "regularity": queries.run(con, "participation_regularity", params),
+        "regularity": regularity(by_action),
     }
+
+
+def regularity(by_action: pd.DataFrame) -> pd.DataFrame:
+    """The regularity columns of participation_by_action, for the actions with named participants,
+    the most attended first."""
+    named = by_action[by_action["participants"] > 0]
+    return named.sort_values(["participants", "intitule"], ascending=[False, True])[
+        ["action_code", "intitule", *REGULARITY_COUNTS]].reset_index(drop=True)
 
 
 def regularity_long(by_action: pd.DataFrame) -> pd.DataFrame:
@@ -226,8 +234,7 @@ def action_sheet(con, filters: Filters, code: str, settings: Settings) -> dict:
     keys = ["participations", "participants", "headcount_participations", "sessions"]
     figures = {k: int(row[k].iloc[0]) if len(row) else 0 for k in keys}
     figures["average_per_session"] = float(row["average_per_session"].iloc[0]) if len(row) else None
-    regular = queries.run(con, "participation_regularity", params)
-    figures.update({k: int(regular[k].iloc[0]) if len(regular) else 0 for k in REGULARITY_LABELS})
+    figures.update({k: int(row[k].iloc[0]) if len(row) else 0 for k in REGULARITY_LABELS})
 
     by_month = queries.run(con, "participation_by_month", params)
     by_month = by_month.groupby("month", as_index=False)[["participations", "participants"]].sum() \

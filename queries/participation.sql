@@ -8,11 +8,12 @@
 
 -- name: participation_totals
 -- Headline figures: participations, head counts, distinct participants, sessions, actions, parcours (people in two actions or more).
-with selected as (
+with selected as not materialized (   -- read twice: each read scans, nothing is copied
     select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 ),
 people as (
-    select person, count(distinct action_code) as n_actions
+    -- two actions or more: the person's smallest and largest action codes differ
+    select person, min(action_code) <> max(action_code) as in_parcours
     from selected
     where person is not null
     group by person
@@ -23,52 +24,59 @@ select
     (select count(*) from people) as participants,
     count(distinct (date, action_code)) as sessions,   -- a session is one (date, action)
     count(distinct action_code) as actions,
-    (select count(*) from people where n_actions >= 2) as parcours
+    (select count(*) from people where in_parcours) as parcours
 from selected;
 
 -- name: participation_by_action
--- Per action: participations, distinct participants, head counts, sessions and average per session.
-select
-    action_code,
-    any_value(intitule) as intitule,
-    any_value(porteur) as porteur,
-    any_value(axe) as axe,
-    sum(nombre)::bigint as participations,
-    count(distinct person) as participants,
-    coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
-    count(distinct date) as sessions,
-    sum(nombre) / count(distinct date) as average_per_session
-from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-group by action_code
-order by participations desc, intitule;
-
--- name: participation_regularity
--- Per action: named participants by the number of its sessions they came to (once, 2 to 4, 5 or more).
-with pairs as (
-    select action_code, any_value(intitule) as intitule, person, count(*) as times
-    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-    where person is not null
+-- Per action: participations, distinct participants, head counts, sessions, average per session, and regularity (named participants by the number of the action's sessions they came to: once, 2 to 4, 5 or more).
+with selected as not materialized (   -- read twice: each read scans, nothing is copied
+    select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+),
+pairs as (
+    -- one row per (action, person); the head-count rows of an action make one row, person null
+    select action_code, person, sum(nombre) as participations, count(*) as times
+    from selected
     group by action_code, person
+),
+per_action as (
+    select
+        action_code,
+        sum(participations)::bigint as participations,
+        count(person) as participants,
+        coalesce(sum(participations) filter (where person is null), 0)::bigint as headcount_participations,
+        count(person) filter (where times = 1) as once,
+        count(person) filter (where times between 2 and 4) as two_to_four,
+        count(person) filter (where times >= 5) as five_or_more
+    from pairs
+    group by action_code
+),
+sessions as (
+    select action_code, any_value(intitule) as intitule, any_value(porteur) as porteur, any_value(axe) as axe,
+        count(distinct date) as sessions
+    from selected
+    group by action_code
 )
 select
-    action_code,
-    any_value(intitule) as intitule,
-    count(*) as participants,
-    count(*) filter (where times = 1) as once,
-    count(*) filter (where times between 2 and 4) as two_to_four,
-    count(*) filter (where times >= 5) as five_or_more
-from pairs
-group by action_code
-order by participants desc, intitule;
+    action_code, intitule, porteur, axe, participations, participants, headcount_participations,
+    sessions, participations / sessions as average_per_session, once, two_to_four, five_or_more
+from per_action
+join sessions using (action_code)
+order by participations desc, intitule;
 
 -- name: participation_by_month
 -- Per month and thématique: participations and distinct participants.
+with per_person as (
+    -- one row per (month, thématique, person); the head-count rows make one row, person null
+    select date_trunc('month', date)::date as month, axe, person, sum(nombre) as participations
+    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+    group by all
+)
 select
-    date_trunc('month', date)::date as month,
+    month,
     axe,
-    sum(nombre)::bigint as participations,
-    count(distinct person) as participants
-from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
+    sum(participations)::bigint as participations,
+    count(person) as participants
+from per_person
 group by all
 order by month, axe;
 
@@ -162,7 +170,7 @@ order by kind, people desc, label;
 
 -- name: focus_by_month
 -- Per month: distinct focus-band people who came, newcomers (first participation that month), participations of the focus band.
-with selected as (
+with selected as not materialized (   -- read twice: each read scans, nothing is copied
     select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 ),
 came as (
