@@ -743,7 +743,6 @@ def _validate(con, kind: str, mapping: contract.Mapping, settings: Settings, key
     used = {k: v for k, v in params.items() if f"${k}" in sql}
     con.execute("create or replace temp table problems (rn bigint, line bigint, col varchar, "
                 "value varchar, message varchar, ord integer, personal boolean)")
-    columns = {d[0] for d in con.execute(f"select * from ({sql}) limit 0", used).description}
     checks = checks_for(kind, settings)
     mask = " + ".join(f"(case when {condition} then {1 << order} else 0 end)"
                       for order, (_, condition, _) in enumerate(checks))
@@ -751,22 +750,8 @@ def _validate(con, kind: str, mapping: contract.Mapping, settings: Settings, key
                 f"{_key_extras(kind)}, 1::bigint as nth, ({mask})::bigint as mask from ({sql}) as t")
     con.execute(cand_sql, {k: v for k, v in params.items() if f"${k}" in sql or f"${k}" in mask})
     con.execute("create or replace temp table flagged as select rn, mask from cand where mask <> 0")
-    con.execute("create or replace temp table rules (ord integer, col varchar, message varchar, personal boolean)")
-    labels = {c.name: c.label for c in contract.COLUMNS[kind]}
-    values = []
-    for order, (col, _, message) in enumerate(checks):
-        # the column as the file names it, else as the contract names it (a column the file lacks)
-        con.execute("insert into rules values ($o, $c, $m, $p)",
-                    {"o": order, "c": mapping.headers.get(col) or labels.get(col, col), "m": message,
-                     "p": col in _PERSONAL})
-        raw_col = {"action": "action_raw", "tranche_age": "tranche_raw"}.get(col, f"{col}_raw")
-        if raw_col in columns and col not in _NAMES:
-            values.append(f"when {order} then t.{raw_col}")
-    value = f"case r.ord {' '.join(values)} end" if values else "cast(null as varchar)"
     if con.execute("select count(*) from flagged").fetchall()[0][0]:
-        con.execute(f"""insert into problems
-            select t.rn, t.line, r.col, {value}, r.message, r.ord, r.personal
-            from flagged f join ({sql}) as t using (rn) join rules r on (f.mask >> r.ord) & 1 = 1""", used)
+        _list_problems(con, kind, sql, used, checks, mapping)
         con.execute("delete from cand where mask <> 0")
         unknown_action = [order for order, (col, condition, _) in enumerate(checks)
                           if col == "action" and "action_code is null" in condition]
@@ -781,6 +766,36 @@ def _validate(con, kind: str, mapping: contract.Mapping, settings: Settings, key
     if report.problems_total > MAX_LISTED_PROBLEMS:
         report.rejected.append(Problem(None, None, None, f"… et {report.problems_total - MAX_LISTED_PROBLEMS} "
                                                          "autres problèmes (voir le fichier des lignes rejetées)."))
+
+
+def _list_problems(con, kind: str, sql: str, params: dict, checks: list[tuple[str, str, str]],
+                   mapping: contract.Mapping) -> None:
+    """One row of `problems` per flagged row and rule it breaks, with the cell as the file wrote it
+    (never a name): the parsed rows `sql` are computed again, for the flagged rows only."""
+    labels = {c.name: c.label for c in contract.COLUMNS[kind]}
+    con.execute("""create or replace temp table rules as
+        select unnest($ord)::integer as ord, unnest($col)::varchar as col,
+            unnest($message)::varchar as message, unnest($personal)::boolean as personal""", {
+        "ord": list(range(len(checks))),
+        # the column as the file names it, else as the contract names it (a column the file lacks)
+        "col": [mapping.headers.get(col) or labels.get(col, col) for col, _, _ in checks],
+        "message": [message for _, _, message in checks],
+        "personal": [col in _PERSONAL for col, _, _ in checks]})
+    # the flagged rows' cells as written, names left out
+    names = ", ".join(f"'{name}_raw'" for name in sorted(_NAMES))
+    con.execute(f"""create or replace temp table flagged_rows as
+        select rn, t.line, columns(lambda c: ends_with(c, '_raw') and c not in ({names}))
+        from flagged join ({sql}) as t using (rn)""", params)
+    columns = {d[0] for d in con.execute("select * from flagged_rows limit 0").description}
+    values = []
+    for order, (col, _, _) in enumerate(checks):
+        raw_col = {"action": "action_raw", "tranche_age": "tranche_raw"}.get(col, f"{col}_raw")
+        if raw_col in columns and col not in _NAMES:
+            values.append(f"when {order} then t.{raw_col}")
+    value = f"case r.ord {' '.join(values)} end" if values else "cast(null as varchar)"
+    con.execute(f"""insert into problems
+        select t.rn, t.line, r.col, {value}, r.message, r.ord, r.personal
+        from flagged f join flagged_rows as t using (rn) join rules r on (f.mask >> r.ord) & 1 = 1""")
 
 
 def _suggest_actions(con, order: int) -> None:
