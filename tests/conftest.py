@@ -81,13 +81,16 @@ def demo_db(demo_template, tmp_path, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _clean_streamlit_caches():
-    """st.cache_* survive between AppTests in one process: never read another test's store."""
+    """st.cache_* survive between AppTests in one process: never read another test's store or
+    settings. The download files stay cached: they depend on nothing but their table's content."""
     import streamlit as st
+
+    from impact import session
     st.cache_resource.clear()
-    st.cache_data.clear()
+    session.clear_caches()
     yield
     st.cache_resource.clear()
-    st.cache_data.clear()
+    session.clear_caches()
 
 
 @pytest.fixture(autouse=True)
