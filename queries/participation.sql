@@ -65,18 +65,12 @@ order by participations desc, intitule;
 
 -- name: participation_by_month
 -- Per month and thématique: participations and distinct participants.
-with per_person as (
-    -- one row per (month, thématique, person); the head-count rows make one row, person null
-    select date_trunc('month', date)::date as month, axe, person, sum(nombre) as participations
-    from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
-    group by all
-)
 select
-    month,
+    date_trunc('month', date)::date as month,
     axe,
-    sum(participations)::bigint as participations,
-    count(person) as participants
-from per_person
+    sum(nombre)::bigint as participations,
+    count(distinct person) as participants
+from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 group by all
 order by month, axe;
 
