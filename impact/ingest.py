@@ -782,10 +782,9 @@ def _list_problems(con, kind: str, sql: str, params: dict, checks: list[tuple[st
         "message": [message for _, _, message in checks],
         "personal": [col in _PERSONAL for col, _, _ in checks]})
     # the flagged rows' cells as written, names left out
-    names = ", ".join(f"'{name}_raw'" for name in sorted(_NAMES))
     con.execute(f"""create or replace temp table flagged_rows as
-        select rn, t.line, columns(lambda c: ends_with(c, '_raw') and c not in ({names}))
-        from flagged join ({sql}) as t using (rn)""", params)
+        select rn, t.line, columns(lambda c: ends_with(c, '_raw') and not list_contains($names, c))
+        from flagged join ({sql}) as t using (rn)""", {**params, "names": [f"{name}_raw" for name in _NAMES]})
     columns = {d[0] for d in con.execute("select * from flagged_rows limit 0").description}
     values = []
     for order, (col, _, _) in enumerate(checks):
