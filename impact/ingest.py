@@ -760,8 +760,8 @@ def _validate(con, kind: str, mapping: contract.Mapping, settings: Settings, key
     report.problems_total, report.rejected_count = con.execute(
         "select count(*), count(distinct rn) from problems").fetchall()[0]
     report.rows_valid = report.rows_read - report.rejected_count
-    rows = con.execute(f"select line, col, value, message, personal from problems order by line, ord "
-                       f"limit {MAX_LISTED_PROBLEMS}").fetchall()
+    rows = con.execute("select line, col, value, message, personal from problems order by line, ord limit $n",
+                       {"n": MAX_LISTED_PROBLEMS}).fetchall()
     report.rejected = [Problem(int(r[0]), r[1], r[2], r[3], bool(r[4])) for r in rows]
     if report.problems_total > MAX_LISTED_PROBLEMS:
         report.rejected.append(Problem(None, None, None, f"… et {report.problems_total - MAX_LISTED_PROBLEMS} "
@@ -789,7 +789,7 @@ def _list_problems(con, kind: str, sql: str, params: dict, checks: list[tuple[st
     values = []
     for order, (col, _, _) in enumerate(checks):
         raw_col = {"action": "action_raw", "tranche_age": "tranche_raw"}.get(col, f"{col}_raw")
-        if raw_col in columns and col not in _NAMES:
+        if raw_col in columns:   # a column of flagged_rows: never a name
             values.append(f"when {order} then t.{raw_col}")
     value = f"case r.ord {' '.join(values)} end" if values else "cast(null as varchar)"
     con.execute(f"""insert into problems
