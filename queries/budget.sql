@@ -142,7 +142,7 @@ select
     any_value(porteur) as porteur,
     any_value(axe) as axe,
     sum(nombre)::bigint as participations,
-    count(distinct person) as participants
+    distinct_people(person) as participants
 from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 group by action_code
 order by code;

@@ -37,6 +37,17 @@ create or replace temp macro people_selected(tranche, sexe, qpv, public, bands, 
     and (len(qpvs) = 0 or list_contains(qpvs, qpv_label(qpv)))
     and (len(publics) = 0 or list_contains(publics, public));
 
+-- Distinct people among a group's rows: the number of different person ids, exactly what
+-- count(distinct person) gives (a null person, a head-count row, is nobody). DuckDB sets one bit per
+-- id, over the range of ids that the statistics of the table read give, instead of hashing every
+-- (group, person) pair: the same figure, three to five times faster when a page groups millions of
+-- rows. Two limits:
+-- - `person` must be a column as read from a table (attendance_f, selection_people): a computed
+--   value (a CASE, say) has no statistics and DuckDB refuses the query; count(distinct ...) then;
+-- - each group holds one bit per person ever stored (2,5 kB for 20 000 people): use it where the
+--   groups are a few hundred (months, actions, porteurs), not thousands (sessions, people).
+create or replace temp macro distinct_people(person) as coalesce(bit_count(bitstring_agg(person)), 0);
+
 -- The attendance rows the shared filters select (period, action, thématique, porteur, band, sex,
 -- QPV, public), with their action's current code, title, porteur and thématique. `person` is the
 -- whole-number id of the pseudonym (null on a head-count row, which stands for `nombre`

@@ -13,7 +13,7 @@ select
     date_trunc('month', date)::date as month,
     coalesce(sum(nombre), 0)::bigint as participations,
     coalesce(sum(nombre) filter (where person is null), 0)::bigint as headcount_participations,
-    count(distinct person) as participants,
+    distinct_people(person) as participants,
     count(distinct action_code) as actions
 from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 group by grouping sets ((month), ())

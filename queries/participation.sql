@@ -69,7 +69,7 @@ select
     date_trunc('month', date)::date as month,
     axe,
     sum(nombre)::bigint as participations,
-    count(distinct person) as participants
+    distinct_people(person) as participants
 from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 group by all
 order by month, axe;
@@ -81,7 +81,7 @@ select
     count(distinct action_code) as actions,
     count(distinct (date, action_code)) as sessions,
     sum(nombre)::bigint as participations,
-    count(distinct person) as participants
+    distinct_people(person) as participants
 from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 group by porteur
 order by participations desc, porteur;
@@ -124,7 +124,7 @@ order by kind, sexe, qpv_label;
 select
     f.action_code,
     any_value(f.intitule) as intitule,
-    count(distinct f.person) as young_people,
+    distinct_people(f.person) as young_people,
     count(*)::bigint as participations   -- named rows: one participation each
 from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics) as f
 join selection_people as p on p.person = f.person and p.tranche = $focus_band
@@ -168,7 +168,7 @@ with selected as not materialized (   -- read twice: each read scans, nothing is
     select * from attendance_f($date_from, $date_to, $actions, $themes, $porteurs, $bands, $sexes, $qpvs, $publics)
 ),
 came as (
-    select date_trunc('month', f.date)::date as month, count(distinct f.person) as young_people
+    select date_trunc('month', f.date)::date as month, distinct_people(f.person) as young_people
     from selected as f
     join selection_people as p on p.person = f.person and p.tranche = $focus_band
     group by 1

@@ -71,6 +71,22 @@ def test_by_month_stacks_by_theme(built, everything):
     assert df["participations"].sum() == 29
 
 
+def test_distinct_people_is_count_distinct(built, everything):
+    """The macro behind the distinct counts gives count(distinct person) for every group, a group of
+    head-count rows only (0) and an empty selection (0) included."""
+    sql = """select {group}, distinct_people(person) as macro, count(distinct person) as plain
+             from attendance_f($date_from, $date_to, [], [], [], [], [], [], []) group by all"""
+    params = {"date_from": everything.date_from, "date_to": everything.date_to}
+    for group in ("action_code", "axe", "date", "public", "tranche, sexe"):
+        df = built.execute(sql.format(group=group), params).df()
+        assert len(df) > 1 and df["macro"].tolist() == df["plain"].tolist(), group
+    headcount = built.execute(sql.format(group="person is null"), params).df().set_index("(person IS NULL)")
+    assert headcount.loc[True, "macro"] == 0 and headcount.loc[False, "macro"] == 5
+    nobody = {"date_from": D(2030, 1, 1), "date_to": D(2030, 12, 31)}
+    assert built.execute("select distinct_people(person) from attendance_f($date_from, $date_to, [], [], [], [], "
+                         "[], [], [])", nobody).fetchone() == (0,)
+
+
 def test_by_porteur(built, everything):
     df = p.participation_overview(built, everything)["by_porteur"].set_index("porteur")
     cols = ["actions", "sessions", "participations", "participants"]
