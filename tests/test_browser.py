@@ -224,13 +224,15 @@ def _assert_clean(page) -> None:
 
 
 @pytest.mark.parametrize(("path", "title", "marker"), PAGES, ids=[p[0] or "vue-ensemble" for p in PAGES])
-def test_page_opens_by_url_in_french_and_passes_the_audit(server, page, axe_audit, path, title, marker):
-    """Each page opens by its address, titled and selected in the menu; its charts are drawn; it says
+def test_every_page_opens_in_french_and_passes_the_audit(server, page, axe_audit, path, title, marker):
+    """Each page opens, at its address, titled and selected in the menu; its charts are drawn; it says
     it is French (screen readers) and none of the English words Streamlit or Plotly write is left
     (accessible names, the uploader, the charts' buttons); then axe-core finds no serious or critical
     problem in our content (RGAA / WCAG AA): contrast, heading order, names... The findings in
-    Streamlit's own markup are the README's list."""
-    _open(page, f"{server}/{path}")
+    Streamlit's own markup are the README's list.
+    The first page opens by its address, the next ones from the menu, as a reader goes from page to
+    page (a shared link opening a page by its address: the deep-link, sign-in and journey tests)."""
+    _arrive(page, server, path)
     _assert_clean(page)
     main = page.locator("[data-testid=stMain]")
     if marker:
@@ -252,6 +254,26 @@ def test_page_opens_by_url_in_french_and_passes_the_audit(server, page, axe_audi
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{path or 'vue-ensemble'}.png"), full_page=True)
     axe_audit(page)
+
+
+NEW_TITLE = """(old) => {
+    const h1 = document.querySelector('[data-testid=stMain] h1');
+    return (h1 !== null && h1.innerText !== old) || document.querySelector('[data-testid=stException]') !== null;
+}"""
+
+
+def _arrive(page, server: str, path: str) -> None:
+    """Go to the page `path` of `server`: from the menu when the tab already shows this app, by its
+    address otherwise; either way the browser ends at the page's address."""
+    link = page.locator(f"[data-testid=stSidebarNav] a[href='{server}/{path}']")
+    if page.url.startswith(server) and link.count():
+        before = page.locator("[data-testid=stMain] h1").first.inner_text()
+        _click_until_url(page, link.first, lambda url: url.split("?")[0] == f"{server}/{path}")
+        page.wait_for_function(NEW_TITLE, arg=before)   # the previous page's title may still be shown
+        _settle(page)
+    else:
+        _open(page, f"{server}/{path}")
+    assert page.url.split("?")[0] == f"{server}/{path}", page.url
 
 
 def _assert_charts_drawn(page, path: str) -> None:
@@ -536,7 +558,7 @@ def sso_server(demo_db, tmp_path_factory):
             yield {"url": url, "issuer": issuer, "password": password, "db": db}
 
 
-def _click_until_url(page, button, url: str, tries: int = 3) -> None:
+def _click_until_url(page, button, url, tries: int = 3) -> None:
     """Click `button` until the browser goes to `url`: a click that lands while the page is running
     again can be lost (toolchain notes), so the page is let settle and the click made again."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
