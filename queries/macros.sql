@@ -44,7 +44,7 @@ create or replace temp macro people_selected(tranche, sexe, qpv, public, bands, 
 -- rows. Two limits:
 -- - `person` must be a column as read from a table (attendance_f, selection_people): a computed
 --   value (a CASE, say) has no statistics and DuckDB refuses the query; count(distinct ...) then;
--- - each group holds one bit per person ever stored (2,5 kB for 20 000 people): use it where the
+-- - each group holds one bit per person ever stored (2.5 kB for 20,000 people): use it where the
 --   groups are a few hundred (months, actions, porteurs), not thousands (sessions, people).
 create or replace temp macro distinct_people(person) as coalesce(bit_count(bitstring_agg(person)), 0);
 
