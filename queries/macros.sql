@@ -103,14 +103,25 @@ where b.annee between year(date_from) and year(date_to)
 -- code) in it: their band; their sex and QPV residence, those of the first participation that gives
 -- them ('NR' / null when none does); the date. The one definition of "first participation": every
 -- count of people by band, sex or QPV residence reads it.
--- `firsts` takes each person's earliest row whole; `later` reads the rows again only for the people
--- whose earliest row does not say their sex or QPV residence (one struct minimum instead of three).
+-- `first_day` finds each person's earliest date; `firsts` takes, among that day's rows, the one
+-- with the smallest action code, whole (two light passes: one struct minimum over every row costs
+-- twice as much); `later` reads the rows again only for the people whose first row does not say
+-- their sex or QPV residence (one struct minimum instead of three).
 create or replace temp macro first_participation(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics) as table
-with firsts as (
-    select person, min({'date': date, 'code': action_code, 'tranche': tranche, 'sexe': sexe, 'qpv': qpv}) as first
+with first_day as (
+    select person, min(date) as first_date
     from attendance_f(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics)
     where person is not null
     group by person
+),
+firsts as (
+    select
+        a.person,
+        any_value(d.first_date) as first_date,
+        min({'code': a.action_code, 'tranche': a.tranche, 'sexe': a.sexe, 'qpv': a.qpv}) as first
+    from attendance_f(date_from, date_to, actions, themes, porteurs, bands, sexes, qpvs, publics) as a
+    join first_day as d on d.person = a.person and d.first_date = a.date
+    group by a.person
 ),
 later as (
     select
@@ -126,7 +137,7 @@ select
     f.first.tranche as tranche,
     case when f.first.sexe <> 'NR' then f.first.sexe else coalesce(l.sexe, 'NR') end as sexe,
     coalesce(f.first.qpv, l.qpv) as qpv,
-    f.first.date as first_date
+    f.first_date
 from firsts as f
 left join later as l using (person);
 
