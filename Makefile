@@ -104,7 +104,8 @@ lint: $(VENV)/.requirements-test.stamp
 
 # pytest exits 5 when it collects no test: any non-zero status fails the target.
 # The tests run in TEST_WORKERS processes (pytest-xdist), one per core: a third process on two cores
-# only adds work (on an idle machine: 2 min 59 s to 3 min 12 s of tests with two, about 4 min with three).
+# only adds work (with two: 2 min 50 s to 3 min 34 s of tests on the same idle machine from one hour to
+# the next; about 4 min with three).
 # TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 2
 test: $(VENV)/.requirements-test.stamp chromium report-tools $(AXE) lint
