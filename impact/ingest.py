@@ -585,12 +585,17 @@ def analyse_headers(kind: str | None, headers: list[str]) -> tuple[str, contract
 _NO_NULL_TEXT = "\x00\x00"
 
 
-def _read_records(con: duckdb.DuckDBPyConnection, source: Source, width: int) -> duckdb.DuckDBPyRelation:
+def _read_records(con: duckdb.DuckDBPyConnection, source: Source, width: int,
+                  extra: bool = False) -> duckdb.DuckDBPyRelation:
     """The records of `source` as `width` text columns c0, c1…, read by DuckDB from memory (a
-    relation, which SQL run from the caller reads by its variable's name)."""
+    relation, which SQL run from the caller reads by its variable's name); with `extra`, the last
+    column is c_extra."""
+    names = [source_column(i) for i in range(width)]
+    if extra:
+        names[-1] = "c_extra"
     return con.read_csv(
         io.BytesIO(source.data), delimiter=source.separator, quotechar='"', escapechar='"', header=False,
-        all_varchar=True, columns={source_column(i): "VARCHAR" for i in range(width)}, null_padding=True,
+        all_varchar=True, columns=dict.fromkeys(names, "VARCHAR"), null_padding=True,
         strict_mode=False, auto_detect=False, parallel=False, max_line_size=10_000_000,
         na_values=_NO_NULL_TEXT)
 
@@ -598,19 +603,18 @@ def _read_records(con: duckdb.DuckDBPyConnection, source: Source, width: int) ->
 def _load_raw(con: duckdb.DuckDBPyConnection, source: Source) -> None:
     n = len(source.headers)
     # rn numbers the records in file order (the reading is sequential); a record is kept when one
-    # of its cells holds more than spaces and tabs. Written as a disjunction, DuckDB stops at the
-    # first filled cell of each row (the first one, nearly always). Done once here, so that the
-    # several passes of the parsing read a plain table. One column more than the header (c_extra)
-    # tells the rows that have more cells than the header.
-    filled = " or ".join(f"trim(replace({source_column(i)}, chr(9), ' ')) <> ''" for i in range(n + 1))
+    # of its cells holds more than spaces and tabs. Done once here, so that the several passes of
+    # the parsing read a plain table. One column more than the header (c_extra) tells the rows that
+    # have more cells than the header.
     try:
-        records = _read_records(con, source, n + 1)  # noqa: F841 (read by name in the SQL below)
-        con.execute(f"""
+        records = _read_records(con, source, n + 1, extra=True)  # noqa: F841 (read by name in the SQL below)
+        con.execute("""
             create or replace temp table raw as
-            select * rename ({source_column(n)} as c_extra) from (
+            select * from (
                 select row_number() over () - 1 as rn, * from records
             )
-            where {filled}""")
+            where trim(replace(c0, chr(9), ' ')) <> ''   -- nearly always: the rest is not read
+                or trim(replace(concat_ws('', *columns(* exclude (rn))), chr(9), ' ')) <> ''""")
     except duckdb.Error as exc:
         raise UnreadableFile(
             f"{source.file_name} n'a pas pu être lu comme un CSV (guillemets non refermés, ligne trop "
@@ -627,15 +631,18 @@ def _extra_cells(con: duckdb.DuckDBPyConnection, source: Source) -> list[Problem
     n = len(source.headers)
     width = max(n + 1, sources.MAX_COLUMNS + 1)
     # The rows are read again, as wide as a file may be, to count their cells (rare: only then).
-    cells = " + ".join(f"({source_column(i)} is not null)::int" for i in range(n, width))
-    blank = " and ".join(f"coalesce(trim({source_column(i)}), '') = ''" for i in range(n, width))
     records = _read_records(con, source, width)  # noqa: F841 (read by name in the SQL below)
-    rows = con.execute(f"""
-        select rn + 2 as line, {cells} as extra from (
-            select row_number() over () - 1 as rn, * from records
+    rows = con.execute("""
+        with wide as (
+            -- the cells after the header's columns
+            select row_number() over () - 1 as rn, list_slice(list_value(*columns(*)), $first, $last) as cells
+            from records
         )
-        where {source_column(n)} is not null and not ({blank}) and rn in (select rn from raw where c_extra is not null)
-        order by rn""").fetchall()
+        select rn + 2 as line, len(list_filter(cells, lambda x: x is not null)) as extra
+        from wide
+        where cells[1] is not null and len(list_filter(cells, lambda x: coalesce(trim(x), '') <> '')) > 0
+            and rn in (select rn from raw where c_extra is not null)
+        order by rn""", {"first": n + 1, "last": width}).fetchall()
     warnings = []
     for line, extra in rows:
         count = f"au moins {extra}" if extra >= width - n else str(extra)
