@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -265,12 +266,8 @@ NEW_TITLE = """(old) => {
 def _arrive(page, server: str, path: str) -> None:
     """Go to the page `path` of `server`: from the menu when the tab already shows this app, by its
     address otherwise; either way the browser ends at the page's address."""
-    link = page.locator(f"[data-testid=stSidebarNav] a[href='{server}/{path}']")
-    if page.url.startswith(server) and link.count():
-        before = page.locator("[data-testid=stMain] h1").first.inner_text()
-        _click_until_url(page, link.first, lambda url: url.split("?")[0] == f"{server}/{path}")
-        page.wait_for_function(NEW_TITLE, arg=before)   # the previous page's title may still be shown
-        _settle(page)
+    if page.url.startswith(server) and page.locator(f"[data-testid=stSidebarNav] a[href='{server}/{path}']").count():
+        _go(page, path)
     else:
         _open(page, f"{server}/{path}")
     assert page.url.split("?")[0] == f"{server}/{path}", page.url
@@ -778,9 +775,17 @@ def _grid_text(page, waited: str) -> str:
 
 
 def _go(page, path: str) -> None:
-    """Change page through the menu (the coordinator's session stays open)."""
-    page.locator(f"[data-testid=stSidebarNav] a[href$='/{path}']").first.click()
-    page.wait_for_timeout(300)
+    """Change page through the menu (the session, a coordinator's space, stays open): click until the
+    browser is at the page's address, then wait for the page's own title (the previous page's may
+    still be shown); the page already shown runs again."""
+    link = page.locator(f"[data-testid=stSidebarNav] a[href$='/{path}']").first
+    there = urlsplit(page.url).path == f"/{path}"
+    before = page.locator("[data-testid=stMain] h1").first.inner_text()
+    _click_until_url(page, link, lambda url: urlsplit(url).path == f"/{path}")
+    if there:
+        page.wait_for_timeout(300)
+    else:
+        page.wait_for_function(NEW_TITLE, arg=before)
     _settle(page)
 
 
