@@ -109,3 +109,6 @@ with page_errors.reported(current.url_path or current.title):
     signin.sidebar_identity(settings)
 
     current.run()
+
+# Once the libraries are loaded, Streamlit's collection after each run skips them.
+session.freeze_loaded_objects()

@@ -8,6 +8,7 @@ they are tested without Streamlit.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -64,6 +65,22 @@ def compute(fn: Callable, *args, **kwargs):
         privacy.read_secret(privacy.secret_path(store.path))
         return _compute(fn, f"{fn.__module__}.{fn.__qualname__}", args, tuple(sorted(kwargs.items())),
                         store.data_version(), exact_counts())
+
+
+_loaded_objects_frozen = False
+
+
+def freeze_loaded_objects() -> None:
+    """Once per process, after a page has run: take the objects alive then out of the garbage
+    collector's sight (Python's gc.freeze). They are the libraries' modules, classes and functions,
+    some 150 000 objects that live as long as the process. Streamlit runs a full collection after
+    every run of a page; without them it takes well under a millisecond instead of 50 to 80 ms of
+    processor time on a 2-core server."""
+    global _loaded_objects_frozen
+    if not _loaded_objects_frozen:
+        _loaded_objects_frozen = True
+        gc.collect()   # what is already garbage is freed, not kept for ever
+        gc.freeze()
 
 
 def clear_caches() -> None:

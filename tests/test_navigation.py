@@ -140,3 +140,21 @@ def test_a_computation_is_cached_until_the_data_changes(db, monkeypatch, setting
     assert cached["totals"]["participations"] == 2
     with pytest.raises(AssertionError, match="from the cache"):  # another view is computed
         session.compute(participation.participation_overview, default.with_(date_to=dt.date(2023, 12, 31)))
+
+
+def test_after_a_page_has_run_the_loaded_libraries_leave_the_garbage_collection(db):
+    """Streamlit collects garbage after every run of a page; the objects of the libraries loaded by
+    the first run are frozen once, so that each collection skips them."""
+    import gc
+
+    from impact import session
+
+    _seed(db)
+    at = AppTest.from_file("../dashboard.py", default_timeout=60).run()
+    assert not at.exception
+    assert session._loaded_objects_frozen
+    frozen = gc.get_freeze_count()
+    assert frozen > 50_000   # streamlit, pandas, duckdb and plotly: some 150 000 objects
+    at.switch_page("pages/participation.py").run()
+    assert not at.exception
+    assert gc.get_freeze_count() <= frozen   # frozen once per process, not at every run
