@@ -9,7 +9,6 @@ test checks the French message AND that nothing was stored (`rejects`).
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -29,13 +28,24 @@ OPERATOR = auth.operator("test")   # the command line's actor: may import, undo 
 
 def batch(con: duckdb.DuckDBPyConnection, kind: str, file_name: str = "test.csv",
           imported_by: str = "test") -> int:
-    bid = con.execute("select coalesce(max(id), 0) + 1 from batches").fetchall()[0][0]
-    con.execute(
+    return con.execute(
         "insert into batches (id, kind, file_name, sha256, imported_by, imported_at) "
-        "values ($id, $kind, $f, 'x', $by, now())",
-        {"id": bid, "kind": kind, "f": file_name, "by": imported_by},
-    )
-    return bid
+        "select coalesce(max(id), 0) + 1, $kind, $f, 'x', $by, now() from batches returning id",
+        {"kind": kind, "f": file_name, "by": imported_by},
+    ).fetchall()[0][0]
+
+
+def _insert(con, table: str, batch_id: int, columns: dict[str, list]) -> None:
+    """Insert the rows given column by column (equal lists) in one statement, numbered from line 2."""
+    n = len(next(iter(columns.values())))
+    names = ", ".join(columns)
+    cells = ", ".join(f"unnest(${name})" for name in columns)
+    con.execute(f"insert into {table} (batch_id, line, {names}) select $batch_id, unnest($line), {cells}",
+                {"batch_id": batch_id, "line": list(range(2, n + 2)), **columns})
+
+
+def _day(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 def action(con, code: str, intitule: str | None = None, porteur: str | None = None,
@@ -53,16 +63,13 @@ def action(con, code: str, intitule: str | None = None, porteur: str | None = No
 def attendance(con, rows: list[dict], batch_id: int | None = None) -> int:
     """rows: dicts with date, action, and person/age/tranche/sexe/qpv/nombre/public (defaults)."""
     bid = batch_id or batch(con, "attendance")
-    for i, r in enumerate(rows):
-        con.execute(
-            "insert into attendance (batch_id, line, date, action_code, person, age, tranche, sexe, qpv, "
-            "nombre, public) values ($b, $line, $date, $action, $person, $age, $tranche, $sexe, "
-            "$qpv, $nombre, $public)",
-            {"b": bid, "line": i + 2, "date": r["date"], "action": r["action"],
-             "person": r.get("person"), "age": r.get("age"), "tranche": r.get("tranche", "âge inconnu"),
-             "sexe": r.get("sexe", "NR"), "qpv": r.get("qpv"), "nombre": r.get("nombre", 1),
-             "public": r.get("public", "jeune")},
-        )
+    if rows:
+        _insert(con, "attendance", bid, {
+            "date": [_day(r["date"]) for r in rows], "action_code": [r["action"] for r in rows],
+            "person": [r.get("person") for r in rows], "age": [r.get("age") for r in rows],
+            "tranche": [r.get("tranche", "âge inconnu") for r in rows], "sexe": [r.get("sexe", "NR") for r in rows],
+            "qpv": [r.get("qpv") for r in rows], "nombre": [r.get("nombre", 1) for r in rows],
+            "public": [r.get("public", "jeune") for r in rows]})
     rebuild_derived(con)
     return bid
 
@@ -70,31 +77,26 @@ def attendance(con, rows: list[dict], batch_id: int | None = None) -> int:
 def budget(con, rows: list[tuple], batch_id: int | None = None) -> int:
     """rows: (annee, action, financeur, montant[, previous_montant])."""
     bid = batch_id or batch(con, "budget")
-    for i, r in enumerate(rows):
-        annee, act, fin, montant = r[:4]
-        prev = r[4] if len(r) > 4 else None
-        con.execute(
-            "insert into budget values ($b, $line, $annee, $action, $fin, $key, $m, $prev)",
-            {"b": bid, "line": i + 2, "annee": annee, "action": act, "fin": fin,
-             "key": fin.lower(), "m": Decimal(str(montant)), "prev": prev},
-        )
+    if rows:
+        _insert(con, "budget", bid, {
+            "annee": [r[0] for r in rows], "action_code": [r[1] for r in rows], "financeur": [r[2] for r in rows],
+            "financeur_key": [r[2].lower() for r in rows], "montant": [str(r[3]) for r in rows],
+            "previous_montant": [str(r[4]) if len(r) > 4 and r[4] is not None else None for r in rows]})
     return bid
 
 
 def spending(con, rows: list[dict], batch_id: int | None = None) -> int:
     """rows: dicts with date, action, montant and optional exercice/financeur/statut/..."""
     bid = batch_id or batch(con, "spending")
-    for i, r in enumerate(rows):
-        d = r["date"] if isinstance(r["date"], dt.date) else dt.date.fromisoformat(r["date"])
-        fin = r.get("financeur", "État - cité éducative")
-        con.execute(
-            "insert into spending values ($b, $line, $date, $ex, $action, $m, $fin, $key, $statut, "
-            "$lib, $four, $piece)",
-            {"b": bid, "line": i + 2, "date": d, "ex": r.get("exercice", d.year), "action": r["action"],
-             "m": Decimal(str(r["montant"])), "fin": fin, "key": fin.lower(),
-             "statut": r.get("statut", "payé"), "lib": r.get("libelle"), "four": r.get("fournisseur"),
-             "piece": r.get("piece")},
-        )
+    if rows:
+        funders = [r.get("financeur", STATE) for r in rows]
+        _insert(con, "spending", bid, {
+            "date": [_day(r["date"]) for r in rows],
+            "exercice": [r.get("exercice", _day(r["date"]).year) for r in rows],
+            "action_code": [r["action"] for r in rows], "montant": [str(r["montant"]) for r in rows],
+            "financeur": funders, "financeur_key": [f.lower() for f in funders],
+            "statut": [r.get("statut", "payé") for r in rows], "libelle": [r.get("libelle") for r in rows],
+            "fournisseur": [r.get("fournisseur") for r in rows], "piece": [r.get("piece") for r in rows]})
     return bid
 
 
