@@ -132,8 +132,9 @@ def main() -> None:
         print(f"{label:<50} {value:>10}")
 
     # The clone's own pages (the committed code that `make run` served), on the same database.
-    done = subprocess.run([sys.executable, str(clone / "bench" / "pages.py"), "--worker", "apptest", str(db)],
-                          cwd=clone, capture_output=True, text=True)
+    job = json.dumps({"db": str(db), "settings": None})
+    done = subprocess.run([sys.executable, str(clone / "bench" / "pages.py"), "--worker", "apptest", job],
+                          cwd=clone, env=env, capture_output=True, text=True)
     print("\n# Pages dans AppTest (cible ≤ 1,5 s)")
     if done.returncode != 0:
         print((done.stderr.strip().splitlines() or ["?"])[-1])
@@ -141,6 +142,8 @@ def main() -> None:
         report = json.loads(done.stdout.strip().splitlines()[-1])
         print(f"{'page':<34} {'à froid':>8} {'à chaud':>8} {'cible':>6}")
         for r in report["rows"]:
+            if r.get("action"):   # a click, not the opening of a page
+                continue
             met = r["cold"] <= 1.5 and not r["error"]
             print(f"{r['page']:<34} {fr(r['cold'], 3):>8} {fr(r['warm'], 3):>8} {'oui' if met else 'NON':>6}"
                   + (f"  {r['error']}" if r["error"] else ""))
