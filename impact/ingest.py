@@ -843,11 +843,15 @@ def _rejected_csv(con, source: Source) -> bytes:
     uploaded file, then the row's cells, then the reasons. Imported again once corrected, the two
     added columns are reported as unknown and ignored."""
     n = len(source.headers)
-    cols = ", ".join(source_column(i) for i in range(n))
-    frame = con.execute(f"""
-        select min(line) as line, {cols}, string_agg(message, ' ; ' order by ord) as motif
-        from src join problems using (rn)
-        group by rn, {cols} order by rn""").df()
+    frame = con.execute("""
+        with reasons as (
+            select rn, min(line) as line, string_agg(message, ' ; ' order by ord) as motif
+            from problems
+            group by rn
+        )
+        select r.line, src.* exclude (rn, c_extra), r.motif   -- the header's cells c0, c1…
+        from src join reasons as r using (rn)
+        order by rn""").df()
     headers = [h or f"colonne {i + 1}" for i, h in enumerate(source.headers)]
     if len(set(headers)) < n:
         headers = [f"{h} ({i + 1})" for i, h in enumerate(headers)]
