@@ -7,6 +7,7 @@ with a leading apostrophe, so a partner's `=HYPERLINK(...)` never runs on a read
 from __future__ import annotations
 
 import io
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -106,6 +107,8 @@ def _xlsx_value(value, kind: str):
     import datetime as dt
 
     import pandas as pd
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT or value is pd.NA:
+        return None   # an empty cell
     if isinstance(value, pd.Timestamp):
         value = value.tz_localize(None).to_pydatetime() if value.tzinfo else value.to_pydatetime()
     if isinstance(value, dt.datetime) and value.time() == dt.time(0):
@@ -116,8 +119,6 @@ def _xlsx_value(value, kind: str):
         if kind == "money":
             return round(float(value), 2)
         return int(value) if float(value).is_integer() else float(value)
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NaT:
-        return None
     return value
 
 
@@ -154,43 +155,41 @@ def xlsx(df: pd.DataFrame, sheet: str = "Données") -> bytes:
 
 
 def workbook(sheets: list[Sheet]) -> bytes:
-    """Several sheets in one .xlsx, each written as `xlsx` writes one."""
-    from openpyxl import Workbook
+    """Several sheets in one .xlsx, each written as `xlsx` writes one. XlsxWriter builds the file in
+    memory: no cell is ever written to a temporary file (a coordinator's exact counts included)."""
+    import xlsxwriter
 
-    book = Workbook(write_only=True)
-    for sheet, name in zip(sheets, sheet_names([s.name for s in sheets]), strict=True):
-        _write_sheet(book, name, sheet)
     buf = io.BytesIO()
-    book.save(buf)
+    book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False,
+                                     "strings_to_formulas": False, "strings_to_urls": False})
+    formats = {"header": book.add_format({"bold": True}),
+               **{kind: book.add_format({"num_format": code}) for kind, code in XLSX_FORMATS.items()}}
+    for sheet, name in zip(sheets, sheet_names([s.name for s in sheets]), strict=True):
+        _write_sheet(book.add_worksheet(name), sheet, formats)
+    book.close()
     return buf.getvalue()
 
 
-def _write_sheet(book, name: str, sheet: Sheet) -> None:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
+def _write_sheet(ws, sheet: Sheet, formats: dict) -> None:
     out = _neutralised(sheet.frame).astype(object)
     columns = [str(col) for col in out.columns]
     header_kinds = [column_kind(col) for col in columns]
-    ws = book.create_sheet(name)
-    header = []
-    for col in columns:
-        cell = WriteOnlyCell(ws, value=col)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    ws.append(header)
+    for c, col in enumerate(columns):
+        ws.write_string(0, c, col, formats["header"])
     for i, row in enumerate(out.itertuples(index=False)):
         kinds = [sheet.kind(i, col) for col in columns] if sheet.kind else header_kinds
-        cells = []
-        for value, kind in zip(row, kinds, strict=True):
+        for c, (value, kind) in enumerate(zip(row, kinds, strict=True)):
             value = _xlsx_value(value, kind)
-            cell = WriteOnlyCell(ws, value=value)
+            if value is None:
+                continue
             if _is_date(value):
-                cell.number_format = XLSX_FORMATS["month" if kind == "month" else "date"]
-            elif _is_number(value):
+                ws.write_datetime(i + 1, c, value, formats["month" if kind == "month" else "date"])
+            elif _is_number(value) and math.isfinite(value):
                 fmt_kind = kind if kind in ("money", "percent", "decimal") else "count"
                 if fmt_kind == "count" and not float(value).is_integer():
                     fmt_kind = "decimal"
-                cell.number_format = XLSX_FORMATS[fmt_kind]
-            cells.append(cell)
-        ws.append(cells)
+                ws.write_number(i + 1, c, value, formats[fmt_kind])
+            elif isinstance(value, bool):
+                ws.write_boolean(i + 1, c, value)
+            else:
+                ws.write_string(i + 1, c, str(value))

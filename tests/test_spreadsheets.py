@@ -62,6 +62,43 @@ def test_xlsx_cells_are_numbers_and_dates_with_formats():
     assert cells["Part"][0].number_format == "0.0%"
 
 
+def test_xlsx_empty_cells_and_other_values():
+    """Missing values (None, NaN, NaT, pd.NA) leave the cell empty; a time of day is kept; a text
+    that looks like a link or a number stays text."""
+    frame = pd.DataFrame({
+        "Participations": pd.array([3, None], dtype="Int64"),
+        "Importé le": [pd.Timestamp("2024-01-02 10:30", tz="Europe/Paris"), pd.NaT],
+        "Fichier": ["http://x", "0123"],
+        "Reste à payer": [float("nan"), 2.5],
+    })
+    sheet = openpyxl.load_workbook(io.BytesIO(spreadsheets.xlsx(frame))).active
+    first, second = ([c.value for c in row] for row in sheet.iter_rows(min_row=2, max_row=3))
+    assert first == [3, dt.datetime(2024, 1, 2, 10, 30), "http://x", None]
+    assert second == [None, None, "0123", 2.5]
+
+
+def test_writing_a_workbook_opens_no_file():
+    """The .xlsx is built in memory: no cell, a coordinator's exact counts included, goes through a
+    temporary file. Python's audit hook sees every file opened while the workbook is written (a hook
+    cannot be removed: it stays, inert, for the rest of the process)."""
+    import sys
+
+    opened: list[str] = []
+    watching = [True]
+
+    def hook(event: str, args: tuple) -> None:
+        if watching[0] and event in ("open", "os.open", "tempfile.mkstemp", "tempfile.mkdtemp"):
+            opened.append(f"{event} {args[0]!r}")
+
+    spreadsheets.workbook([spreadsheets.Sheet("Échauffement", FRAME)])   # the library imported first
+    sys.addaudithook(hook)
+    try:
+        data = spreadsheets.workbook([spreadsheets.Sheet("Années", FRAME), spreadsheets.Sheet("Actions", FRAME)])
+    finally:
+        watching[0] = False
+    assert data.startswith(b"PK") and not opened, opened
+
+
 def _numeric_headers() -> dict[str, str]:
     """Every numeric header the pages download, with its kind as the core declares it."""
     kinds = {"count": "number", "decimal": "decimal", "percent": "percent", "month": "month"}
