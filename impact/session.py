@@ -22,7 +22,7 @@ from impact.small_counts import CountRule
 from impact.store import Store, StoreBusy, StoreUnusable
 
 
-@st.cache_resource
+@st.cache_resource(on_release=Store.stop_holding)
 def get_store() -> Store:
     return Store(database_path(), wait_seconds=20, keep_open=True)
 

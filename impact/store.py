@@ -348,6 +348,7 @@ class Store:
         self.on_wait = on_wait
         self._lock = threading.Lock()
         self._ready = False
+        self._stopped_holding = False   # stop_holding(): no longer the app's store
 
     def _connect_once(self) -> duckdb.DuckDBPyConnection:
         check_store_path(self.path)
@@ -480,9 +481,18 @@ class Store:
                 if self._held is None:
                     return
                 idle = time.monotonic() - self._last_used > self.idle_seconds
-                if self._users == 0 and (idle or self._asked()):
+                if self._users == 0 and (idle or self._stopped_holding or self._asked()):
                     self.release()
                     return
+
+    def stop_holding(self) -> None:
+        """The app no longer uses this store (Streamlit dropped it from its cache): close the held
+        database now, or as soon as the units of work still running end, instead of after the idle
+        delay. A unit of work that starts later still works; the database is let go after it."""
+        with self._held_lock:
+            self._stopped_holding = True
+            if self._users == 0:
+                self.release()
 
     def release(self) -> None:
         """Close the held database now (callers hold `_held_lock`, or no unit of work runs)."""

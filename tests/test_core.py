@@ -16,7 +16,7 @@ import pytest
 
 from impact import fmt, queries, spreadsheets
 from impact.filters import Filters
-from impact.store import SCHEMA_VERSION, Store, StoreBusy, StoreUnusable, migrate
+from impact.store import REQUEST_POLL_SECONDS, SCHEMA_VERSION, Store, StoreBusy, StoreUnusable, migrate
 from tests import fixtures
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -287,6 +287,39 @@ def test_a_held_store_lets_the_database_go_when_idle(tmp_path):
         time.sleep(0.1)
     assert store._held is None
     duckdb.connect(str(store.path)).close()   # free for anyone, nobody had to ask
+
+
+def test_the_app_lets_its_held_store_go_when_streamlit_drops_it(tmp_path, monkeypatch):
+    """session.get_store is cached by Streamlit; when that cache is cleared, the dropped store closes
+    its database at once (not after the idle delay), or at the end of a unit of work still running,
+    and its watching thread ends."""
+    import threading
+
+    import streamlit as st
+
+    from impact import session
+
+    monkeypatch.setenv("IMPACT_DB", str(tmp_path / "app.duckdb"))
+    st.cache_resource.clear()
+    store = session.get_store()
+    with store.connect() as con:
+        con.execute("select 1")
+    assert store._held is not None
+    st.cache_resource.clear()
+    assert store._held is None and session.get_store() is not store
+    duckdb.connect(str(store.path)).close()   # nobody holds the file any more
+
+    running = session.get_store()
+    with running.connect() as con:   # a unit of work still running when the cache is cleared
+        st.cache_resource.clear()
+        assert running._held is not None
+        con.execute("select 1")
+    deadline = time.monotonic() + 5
+    while running._held is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert running._held is None
+    time.sleep(2 * REQUEST_POLL_SECONDS)
+    assert not [t for t in threading.enumerate() if t.name == "store-app.duckdb"]
 
 
 def test_query_files_parse_and_unknown_query_is_named():
