@@ -7,6 +7,7 @@ line), on a free port, and is stopped by PID at the end of the module.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import signal
@@ -534,10 +535,12 @@ def sso_server(demo_db, tmp_path_factory):
     db = folder / "impact.duckdb"
     shutil.copy(demo_db, db)
     shutil.copy(demo_db.with_suffix(".secret"), db.with_suffix(".secret"))
-    done = subprocess.run([_python(), "-m", "impact", "users", "add", "ana@ville.fr", "--role", "comite",
-                           "--generate", "--db", str(db)], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    password = done.stdout.splitlines()[0].removeprefix("Mot de passe : ")
+    from impact.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):   # the command line, in this process (the server is not started yet)
+        assert main(["users", "add", "ana@ville.fr", "--role", "comite", "--generate", "--db", str(db)]) == 0
+    password = out.getvalue().splitlines()[0].removeprefix("Mot de passe : ")
     settings = folder / "convention.toml"
     settings.write_text((ROOT / "data" / "convention.toml").read_text(encoding="utf-8")
                         + '\n[[acces.connexion_unique]]\nadresse = "@prefecture.gouv.fr"\nrole = "etat"\n',
