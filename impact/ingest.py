@@ -781,26 +781,25 @@ def _list_problems(con, kind: str, sql: str, params: dict, checks: list[tuple[st
     (never a name): the parsed rows `sql` are computed again, for the flagged rows only."""
     labels = {c.name: c.label for c in contract.COLUMNS[kind]}
     con.execute("""create or replace temp table rules as
-        select unnest($ord)::integer as ord, unnest($col)::varchar as col,
+        select unnest($ord)::integer as ord, unnest($col)::varchar as col, unnest($raw_col)::varchar as raw_col,
             unnest($message)::varchar as message, unnest($personal)::boolean as personal""", {
         "ord": list(range(len(checks))),
         # the column as the file names it, else as the contract names it (a column the file lacks)
         "col": [mapping.headers.get(col) or labels.get(col, col) for col, _, _ in checks],
+        # the parsed rows' column holding the cell as written
+        "raw_col": [{"action": "action_raw", "tranche_age": "tranche_raw"}.get(col, f"{col}_raw")
+                    for col, _, _ in checks],
         "message": [message for _, _, message in checks],
         "personal": [col in _PERSONAL for col, _, _ in checks]})
-    # the flagged rows' cells as written, names left out
+    # the flagged rows' cells as written, names left out, as a JSON object {column: cell}
     con.execute(f"""create or replace temp table flagged_rows as
-        select rn, t.line, columns(lambda c: ends_with(c, '_raw') and not list_contains($names, c))
+        select rn, t.line,
+            to_json(struct_pack(*columns(lambda c: ends_with(c, '_raw') and not list_contains($names, c)))) as cells
         from flagged join ({sql}) as t using (rn)""", {**params, "names": [f"{name}_raw" for name in _NAMES]})
-    columns = {d[0] for d in con.execute("select * from flagged_rows limit 0").description}
-    values = []
-    for order, (col, _, _) in enumerate(checks):
-        raw_col = {"action": "action_raw", "tranche_age": "tranche_raw"}.get(col, f"{col}_raw")
-        if raw_col in columns:   # a column of flagged_rows: never a name
-            values.append(f"when {order} then t.{raw_col}")
-    value = f"case r.ord {' '.join(values)} end" if values else "cast(null as varchar)"
-    con.execute(f"""insert into problems
-        select t.rn, t.line, r.col, {value}, r.message, r.ord, r.personal
+    # each broken rule's cell, looked up by its column's name (null for a name, or a column the file lacks)
+    con.execute("""insert into problems
+        select t.rn, t.line, r.col, json_extract_string(t.cells, '$."' || r.raw_col || '"'), r.message,
+            r.ord, r.personal
         from flagged f join flagged_rows as t using (rn) join rules r on (f.mask >> r.ord) & 1 = 1""")
 
 
@@ -872,17 +871,19 @@ def _classify(con, kind: str, report: ImportReport) -> None:
     """Split valid rows into new rows, duplicates (in the file or stored) and replacements."""
     table = TABLE[kind]
     current = {"actions": "actions_current", "budget": "budget_current"}.get(kind, table)
-    identity = ", ".join(IDENTITY[kind])
     # cand holds the valid rows (see _validate). nth: 1 for the first row of each identity in the
     # file, 2, 3... for its repeats. Repeats are few: the rows whose identity hashes like another
     # row's are ranked, the others are first.
-    con.execute(f"""update cand set nth = r.nth
+    con.execute("""update cand set nth = r.nth
         from (
-            select rn, row_number() over (partition by {identity} order by rn) as nth
+            select rn, row_number() over (partition by row(*columns(lambda c: list_contains($identity, c)))
+                                          order by rn) as nth
             from cand
-            where hash({identity}) in (select hash({identity}) as h from cand group by h having count(*) > 1)
+            where hash(*columns(lambda c: list_contains($identity, c))) in (
+                select hash(*columns(lambda c: list_contains($identity, c))) as h from cand
+                group by h having count(*) > 1)
         ) as r
-        where cand.rn = r.rn and r.nth > 1""")
+        where cand.rn = r.rn and r.nth > 1""", {"identity": IDENTITY[kind]})
     compare = ""
     if kind == "budget":
         compare = ", s.montant as old_value"
