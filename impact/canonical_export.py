@@ -29,10 +29,7 @@ def _cell(value):
 
 
 def write_export(con, kind: str, out: TextIO) -> int:
-    """Write the canonical CSV of `kind` to `out`, streaming; return the number of rows.
-
-    Runs on `con` itself, not on a cursor: the views it reads (actions_current, budget_current)
-    are temporary, created on each connection by queries/macros.sql."""
+    """Write the canonical CSV of `kind` to `out`, streaming; return the number of rows."""
     sql = queries.get(f"export_{kind}")
     cur = con.execute(sql)
     names = [d[0] for d in cur.description]

@@ -110,8 +110,8 @@ def undo(con, batch_id: int, actor: auth.Actor) -> dict:
                     "where id = $b", {"b": batch_id, "by": actor.name})
         audit.record(con, "undo", actor.name, actor.role, target=f"import n° {batch_id}",
                      detail=info["file_name"])
-        if kind == "attendance":   # the people no row names any more
-            rebuild_derived(con)
+        # the current versions come back to the older ones; the people no row names any more go
+        rebuild_derived(con, people=kind == "attendance")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

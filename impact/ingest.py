@@ -37,7 +37,7 @@ from impact.sources import (
     UnreadableFile,
     open_source,
 )
-from impact.store import assign_person_ids
+from impact.store import assign_person_ids, rebuild_derived
 
 if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
     import pandas as pd
@@ -553,6 +553,8 @@ def _same_key(left: str, right: str, kind: str) -> str:
 
 
 TABLE = {"actions": "actions", "budget": "budget", "spending": "spending", "attendance": "attendance"}
+# The kinds whose current versions are derived tables (queries/derived.sql), rebuilt by each import.
+DERIVED_KINDS = ("actions", "budget")
 
 
 def analyse_headers(kind: str | None, headers: list[str]) -> tuple[str, contract.Mapping, bool]:
@@ -1006,6 +1008,8 @@ def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
             select $bid, $kind, c.line, m.orig_batch_id, m.orig_line
             from matched m join cand c using (rn) where m.rn not in (select rn from replacing)""",
             {"bid": bid, "kind": kind})
+        if kind in DERIVED_KINDS:
+            rebuild_derived(con, people=False)
         con.execute("commit")
     except BaseException:
         con.execute("rollback")

@@ -7,7 +7,8 @@ A file holds one or more blocks, each introduced aiosql-style::
     select ...
 
 Values are always bound (`$name`); a parameter the query does not use is not passed.
-`macros.sql` is not a query file: it is a script run on every connection.
+`macros.sql`, `derived.sql` and `parsing.sql` are not query files but scripts: the macros run on every
+connection, the derived tables' definitions by store.rebuild_derived, the parsing macros by an import.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does 
 
 
 QUERY_DIR = Path(__file__).resolve().parent.parent / "queries"
-SCRIPTS = {"macros", "parsing"}
+SCRIPTS = {"derived", "macros", "parsing"}
 _NAME = re.compile(r"^--\s*name:\s*([a-z_][a-z0-9_]*)\s*$", re.MULTILINE)
 _PARAM = re.compile(r"\$([a-z_][a-z0-9_]*)")
 

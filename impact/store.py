@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import fcntl
+import hashlib
 import os
 import re
 import shutil
@@ -372,7 +373,7 @@ class Store:
                 with self._lock:
                     if not self._ready:
                         _check_is_ours(con, self.path)
-                        migrate(con)
+                        prepare(con)
                         self._ready = True
             if not self.keep_open:   # a held database is read through cursors, which create their own
                 con.execute(load_script("macros"))
@@ -520,13 +521,45 @@ def _has_temporary_tables(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("select count(*) from duckdb_tables() where temporary").fetchall()[0][0] > 0
 
 
-def rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
-    """Rebuild every table derived from the stored rows: the whole-number ids of new pseudonyms
-    (after rows written directly in SQL); the people no row names any more are forgotten."""
-    assign_person_ids(con, "attendance")
-    con.execute("update attendance set person_id = p.id from people p "
-                "where attendance.person = p.person and attendance.person_id is null")
-    con.execute("delete from people where id not in (select person_id from attendance where person_id is not null)")
+def rebuild_derived(con: duckdb.DuckDBPyConnection, people: bool = True) -> None:
+    """Rebuild the tables derived from the stored rows, inside the caller's transaction: the current
+    versions of actions and programme lines (queries/derived.sql, a few hundred rows, rebuilt whole),
+    noting what they were built from (see prepare); with `people`, the whole-number ids of new
+    pseudonyms (after rows written directly in SQL) and the people no row names any more, forgotten
+    (a scan of the attendance, which an import of actions or budget skips: it names nobody)."""
+    if people:
+        assign_person_ids(con, "attendance")
+        con.execute("update attendance set person_id = p.id from people p "
+                    "where attendance.person = p.person and attendance.person_id is null")
+        con.execute("delete from people where id not in (select person_id from attendance where person_id is not null)")
+    con.execute(load_script("derived"))
+    set_meta(con, "derived_from", _derived_from(con))
+
+
+def _derived_from(con: duckdb.DuckDBPyConnection) -> str:
+    """What the derived tables are built from: this code's definitions and schema version, and the
+    imports of actions and budget (how many, the newest, how many in force)."""
+    definitions = hashlib.sha256(f"{SCHEMA_VERSION}\n{load_script('derived')}".encode()).hexdigest()[:16]
+    imports = con.execute("select count(*), max(id), count(*) filter (where status = 'active') from batches "
+                          "where kind in ('actions', 'budget')").fetchall()[0]
+    return f"{definitions} {imports}"
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Bring a store up to this code: migrate it, then rebuild its derived tables unless they were
+    built by these definitions and schema from the imports in force. They are rebuilt for a store
+    written before they existed or before a definition or migration changed, and for one where
+    another release (an older one put back) imported or undid actions or budget."""
+    migrate(con)
+    if get_meta(con, "derived_from") == _derived_from(con):
+        return
+    con.execute("begin transaction")
+    try:
+        rebuild_derived(con)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
 
 
 def assign_person_ids(con: duckdb.DuckDBPyConnection, table: str) -> None:

@@ -1,25 +1,7 @@
--- Views and table macros created on every connection (temporary: nothing to migrate).
+-- Macros created on every connection (temporary: nothing to migrate). They read the stored tables
+-- and the current versions of actions and programme lines (actions_current, budget_current:
+-- queries/derived.sql).
 -- Filters bind lists; an empty list means "no filter on this dimension".
-
--- The current version of each action: the newest one still brought by an active batch
--- (undoing a batch deletes its rows, so the older version comes back by itself).
-create or replace temp view actions_current as
-select * exclude (rn)
-from (
-    select *, row_number() over (partition by code_key order by batch_id desc, line desc) as rn
-    from actions
-)
-where rn = 1;
-
--- The current programmed amount per (year, action, funder), same rule as actions.
-create or replace temp view budget_current as
-select * exclude (rn)
-from (
-    select *,
-        row_number() over (partition by annee, action_code, financeur_key order by batch_id desc, line desc) as rn
-    from budget
-)
-where rn = 1;
 
 -- The action dimensions of the shared filters (action, thématique, porteur), in one place.
 create or replace temp macro action_selected(code, axe, porteur, actions, themes, porteurs) as

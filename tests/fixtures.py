@@ -17,7 +17,7 @@ import pytest
 from impact import auth, ingest
 from impact.queries import load_script
 from impact.settings import load_settings
-from impact.store import migrate, rebuild_derived
+from impact.store import prepare, rebuild_derived
 
 D = dt.date
 STATE = "État - cité éducative"
@@ -58,6 +58,7 @@ def action(con, code: str, intitule: str | None = None, porteur: str | None = No
         {"b": bid, "code": code, "t": intitule, "p": porteur, "a": axe, "pc": public_cible,
          "d": annee_debut, "f": annee_fin},
     )
+    rebuild_derived(con, people=False)
 
 
 def attendance(con, rows: list[dict], batch_id: int | None = None) -> int:
@@ -82,6 +83,7 @@ def budget(con, rows: list[tuple], batch_id: int | None = None) -> int:
             "annee": [r[0] for r in rows], "action_code": [r[1] for r in rows], "financeur": [r[2] for r in rows],
             "financeur_key": [r[2].lower() for r in rows], "montant": [str(r[3]) for r in rows],
             "previous_montant": [str(r[4]) if len(r) > 4 and r[4] is not None else None for r in rows]})
+    rebuild_derived(con, people=False)
     return bid
 
 
@@ -177,7 +179,7 @@ def seed(con) -> None:
 def memory_store() -> duckdb.DuckDBPyConnection:
     """An in-memory store with the schema and macros (fast; for tests that need no file)."""
     con = duckdb.connect(":memory:")
-    migrate(con)
+    prepare(con)
     con.execute(load_script("macros"))
     return con
 
@@ -193,6 +195,7 @@ def reset(con) -> None:
         con.execute(f"delete from {table} where {column} > $keep", {"keep": keep})
     if stored(con, "select count(*) from actions where batch_id <> 1 or batch_id is null") != [(0,)]:
         raise AssertionError("reset left rows behind")
+    rebuild_derived(con)
 
 
 
@@ -330,6 +333,7 @@ def undo(con, batch_id: int) -> None:
     """What undoing an import does to the money tables: its rows go, the batch is marked undone."""
     con.execute("delete from budget where batch_id = $b", {"b": batch_id})
     con.execute("update batches set status = 'undone', undone_at = now() where id = $b", {"b": batch_id})
+    rebuild_derived(con, people=False)
 
 
 def small_cite_store(path: Path, monkeypatch, state_funder: str, city_funder: str, focus_band: str,

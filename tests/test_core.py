@@ -96,6 +96,51 @@ def test_a_store_written_by_the_previous_release_opens_with_its_figures(tmp_path
     assert (focus["young_people"], focus["young_qpv"]) == (102, 76)
     assert (state["programme"], round(state["paye"], 2)) == (770000.0, 686102.03)
 
+
+def test_derived_tables_are_rebuilt_when_the_store_opens_if_built_otherwise(tmp_path, monkeypatch):
+    """The current versions are tables (queries/derived.sql). The first opening rebuilds them when
+    other definitions, another schema, or other imports of actions and budget than those in force
+    built them; otherwise it keeps them. (Imports and undos rebuild them too: tests/test_duplicates.py,
+    tests/test_history.py.)"""
+    from impact import store as store_module
+
+    path = tmp_path / "impact.duckdb"
+
+    def title_after_opening() -> str:
+        with Store(path).connect() as con:
+            return con.execute("select intitule from actions_current").fetchall()[0][0]
+
+    def stale(con) -> None:
+        con.execute("update actions_current set intitule = 'périmé'")
+
+    with Store(path).connect() as con:
+        fixtures.action(con, "RAP", "Rap")
+        fixtures.action(con, "RAP", "Rap et insertion", batch_id=fixtures.batch(con, "actions"))
+        assert con.execute("select intitule from actions_current").fetchall() == [("Rap et insertion",)]
+        stale(con)   # built by these definitions from these imports: kept as it is
+    assert title_after_opening() == "périmé"
+    with Store(path).connect() as con:   # other definitions built them
+        store_module.set_meta(con, "derived_from", "autre " + store_module.get_meta(con, "derived_from"))
+    assert title_after_opening() == "Rap et insertion"
+
+    with Store(path).connect() as con:   # an older release, put back, imports a third version
+        third = fixtures.batch(con, "actions")
+        con.execute("insert into actions values ($b, 2, 'RAP', 'rap', 'Rap 3', 'rap 3', null, null, null, null, null)",
+                    {"b": third})
+        stale(con)
+    assert title_after_opening() == "Rap 3"
+    with Store(path).connect() as con:   # ... then undoes it
+        con.execute("delete from actions where batch_id = $b", {"b": third})
+        con.execute("update batches set status = 'undone' where id = $b", {"b": third})
+    assert title_after_opening() == "Rap et insertion"
+
+    with Store(path).connect() as con:
+        stale(con)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", store_module.SCHEMA_VERSION + 1)   # a new migration
+    monkeypatch.setattr(store_module, "migrate", lambda con: None)
+    assert title_after_opening() == "Rap et insertion"
+
+
 def test_data_version_changes_when_the_file_is_written(store):
     with store.connect():
         pass

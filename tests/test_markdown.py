@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from impact import fmt, participation
-from impact.store import Store
+from impact.store import Store, rebuild_derived
 from tests.fixtures import build_participation_store
 
 HOSTILE = "![x](http://evil/x.png) **gras** _it_ :red[rouge] $x$ <b>b</b> [lien](javascript:alert(1))"
@@ -41,6 +41,7 @@ def test_the_action_sheet_shows_a_hostile_porteur_literally(tmp_path, monkeypatc
     with Store(path).connect() as con:
         build_participation_store(con)
         con.execute("update actions set porteur = $p where code = 'A1'", {"p": HOSTILE})
+        rebuild_derived(con, people=False)
     monkeypatch.setenv("IMPACT_DB", str(path))
     at = AppTest.from_file("../dashboard.py", default_timeout=30).switch_page("pages/fiche-action.py").run()
     assert not at.exception
