@@ -7,7 +7,11 @@ order by intitule;
 
 -- name: filter_people_values
 -- Values present in attendance for the people filters (dimension, value).
-with present as (select distinct tranche, sexe, qpv_label(qpv) as qpv, public from attendance)
+with present as (
+    -- the distinct combinations, labelled after (a few rows, not every attendance row)
+    select tranche, sexe, qpv_label(qpv) as qpv, public
+    from (select distinct tranche, sexe, qpv, public from attendance)
+)
 select distinct 'f_bands' as dimension, tranche as value from present
 union select distinct 'f_sexes', sexe from present
 union select distinct 'f_qpvs', qpv from present
