@@ -9,6 +9,7 @@ sign-in goes to the audit. The clock is a parameter (`now`), so that tests can m
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import secrets
 import string
@@ -28,9 +29,14 @@ STATE_LABELS = {ACTIVE: "actif", DISABLED: "désactivé"}
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _HASHER = PasswordHasher()
-# Checked against when the e-mail names no account, so that an unknown address takes as long to
-# refuse as a wrong password.
-_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked against when the e-mail names no account, so that an unknown address takes as long
+    to refuse as a wrong password. Made by the first sign-in of the process, whatever the address
+    (a hash costs 0.1 s: every command and test process that never signs anybody in is spared it)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
 
 
 class AccountProblem(ValueError):
@@ -177,9 +183,10 @@ def sign_in(con, email: str, password: str, client: str, now: dt.datetime | None
     if until:
         audit.record(con, "sign_in_locked", email, target=email, client=client, at=now)
         return SignIn("locked", email, locked_until=until)
+    dummy = _dummy_hash()   # before the lookup: the first sign-in is as slow for any address
     row = _one(con, email) if _EMAIL.match(email) else None
     try:
-        _HASHER.verify(row[2] if row else _DUMMY_HASH, password or "")
+        _HASHER.verify(row[2] if row else dummy, password or "")
         good = row is not None and row[3] == ACTIVE
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         good = False
