@@ -3,8 +3,8 @@
 -- queries read them instead of working out the versions again (on the large cité, the State funds
 -- page answers 50 ms sooner). Not a second way to count: this file is their only definition.
 -- Rebuilt whole by store.rebuild_derived: inside the transaction of every import of actions or
--- budget, of every undo and erasure, and when a store is opened by code whose definitions or
--- schema differ from those that built them. Never by a migration.
+-- budget, of every undo and erasure, and when a store is opened whose tables other definitions,
+-- another schema or other imports built (store.prepare). Never by a migration.
 
 -- The current version of each action: the newest one still brought by an active batch
 -- (undoing a batch deletes its rows, so the older version comes back by itself).
