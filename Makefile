@@ -104,8 +104,9 @@ lint: $(VENV)/.requirements-test.stamp
 
 # pytest exits 5 when it collects no test: any non-zero status fails the target.
 # The tests run in TEST_WORKERS processes (pytest-xdist), one per core: a third process on two cores
-# is no faster (with two: 2 min 56 s to 3 min 55 s of tests on the same idle shared machine from one
-# hour to the next, as its speed varies; with three, 2 min 59 s and 3 min 11 s in the same hours).
+# is no faster (three took 2 min 59 s and 3 min 11 s in hours when two took 2 min 56 s to 3 min 55 s).
+# With two, the tests now take 2 min 44 s to 3 min 11 s on the same shared machine from one hour to
+# the next, as its speed varies.
 # TEST_WORKERS=0 runs them in this process.
 TEST_WORKERS ?= 2
 test: $(VENV)/.requirements-test.stamp chromium report-tools $(AXE) lint
