@@ -17,7 +17,6 @@ import io
 import json
 import operator
 import re
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +36,7 @@ from impact.sources import (
     UnreadableFile,
     open_source,
 )
-from impact.store import assign_person_ids, rebuild_derived
+from impact.store import WRITE_LOCK, assign_person_ids, rebuild_derived
 
 if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
     import pandas as pd
@@ -53,7 +52,6 @@ _NAMES = {"nom", "prenom"}
 _PERSONAL = {*_NAMES, "date_naissance"}
 SUGGESTED_ACTIONS = 3       # known actions suggested for an unknown one
 SUGGESTION_SIMILARITY = 0.8  # Jaro-Winkler similarity of normalised titles or codes
-_IMPORT_LOCK = threading.Lock()  # one import at a time per process (DuckDB write conflicts)
 Progress = Callable[[float, str], None]
 
 
@@ -701,7 +699,7 @@ def import_file(con: duckdb.DuckDBPyConnection, kind: str | None, data: bytes | 
                               encoding=source.encoding, separator=source.separator_label,
                               kind_guessed=guessed, mapping=mapping.headers, ignored=mapping.ignored,
                               dry_run=dry_run)
-        with _IMPORT_LOCK:
+        with WRITE_LOCK:
             _load_parsing_macros(con)
             step(0.15, "Décodage et lecture des lignes")
             _load_raw(con, source)
@@ -1033,7 +1031,7 @@ def pseudonym(con: duckdb.DuckDBPyConnection, settings: Settings, key: bytes, *,
     writer = csv.writer(text, delimiter=";", lineterminator="\n")
     writer.writerows([list(cells), list(cells.values())])
     ipad, opad = privacy.hmac_pads(key)
-    with open_source(text.getvalue().encode("utf-8"), "personne.csv") as source, _IMPORT_LOCK:
+    with open_source(text.getvalue().encode("utf-8"), "personne.csv") as source, WRITE_LOCK:
         _, mapping, _ = analyse_headers("attendance", source.headers)
         _load_parsing_macros(con)
         _load_raw(con, source)

@@ -521,6 +521,12 @@ def _has_temporary_tables(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute("select count(*) from duckdb_tables() where temporary").fetchall()[0][0] > 0
 
 
+# One unit of work that changes the stored rows at a time in this process (an import, an undo, an
+# erasure), held until its commit: two that overlapped would both rebuild the derived tables, and
+# DuckDB would refuse the second one's commit (a write-write conflict).
+WRITE_LOCK = threading.RLock()
+
+
 def rebuild_derived(con: duckdb.DuckDBPyConnection, people: bool = True) -> None:
     """Rebuild the tables derived from the stored rows, inside the caller's transaction: the current
     versions of actions and programme lines (queries/derived.sql, a few hundred rows, rebuilt whole),

@@ -150,3 +150,50 @@ def test_regularity_follows_a_person_across_batches_and_undo(con, settings):
     import_history.undo(con, b, OPERATOR)
     assert stored(con, "select count(*) from attendance") == [(0,)]
     assert stored(con, "select count(*) from people") == [(0,)]   # no pseudonym outlives its rows
+
+
+def test_an_import_waits_for_an_undo_still_in_its_transaction(tmp_path, monkeypatch):
+    """The dashboard runs units of work side by side on one database. Both an undo and an import of
+    actions rebuild the current versions (queries/derived.sql): the import waits for the undo's
+    commit (store.WRITE_LOCK) instead of being refused by DuckDB at its own (a write-write conflict)."""
+    import threading
+
+    from impact import store as store_module
+
+    store = store_module.Store(tmp_path / "impact.duckdb", keep_open=True)
+    with store.connect() as con:
+        seed(con)
+        renamed = imp(con, "actions", "code;intitulé\nRAP;Rap au studio\n").batch_id
+    inside, go_on = threading.Event(), threading.Event()
+    rebuild = store_module.rebuild_derived
+
+    def slow_rebuild(con, people=True):
+        rebuild(con, people)
+        if threading.current_thread().name == "undo":   # the undo, inside its transaction
+            inside.set()
+            go_on.wait(timeout=30)
+
+    monkeypatch.setattr(import_history, "rebuild_derived", slow_rebuild)
+    failures = []
+
+    def undo() -> None:
+        try:
+            with store.connect() as con:
+                import_history.undo(con, renamed, OPERATOR)
+        except Exception as exc:   # reported by the assertion below
+            failures.append(exc)
+
+    undoing = threading.Thread(target=undo, name="undo")
+    undoing.start()
+    assert inside.wait(timeout=30)
+    importer = threading.Timer(0.3, go_on.set)   # lets the undo commit once the import is waiting
+    importer.start()
+    with store.connect() as con:
+        report = imp(con, "actions", "code;intitulé\nSPORT;Futsal du samedi\n")
+    undoing.join(timeout=30)
+    importer.cancel()
+    store.release()
+    assert failures == [] and report.stored
+    with store_module.Store(tmp_path / "impact.duckdb").connect() as con:
+        current = stored(con, "select code, intitule from actions_current where code in ('RAP', 'SPORT') order by code")
+    assert current == [("RAP", "Parcours d’insertion par le rap"), ("SPORT", "Futsal du samedi")]
