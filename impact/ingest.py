@@ -965,8 +965,10 @@ def _warnings(con, kind: str, report: ImportReport) -> None:
 
 
 def _preview(con, kind: str) -> pd.DataFrame:
-    cols = ", ".join(["line", *STORED_COLUMNS[kind]])
-    frame = con.execute(f"select {cols} from cand where nth = 1 order by rn limit 10").df()
+    # line and the stored columns, in cand's order (which is theirs)
+    frame = con.execute(
+        "select columns(lambda c: list_contains($cols, c)) from cand where nth = 1 order by rn limit 10",
+        {"cols": ["line", *STORED_COLUMNS[kind]]}).df()
     return frame.drop(columns=[c for c in ("code_key", "intitule_key", "financeur_key") if c in frame])
 
 
