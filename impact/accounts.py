@@ -19,6 +19,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from impact import audit, auth, queries
+from impact.store import write_transaction
 
 MIN_PASSWORD_LENGTH = 12
 MAX_FAILURES = 5
@@ -98,14 +99,9 @@ def _change(con, actor: auth.Actor, event: str, email: str, detail: str | None, 
     """One account change and its audit line, in one transaction, after checking the actor."""
     auth.require(actor, "accounts")
     at = now or audit.now()
-    con.execute("begin transaction")
-    try:
+    with write_transaction(con):
         con.execute(sql, {**params, "email": email, "at": at})
         audit.record(con, event, actor.name, actor.role, target=email, detail=detail, at=at)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def add(con, email: str, role: str, password: str, actor: auth.Actor, now: dt.datetime | None = None) -> str:

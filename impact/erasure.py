@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import duckdb
 
 from impact.settings import Settings
-from impact.store import WRITE_LOCK, rebuild_derived
+from impact.store import rebuild_derived, write_transaction
 
 ERASURES_SQL = """
     create table if not exists erasures (
@@ -71,15 +71,9 @@ def _record(con: duckdb.DuckDBPyConnection, kind: str, rows: int, author: str, n
 
 def forget_person(con: duckdb.DuckDBPyConnection, person: str, author: str) -> int:
     """Delete every attendance row of `person` (a pseudonym), in one transaction; the number deleted."""
-    with WRITE_LOCK:
-        con.execute("begin transaction")
-        try:
-            deleted = _delete_rows(con, "person", {"p": person})
-            _record(con, "effacement", deleted, author, "présences d'une personne, à sa demande")
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+    with write_transaction(con):
+        deleted = _delete_rows(con, "person", {"p": person})
+        _record(con, "effacement", deleted, author, "présences d'une personne, à sa demande")
     return deleted
 
 
@@ -101,17 +95,11 @@ def purge(con: duckdb.DuckDBPyConnection, settings: Settings, today: dt.date, au
     limit = purge_limit(settings, today)
     if limit is None:
         return 0
-    with WRITE_LOCK:
-        con.execute("begin transaction")
-        try:
-            deleted = _delete_rows(con, "older", {"d": limit})
-            _record(con, "purge", deleted, author,
-                    f"présences jusqu'au {limit:%d/%m/%Y}, conservées {settings.retention_years} ans "
-                    f"après la fin de la convention")
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+    with write_transaction(con):
+        deleted = _delete_rows(con, "older", {"d": limit})
+        _record(con, "purge", deleted, author,
+                f"présences jusqu'au {limit:%d/%m/%Y}, conservées {settings.retention_years} ans "
+                f"après la fin de la convention")
     return deleted
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from impact import audit, auth, contract, fmt, queries
 from impact.small_counts import CountRule
-from impact.store import WRITE_LOCK, rebuild_derived
+from impact.store import rebuild_derived, write_transaction
 
 if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
     import pandas as pd
@@ -77,7 +77,7 @@ def undo(con, batch_id: int, actor: auth.Actor) -> dict:
     """Take one import back out, in one transaction, for `actor` (who must be allowed to: Forbidden
     otherwise). Returns batch_details as it was."""
     auth.require(actor, "undo")
-    with WRITE_LOCK:   # the status read and the change, with no other write in between
+    with write_transaction(con):   # the status read and the change, with no other write in between
         info = batch_details(con, batch_id)
         if info["status"] != "active":
             raise UndoRefused(f"L'import n° {batch_id} est déjà annulé.")
@@ -90,33 +90,27 @@ def undo(con, batch_id: int, actor: auth.Actor) -> dict:
                     f"présences, des dépenses ou le budget : {', '.join(used)}. Annulez d'abord ces imports-là.")
         hand_over, delete = UNDO_SQL[kind]
         p = {"b": batch_id, "kind": kind}
-        con.execute("begin transaction")
-        try:
-            con.execute("""create or replace temp table handover as
-                select orig_line, arg_min(batch_id, batch_id) as new_batch, arg_min(line, batch_id) as new_line
-                from batch_duplicates
-                where kind = $kind and orig_batch_id = $b and batch_id <> $b
-                group by orig_line""", p)
-            con.execute(hand_over, {"b": batch_id})
-            con.execute("""update batch_duplicates set orig_batch_id = h.new_batch, orig_line = h.new_line
-                from handover h
-                where batch_duplicates.kind = $kind and batch_duplicates.orig_batch_id = $b
-                  and batch_duplicates.orig_line = h.orig_line""", p)
-            # The new holder no longer lists itself as a duplicate of the row it now holds.
-            con.execute("""delete from batch_duplicates
-                where kind = $kind and batch_id = orig_batch_id and line = orig_line""", {"kind": kind})
-            con.execute(delete, {"b": batch_id})
-            con.execute("delete from batch_duplicates where batch_id = $b", {"b": batch_id})
-            con.execute("update batches set status = 'undone', undone_at = now()::timestamp, undone_by = $by "
-                        "where id = $b", {"b": batch_id, "by": actor.name})
-            audit.record(con, "undo", actor.name, actor.role, target=f"import n° {batch_id}",
-                         detail=info["file_name"])
-            # the current versions come back to the older ones; the people no row names any more go
-            rebuild_derived(con, people=kind == "attendance")
-            con.execute("commit")
-        except BaseException:
-            con.execute("rollback")
-            raise
+        con.execute("""create or replace temp table handover as
+            select orig_line, arg_min(batch_id, batch_id) as new_batch, arg_min(line, batch_id) as new_line
+            from batch_duplicates
+            where kind = $kind and orig_batch_id = $b and batch_id <> $b
+            group by orig_line""", p)
+        con.execute(hand_over, {"b": batch_id})
+        con.execute("""update batch_duplicates set orig_batch_id = h.new_batch, orig_line = h.new_line
+            from handover h
+            where batch_duplicates.kind = $kind and batch_duplicates.orig_batch_id = $b
+              and batch_duplicates.orig_line = h.orig_line""", p)
+        # The new holder no longer lists itself as a duplicate of the row it now holds.
+        con.execute("""delete from batch_duplicates
+            where kind = $kind and batch_id = orig_batch_id and line = orig_line""", {"kind": kind})
+        con.execute(delete, {"b": batch_id})
+        con.execute("delete from batch_duplicates where batch_id = $b", {"b": batch_id})
+        con.execute("update batches set status = 'undone', undone_at = now()::timestamp, undone_by = $by "
+                    "where id = $b", {"b": batch_id, "by": actor.name})
+        audit.record(con, "undo", actor.name, actor.role, target=f"import n° {batch_id}",
+                     detail=info["file_name"])
+        # the current versions come back to the older ones; the people no row names any more go
+        rebuild_derived(con, people=kind == "attendance")
     return info
 
 

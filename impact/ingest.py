@@ -36,7 +36,7 @@ from impact.sources import (
     UnreadableFile,
     open_source,
 )
-from impact.store import WRITE_LOCK, assign_person_ids, rebuild_derived
+from impact.store import WRITE_LOCK, assign_person_ids, rebuild_derived, write_transaction
 
 if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
     import pandas as pd
@@ -975,8 +975,7 @@ def _preview(con, kind: str) -> pd.DataFrame:
 def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
     table = TABLE[kind]
     cols = ", ".join(STORED_COLUMNS[kind])
-    con.execute("begin transaction")
-    try:
+    with write_transaction(con):
         bid = con.execute("select coalesce(max(id), 0) + 1 from batches").fetchall()[0][0]
         details = {"replaced": report.replaced[:1000],
                    "warnings": [w.as_dict() for w in report.warnings[:1000]],
@@ -1010,10 +1009,6 @@ def _store(con, kind: str, report: ImportReport, imported_by: str) -> None:
             {"bid": bid, "kind": kind})
         if kind in DERIVED_KINDS:
             rebuild_derived(con, people=False)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
     report.batch_id = bid
 
 

@@ -527,6 +527,20 @@ def _has_temporary_tables(con: duckdb.DuckDBPyConnection) -> bool:
 WRITE_LOCK = threading.RLock()
 
 
+@contextlib.contextmanager
+def write_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block as one transaction that changes the stored rows, holding WRITE_LOCK until its
+    commit; on any error, rolled back and the error raised again."""
+    with WRITE_LOCK:
+        con.execute("begin transaction")
+        try:
+            yield
+            con.execute("commit")
+        except BaseException:
+            con.execute("rollback")
+            raise
+
+
 def rebuild_derived(con: duckdb.DuckDBPyConnection, people: bool = True) -> None:
     """Rebuild the tables derived from the stored rows, inside the caller's transaction: the current
     versions of actions and programme lines (queries/derived.sql, a few hundred rows, rebuilt whole),
@@ -559,13 +573,8 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     migrate(con)
     if get_meta(con, "derived_from") == _derived_from(con):
         return
-    con.execute("begin transaction")
-    try:
+    with write_transaction(con):
         rebuild_derived(con)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def assign_person_ids(con: duckdb.DuckDBPyConnection, table: str) -> None:
