@@ -36,7 +36,7 @@ from impact.sources import (
     UnreadableFile,
     open_source,
 )
-from impact.store import WRITE_LOCK, assign_person_ids, rebuild_derived, write_transaction
+from impact.store import DERIVED_KINDS, WRITE_LOCK, assign_person_ids, rebuild_derived, write_transaction
 
 if TYPE_CHECKING:  # pandas costs 0.3 s to import: the command line mostly does without it
     import pandas as pd
@@ -551,8 +551,6 @@ def _same_key(left: str, right: str, kind: str) -> str:
 
 
 TABLE = {"actions": "actions", "budget": "budget", "spending": "spending", "attendance": "attendance"}
-# The kinds whose current versions are derived tables (queries/derived.sql), rebuilt by each import.
-DERIVED_KINDS = ("actions", "budget")
 
 
 def analyse_headers(kind: str | None, headers: list[str]) -> tuple[str, contract.Mapping, bool]:

@@ -525,6 +525,8 @@ def _has_temporary_tables(con: duckdb.DuckDBPyConnection) -> bool:
 # erasure), held until its commit: two that overlapped would both rebuild the derived tables, and
 # DuckDB would refuse the second one's commit (a write-write conflict).
 WRITE_LOCK = threading.RLock()
+# The kinds of import whose current versions are derived tables (queries/derived.sql).
+DERIVED_KINDS = ("actions", "budget")
 
 
 @contextlib.contextmanager
@@ -561,7 +563,7 @@ def _derived_from(con: duckdb.DuckDBPyConnection) -> str:
     imports of actions and budget (how many, the newest, how many in force)."""
     definitions = hashlib.sha256(f"{SCHEMA_VERSION}\n{load_script('derived')}".encode()).hexdigest()[:16]
     imports = con.execute("select count(*), max(id), count(*) filter (where status = 'active') from batches "
-                          "where kind in ('actions', 'budget')").fetchall()[0]
+                          "where list_contains($kinds, kind)", {"kinds": list(DERIVED_KINDS)}).fetchall()[0]
     return f"{definitions} {imports}"
 
 
